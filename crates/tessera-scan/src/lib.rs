@@ -1,0 +1,3 @@
+//! The courier and counter scan app (eframe).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
