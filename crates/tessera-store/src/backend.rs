@@ -1,0 +1,206 @@
+//! The storage trait and its sled implementation.
+//!
+//! The store needs little from a database: point reads, prefix scans, and atomic batches
+//! that are durable when they return. Keeping sled (unmaintained since 2021) behind this
+//! trait means it can be replaced (redb, SQLite) without touching the sealing logic.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::error::{StoreError, io_at};
+
+/// Key-value pairs, in key order.
+pub(crate) type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// One change in an atomic batch.
+pub(crate) enum Op {
+    /// Insert or replace.
+    Put(Vec<u8>, Vec<u8>),
+    /// Remove if present.
+    Delete(Vec<u8>),
+}
+
+/// What the store needs from a key-value database.
+pub(crate) trait Backend: Send + Sync {
+    /// Reads one value.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// All entries whose key starts with `prefix`, in key order.
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Pairs, StoreError>;
+    /// Keys that start with `prefix`, in key order.
+    fn keys_with_prefix(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Applies all `ops` atomically; on return they survive a crash and a power loss.
+    fn write(&self, ops: Vec<Op>) -> Result<(), StoreError>;
+    /// Turns the extra durability step off or on (measurement only).
+    fn set_fsync(&mut self, enabled: bool);
+}
+
+/// sled 0.34, made durable: after `flush()` (which on Linux only calls `sync_file_range`),
+/// every file of the database and its directories are `fsync`ed.
+pub(crate) struct SledBackend {
+    db: sled::Db,
+    path: PathBuf,
+    /// Off only to measure what the extra fsync costs.
+    pub fsync: bool,
+}
+
+fn db_err(path: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::InUse {
+                path: path.to_path_buf(),
+            }
+        }
+        sled::Error::Io(io) => io_at(path, io),
+        sled::Error::Corruption { .. } => StoreError::Corrupt {
+            what: format!(
+                "the database at {} is damaged (sled reports corruption): restore a backup",
+                path.display()
+            ),
+        },
+        other => StoreError::Db(Box::new(other)),
+    }
+}
+
+fn panicked(path: &Path) -> StoreError {
+    StoreError::Corrupt {
+        what: format!(
+            "the database at {} is damaged (sled panicked reading it): restore a backup",
+            path.display()
+        ),
+    }
+}
+
+/// Runs a sled call, turning a panic inside sled (it has some on damaged files) into an error.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> sled::Result<T>) -> Result<T, StoreError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(db_err(path, e)),
+        Err(_) => Err(panicked(path)),
+    }
+}
+
+impl SledBackend {
+    /// Opens (or creates, with `create`) the database directory `path`.
+    pub fn open(path: &Path, create: bool) -> Result<SledBackend, StoreError> {
+        if !create && !path.join("conf").is_file() {
+            return Err(StoreError::NotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        let config = sled::Config::new()
+            .path(path)
+            .cache_capacity(8 * 1024 * 1024)
+            .use_compression(false);
+        let db = guarded(path, || config.open())?;
+        Ok(SledBackend {
+            db,
+            path: path.to_path_buf(),
+            fsync: true,
+        })
+    }
+
+    /// Makes everything sled has written durable: `fsync` each file, then each directory.
+    fn sync_files(&self) -> Result<(), StoreError> {
+        sync_tree(&self.path)
+    }
+}
+
+/// `fsync`s every regular file under `dir` (recursively), then the directories themselves,
+/// so that files created or renamed by sled (snapshots, blobs) are reachable after a crash.
+pub(crate) fn sync_tree(dir: &Path) -> Result<(), StoreError> {
+    for entry in std::fs::read_dir(dir).map_err(|e| io_at(dir, e))? {
+        let entry = entry.map_err(|e| io_at(dir, e))?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|e| io_at(&path, e))?;
+        if kind.is_dir() {
+            sync_tree(&path)?;
+        } else if kind.is_file() {
+            match open_for_sync(&path) {
+                Ok(f) => f.sync_all().map_err(|e| io_at(&path, e))?,
+                // sled removes old snapshot files while we list: nothing to sync then.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_at(&path, e)),
+            }
+        }
+    }
+    sync_dir(dir)
+}
+
+fn open_for_sync(path: &Path) -> std::io::Result<File> {
+    // Windows needs write access to flush a file; Unix does not.
+    #[cfg(windows)]
+    {
+        std::fs::OpenOptions::new().write(true).open(path)
+    }
+    #[cfg(not(windows))]
+    {
+        File::open(path)
+    }
+}
+
+/// `fsync`s a directory so that entries created, renamed or removed in it are durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_at(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir; // Directory entries cannot be flushed through std on this platform.
+    }
+    Ok(())
+}
+
+impl Backend for SledBackend {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(guarded(&self.path, || self.db.get(key))?.map(|v| v.to_vec()))
+    }
+
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Pairs, StoreError> {
+        guarded(&self.path, || {
+            self.db
+                .scan_prefix(prefix)
+                .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())))
+                .collect()
+        })
+    }
+
+    fn keys_with_prefix(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
+        guarded(&self.path, || {
+            self.db
+                .scan_prefix(prefix)
+                .keys()
+                .map(|r| r.map(|k| k.to_vec()))
+                .collect()
+        })
+    }
+
+    fn set_fsync(&mut self, enabled: bool) {
+        self.fsync = enabled;
+    }
+
+    fn write(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for op in ops {
+            match op {
+                Op::Put(k, v) => batch.insert(k, v),
+                Op::Delete(k) => batch.remove(k),
+            }
+        }
+        guarded(&self.path, || self.db.apply_batch(batch))?;
+        guarded(&self.path, || self.db.flush())?;
+        if self.fsync {
+            self.sync_files()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SledBackend {
+    fn drop(&mut self) {
+        // Best effort: everything acknowledged was already flushed and synced by `write`.
+        let _ = guarded(&self.path, || self.db.flush());
+    }
+}
