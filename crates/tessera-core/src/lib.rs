@@ -27,16 +27,21 @@ pub mod keys;
 pub mod merkle;
 pub mod presentation;
 pub mod reason;
+pub mod status;
 pub mod text;
 pub mod trust;
 
 pub use attributes::{AttrId, AttrValue, Attributes, Purpose};
-pub use credential::{Claims, HeldCredential, IssueError, IssueParams, StatusRef, issue};
+pub use credential::{
+    Claims, CredentialError, HeldCredential, IssueError, IssueParams, StatusRef, issue,
+};
 pub use keys::{KeyFileError, kid_for};
 pub use presentation::{
     PresentError, PresentRequest, Rejection, VerifiedPresentation, VerifyPolicy, present, verify,
+    verify_text,
 };
 pub use reason::Reason;
+pub use status::{Status, StatusList, StatusListError};
 pub use trust::{IssuerLookup, TrustList, TrustListError, TrustedIssuer, TrustedKey};
 
 /// The document type of a Tessera national ID credential.
