@@ -34,6 +34,9 @@ pub(crate) trait Backend: Send + Sync {
     fn set_fsync(&mut self, enabled: bool);
 }
 
+/// How long `open` waits for a lock held by a store that is closing.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// sled 0.34, made durable: after `flush()` (which on Linux only calls `sync_file_range`),
 /// every file of the database and its directories are `fsync`ed.
 pub(crate) struct SledBackend {
@@ -91,7 +94,17 @@ impl SledBackend {
             .path(path)
             .cache_capacity(8 * 1024 * 1024)
             .use_compression(false);
-        let db = guarded(path, || config.open())?;
+        // sled releases its file lock from a background thread shortly after the last handle
+        // is dropped: a store closed a moment ago (lock, then unlock) may still hold it.
+        let started = std::time::Instant::now();
+        let db = loop {
+            match guarded(path, || config.open()) {
+                Err(StoreError::InUse { .. }) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => break other?,
+            }
+        };
         Ok(SledBackend {
             db,
             path: path.to_path_buf(),

@@ -1,0 +1,855 @@
+//! Integration tests of the wallet store: no plaintext on disk, wrong PIN, tampering, crash
+//! safety under SIGKILL, backup and restore, PIN change.
+//!
+//! Some tests edit the database directly with sled while the store is closed. They rely on
+//! the key layout: `r` + kind tag (1 holder key, 2 credential, 3 setting, 4 history) + id for
+//! records, `h` + big-endian u64 for history entries, `m:header` and `m:attempts`.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tessera_store::{KdfParams, RecordKind, Secret, Store, StoreError};
+
+fn fast() -> KdfParams {
+    KdfParams::insecure_for_tests()
+}
+
+fn pin() -> Secret {
+    Secret::pin("482913").unwrap()
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+fn random_below(n: u64) -> u64 {
+    u64::from_le_bytes(random_bytes::<8>()) % n
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn db_path(dir: &Path) -> PathBuf {
+    dir.join("store")
+}
+
+fn credential_key(id: &str) -> Vec<u8> {
+    let mut k = vec![b'r', 2];
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+/// Every key and value of the raw database (store closed).
+fn raw_dump(dir: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    let db = raw_open(dir);
+    db.iter()
+        .map(|r| {
+            let (k, v) = r.unwrap();
+            (k.to_vec(), v.to_vec())
+        })
+        .collect()
+}
+
+/// Opens the raw database, waiting for a store that just closed to release sled's lock.
+fn raw_open(dir: &Path) -> sled::Db {
+    let started = Instant::now();
+    loop {
+        match sled::open(db_path(dir)) {
+            Ok(db) => return db,
+            Err(e) if started.elapsed() < Duration::from_secs(2) => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// Edits the raw database with the store closed.
+fn raw_edit(dir: &Path, f: impl FnOnce(&sled::Db)) {
+    let db = raw_open(dir);
+    f(&db);
+    db.flush().unwrap();
+}
+
+fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            all_files(&e.path(), out);
+        } else {
+            out.push(e.path());
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn records_history_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(!Store::exists(dir.path()));
+    let store = Store::create(dir.path(), &pin(), fast()).unwrap();
+    assert!(Store::exists(dir.path()));
+    store.put(RecordKind::Credential, "c1", b"one").unwrap();
+    store.put(RecordKind::Credential, "c2", b"two").unwrap();
+    store.put(RecordKind::Setting, "c1", b"a setting").unwrap();
+    store
+        .put(RecordKind::HolderKey, "device", &[7; 32])
+        .unwrap();
+    store
+        .put(RecordKind::Credential, "c2", b"two, replaced")
+        .unwrap();
+    store.put(RecordKind::Credential, "empty", b"").unwrap();
+    assert_eq!(
+        store.list(RecordKind::Credential).unwrap(),
+        ["c1", "c2", "empty"]
+    );
+    assert!(store.remove(RecordKind::Credential, "c1").unwrap());
+    assert!(!store.remove(RecordKind::Credential, "c1").unwrap());
+    assert_eq!(store.append_history(b"first").unwrap(), 1);
+    assert_eq!(store.append_history(b"second").unwrap(), 2);
+    drop(store);
+
+    let store = Store::unlock(dir.path(), &pin()).unwrap();
+    assert_eq!(store.get(RecordKind::Credential, "c1").unwrap(), None);
+    assert_eq!(
+        &store.get(RecordKind::Credential, "c2").unwrap().unwrap()[..],
+        b"two, replaced"
+    );
+    assert_eq!(
+        &store.get(RecordKind::Setting, "c1").unwrap().unwrap()[..],
+        b"a setting"
+    );
+    assert_eq!(
+        &store.get(RecordKind::Credential, "empty").unwrap().unwrap()[..],
+        b""
+    );
+    let h = store.history().unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!((h[1].0, &h[1].1[..]), (2, &b"second"[..]));
+    store.clear_history().unwrap();
+    assert!(store.history().unwrap().is_empty());
+    assert_eq!(
+        store.append_history(b"third").unwrap(),
+        3,
+        "numbers are not reused"
+    );
+    assert_eq!(
+        store.list(RecordKind::History).unwrap(),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn caller_mistakes_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = Store::unlock(dir.path(), &pin()).unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound { .. }), "{missing}");
+    assert!(missing.to_string().starts_with("no wallet store at"));
+    let store = Store::create(dir.path(), &pin(), fast()).unwrap();
+    let e = store
+        .put(RecordKind::Credential, "has space", b"x")
+        .unwrap_err();
+    assert!(matches!(e, StoreError::BadId { .. }), "{e}");
+    let e = store
+        .put(RecordKind::Credential, "big", &vec![0; 256 * 1024 + 1])
+        .unwrap_err();
+    assert!(matches!(e, StoreError::ValueTooLarge { .. }), "{e}");
+    store
+        .put(RecordKind::Credential, "max", &vec![1; 256 * 1024])
+        .unwrap();
+    // The database allows one user at a time.
+    let e = Store::unlock(dir.path(), &pin()).unwrap_err();
+    assert!(matches!(e, StoreError::InUse { .. }), "{e}");
+    let e = Store::destroy(dir.path()).unwrap_err();
+    assert!(matches!(e, StoreError::InUse { .. }), "{e}");
+    let e = Store::create(dir.path(), &pin(), fast()).unwrap_err();
+    assert!(matches!(e, StoreError::AlreadyExists { .. }), "{e}");
+    drop(store);
+    let bad = KdfParams {
+        t_cost: 0,
+        ..fast()
+    };
+    let other = tempfile::tempdir().unwrap();
+    let e = Store::create(other.path(), &pin(), bad).unwrap_err();
+    assert!(matches!(e, StoreError::BadParams { .. }), "{e}");
+    assert!(!Store::exists(other.path()));
+
+    Store::destroy(dir.path()).unwrap();
+    assert!(!Store::exists(dir.path()));
+    let e = Store::destroy(dir.path()).unwrap_err();
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e}");
+}
+
+#[test]
+fn no_plaintext_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "Zsófia Ngọc Tesserová-Qwxy";
+    let id_number = "ID-T0XQ98765432";
+    let key: [u8; 32] = random_bytes();
+    let passphrase = "granite lantern 4711";
+    {
+        let store = Store::create(dir.path(), &Secret::parse(passphrase).unwrap(), fast()).unwrap();
+        let mut value = Vec::new();
+        value.extend_from_slice(name.as_bytes());
+        value.extend_from_slice(id_number.as_bytes());
+        value.extend_from_slice(&key);
+        store.put(RecordKind::Credential, "cred-1", &value).unwrap();
+        store.put(RecordKind::HolderKey, "device", &key).unwrap();
+        store
+            .put(RecordKind::Setting, "profile", name.as_bytes())
+            .unwrap();
+        store.append_history(id_number.as_bytes()).unwrap();
+        // Overwrite and remove too: old versions must not be left in clear either.
+        store
+            .put(RecordKind::Credential, "cred-1", b"newer")
+            .unwrap();
+        store.remove(RecordKind::Setting, "profile").unwrap();
+    }
+    let mut files = Vec::new();
+    all_files(dir.path(), &mut files);
+    assert!(!files.is_empty());
+    let mut total = 0;
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        total += bytes.len();
+        for needle in [
+            name.as_bytes(),
+            id_number.as_bytes(),
+            &key[..],
+            &key[..16],
+            &key[16..],
+            passphrase.as_bytes(),
+        ] {
+            assert!(!contains(&bytes, needle), "{} holds a secret", f.display());
+        }
+    }
+    assert!(total > 0);
+}
+
+#[test]
+fn wrong_pin_changes_only_the_counter() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::create(dir.path(), &pin(), fast()).unwrap();
+        store.put(RecordKind::Credential, "c", b"data").unwrap();
+        store.append_history(b"h").unwrap();
+    }
+    let before = raw_dump(dir.path());
+    let wrong = Secret::pin("111111").unwrap();
+    let t0 = now();
+    for n in 1..=3u32 {
+        let e = Store::unlock_at(dir.path(), &wrong, t0).unwrap_err();
+        match &e {
+            StoreError::WrongSecret {
+                failed_attempts,
+                retry_after,
+            } => {
+                assert_eq!(*failed_attempts, n);
+                assert_eq!(retry_after.is_some(), n >= 3, "{n}: {retry_after:?}");
+            }
+            other => panic!("{other}"),
+        }
+        assert!(
+            e.to_string().starts_with("wrong pin or passphrase ("),
+            "{e}"
+        );
+        assert_eq!(Store::failed_attempts(dir.path()).unwrap(), n);
+    }
+    let after = raw_dump(dir.path());
+    let strip = |m: &BTreeMap<Vec<u8>, Vec<u8>>| {
+        let mut m = m.clone();
+        m.remove(&b"m:attempts"[..]);
+        m
+    };
+    assert_eq!(strip(&before), strip(&after), "a wrong pin changed data");
+
+    // 3 failures: the next attempt must wait 2 s, even with the right PIN.
+    let e = Store::unlock_at(dir.path(), &pin(), t0 + 1).unwrap_err();
+    match &e {
+        StoreError::TooSoon { retry_after } => assert_eq!(*retry_after, Duration::from_secs(1)),
+        other => panic!("{other}"),
+    }
+    assert!(e.to_string().contains("wait 1 s"), "{e}");
+    assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 3);
+    // A 4th wrong attempt after the wait: now 4 s.
+    match Store::unlock_at(dir.path(), &wrong, t0 + 2).unwrap_err() {
+        StoreError::WrongSecret {
+            failed_attempts: 4,
+            retry_after: Some(d),
+        } => assert_eq!(d, Duration::from_secs(4)),
+        other => panic!("{other}"),
+    }
+    // A clock set back does not skip the delay: the wait restarts.
+    assert!(matches!(
+        Store::unlock_at(dir.path(), &pin(), t0 - 1000),
+        Err(StoreError::TooSoon { .. })
+    ));
+    // The counter survives reopening and is cleared by the right PIN.
+    assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 4);
+    let store = Store::unlock_at(dir.path(), &pin(), t0 - 1000 + 4).unwrap();
+    assert_eq!(
+        &store.get(RecordKind::Credential, "c").unwrap().unwrap()[..],
+        b"data"
+    );
+    drop(store);
+    assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 0);
+}
+
+/// Builds a store with three credentials and a history entry; returns their values.
+fn sample(dir: &Path) -> Vec<(&'static str, Vec<u8>)> {
+    let store = Store::create(dir, &pin(), fast()).unwrap();
+    let records = vec![
+        ("a", b"alpha alpha alpha".to_vec()),
+        ("b", b"bravo".to_vec()),
+        ("c", random_bytes::<64>().to_vec()),
+    ];
+    for (id, v) in &records {
+        store.put(RecordKind::Credential, id, v).unwrap();
+    }
+    store.put(RecordKind::Setting, "a", b"setting a").unwrap();
+    store.append_history(b"entry").unwrap();
+    records
+}
+
+fn expect_tampered(store: &Store, id: &str) {
+    match store.get(RecordKind::Credential, id) {
+        Err(StoreError::Tampered { record }) => assert_eq!(record, format!("credential/{id}")),
+        other => panic!("{id}: expected Tampered, got {other:?}"),
+    }
+}
+
+#[test]
+fn flipped_bytes_are_detected_and_others_stay_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = sample(dir.path());
+    let sealed_len = raw_dump(dir.path())[&credential_key("a")].len();
+    // Every byte position of one sealed value, each flipped on its own.
+    for at in 0..sealed_len {
+        raw_edit(dir.path(), |db| {
+            let mut v = db.get(credential_key("a")).unwrap().unwrap().to_vec();
+            v[at] ^= 1 << (at % 8);
+            db.insert(credential_key("a"), v).unwrap();
+        });
+        let store = Store::unlock(dir.path(), &pin()).unwrap();
+        expect_tampered(&store, "a");
+        for (id, v) in &records[1..] {
+            assert_eq!(
+                &store.get(RecordKind::Credential, id).unwrap().unwrap()[..],
+                &v[..]
+            );
+        }
+        drop(store);
+        raw_edit(dir.path(), |db| {
+            let mut v = db.get(credential_key("a")).unwrap().unwrap().to_vec();
+            v[at] ^= 1 << (at % 8);
+            db.insert(credential_key("a"), v).unwrap();
+        });
+    }
+    let store = Store::unlock(dir.path(), &pin()).unwrap();
+    assert_eq!(
+        &store.get(RecordKind::Credential, "a").unwrap().unwrap()[..],
+        &records[0].1[..]
+    );
+}
+
+#[test]
+fn swapped_moved_and_truncated_values_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = sample(dir.path());
+    raw_edit(dir.path(), |db| {
+        let a = db.get(credential_key("a")).unwrap().unwrap();
+        let b = db.get(credential_key("b")).unwrap().unwrap();
+        db.insert(credential_key("a"), b).unwrap();
+        db.insert(credential_key("b"), a).unwrap();
+        // The setting with the same id moved into the credential slot "c".
+        let s = db.get([&b"r"[..], &[3], b"a"].concat()).unwrap().unwrap();
+        db.insert(credential_key("c"), s).unwrap();
+        // A history entry renumbered.
+        let mut h1 = vec![b'h'];
+        h1.extend_from_slice(&1u64.to_be_bytes());
+        let mut h2 = vec![b'h'];
+        h2.extend_from_slice(&2u64.to_be_bytes());
+        let e = db.remove(h1).unwrap().unwrap();
+        db.insert(h2, e).unwrap();
+    });
+    let store = Store::unlock(dir.path(), &pin()).unwrap();
+    expect_tampered(&store, "a");
+    expect_tampered(&store, "b");
+    expect_tampered(&store, "c");
+    match store.history() {
+        Err(StoreError::Tampered { record }) => assert_eq!(record, "history/2"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        &store.get(RecordKind::Setting, "a").unwrap().unwrap()[..],
+        b"setting a"
+    );
+    drop(store);
+
+    // Truncated values, every length.
+    let sealed = raw_dump(dir.path())[&credential_key("a")].clone();
+    for len in [0, 1, 23, 24, 39, 40, sealed.len() - 1] {
+        raw_edit(dir.path(), |db| {
+            db.insert(credential_key("b"), &sealed[..len]).unwrap();
+        });
+        let store = Store::unlock(dir.path(), &pin()).unwrap();
+        expect_tampered(&store, "b");
+    }
+    let _ = records;
+}
+
+#[test]
+fn damaged_header_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path());
+    let header = raw_dump(dir.path())[&b"m:header"[..]].clone();
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            {
+                let mut h = header.clone();
+                h[5] = 9;
+                h
+            },
+            "version",
+        ),
+        (
+            {
+                let mut h = header.clone();
+                h[6..10].copy_from_slice(&u32::MAX.to_be_bytes());
+                h
+            },
+            "excessive",
+        ),
+        (
+            {
+                let mut h = header.clone();
+                h[10..14].copy_from_slice(&1_000_000u32.to_be_bytes());
+                h
+            },
+            "excessive",
+        ),
+        (
+            {
+                let mut h = header.clone();
+                h[30] ^= 1;
+                h
+            },
+            "wrong",
+        ), // salt
+        (
+            {
+                let mut h = header.clone();
+                h[100] ^= 1;
+                h
+            },
+            "wrong",
+        ), // wrapped key
+        (header[..50].to_vec(), "corrupt"),
+        (b"not a header".to_vec(), "corrupt"),
+    ];
+    for (bytes, want) in cases {
+        raw_edit(dir.path(), |db| {
+            db.insert(b"m:header", bytes).unwrap();
+        });
+        let started = Instant::now();
+        let e = Store::unlock(dir.path(), &pin()).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2), "{want}: slow");
+        let ok = match want {
+            "version" => matches!(&e, StoreError::Corrupt { what } if what.contains("version 9")),
+            "excessive" => matches!(e, StoreError::ExcessiveWork { .. }),
+            "wrong" => matches!(e, StoreError::WrongSecret { .. }),
+            _ => matches!(e, StoreError::Corrupt { .. }),
+        };
+        assert!(ok, "{want}: {e}");
+        // Reset the counter so the delay does not interfere.
+        raw_edit(dir.path(), |db| {
+            db.insert(b"m:attempts", vec![0u8; 12]).unwrap();
+        });
+    }
+    raw_edit(dir.path(), |db| {
+        db.remove(b"m:header").unwrap();
+    });
+    let e = Store::unlock(dir.path(), &pin()).unwrap_err();
+    assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
+    raw_edit(dir.path(), |db| {
+        db.insert(b"m:header", header).unwrap();
+        // A damaged counter is not read as zero.
+        db.insert(b"m:attempts", b"xx".to_vec()).unwrap();
+    });
+    assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 3);
+}
+
+#[test]
+fn truncated_database_files_never_panic_or_give_wrong_data() {
+    let template = tempfile::tempdir().unwrap();
+    let mut expected = BTreeMap::new();
+    {
+        let store = Store::create(template.path(), &pin(), fast()).unwrap();
+        for i in 0..40 {
+            let id = format!("c{i}");
+            let v = vec![i as u8; 200 + i * 50];
+            store.put(RecordKind::Credential, &id, &v).unwrap();
+            expected.insert(id, v);
+        }
+    }
+    let mut files = Vec::new();
+    all_files(&db_path(template.path()), &mut files);
+    let mut outcomes = BTreeMap::new();
+    for file in &files {
+        let rel = file.strip_prefix(template.path()).unwrap().to_path_buf();
+        let len = std::fs::metadata(file).unwrap().len();
+        for cut in [
+            0,
+            len / 3,
+            len / 2,
+            len.saturating_sub(100),
+            len.saturating_sub(1),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            copy_tree(template.path(), dir.path());
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(dir.path().join(&rel))
+                .unwrap()
+                .set_len(cut)
+                .unwrap();
+            let outcome = match Store::unlock(dir.path(), &pin()) {
+                Err(e) => {
+                    assert!(!e.to_string().is_empty());
+                    "error"
+                }
+                Ok(store) => {
+                    for (id, v) in &expected {
+                        // Missing or an error is acceptable; different bytes are not.
+                        if let Ok(Some(got)) = store.get(RecordKind::Credential, id) {
+                            assert_eq!(&got[..], &v[..], "wrong data for {id}");
+                        }
+                    }
+                    "opened"
+                }
+            };
+            *outcomes.entry(outcome).or_insert(0) += 1;
+        }
+    }
+    assert!(!outcomes.is_empty());
+    eprintln!("truncation outcomes: {outcomes:?}");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn change_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = sample(dir.path());
+    let new_pin = Secret::parse("a longer passphrase").unwrap();
+    {
+        let mut store = Store::unlock(dir.path(), &pin()).unwrap();
+        store.change_secret(&new_pin, fast()).unwrap();
+        // Still usable after the change.
+        store.put(RecordKind::Credential, "d", b"delta").unwrap();
+    }
+    assert!(matches!(
+        Store::unlock(dir.path(), &pin()),
+        Err(StoreError::WrongSecret {
+            failed_attempts: 1,
+            ..
+        })
+    ));
+    let store = Store::unlock(dir.path(), &new_pin).unwrap();
+    for (id, v) in &records {
+        assert_eq!(
+            &store.get(RecordKind::Credential, id).unwrap().unwrap()[..],
+            &v[..]
+        );
+    }
+    assert_eq!(
+        &store.get(RecordKind::Credential, "d").unwrap().unwrap()[..],
+        b"delta"
+    );
+}
+
+#[test]
+fn backup_and_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = sample(dir.path());
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("wallet.tessera-backup");
+    let pass = Secret::passphrase("backup passphrase 1").unwrap();
+    {
+        let store = Store::unlock(dir.path(), &pin()).unwrap();
+        store.append_history(b"second entry").unwrap();
+        assert!(matches!(
+            store.backup(&file, &pin(), fast()),
+            Err(StoreError::WeakBackupSecret)
+        ));
+        store.backup(&file, &pass, fast()).unwrap();
+        assert!(matches!(
+            store.backup(&file, &pass, fast()),
+            Err(StoreError::AlreadyExists { .. })
+        ));
+    }
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(!contains(&bytes, b"alpha alpha"));
+
+    // Refuses to overwrite a wallet.
+    assert!(matches!(
+        Store::restore(&file, &pass, dir.path(), &pin(), fast()),
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    let target = tempfile::tempdir().unwrap();
+    let wrong = Secret::passphrase("not the passphrase").unwrap();
+    assert!(matches!(
+        Store::restore(&file, &wrong, target.path(), &pin(), fast()),
+        Err(StoreError::WrongBackupPassphrase)
+    ));
+    assert!(!Store::exists(target.path()));
+
+    let new_pin = Secret::pin("13572468").unwrap();
+    let store = Store::restore(&file, &pass, target.path(), &new_pin, fast()).unwrap();
+    for (id, v) in &records {
+        assert_eq!(
+            &store.get(RecordKind::Credential, id).unwrap().unwrap()[..],
+            &v[..]
+        );
+    }
+    assert_eq!(
+        &store.get(RecordKind::Setting, "a").unwrap().unwrap()[..],
+        b"setting a"
+    );
+    let h = store.history().unwrap();
+    assert_eq!(h.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(&h[1].1[..], b"second entry");
+    assert_eq!(store.append_history(b"x").unwrap(), 3);
+    drop(store);
+    assert!(Store::unlock(target.path(), &new_pin).is_ok());
+
+    // Damaged or hostile backup files.
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            {
+                let mut b = bytes.clone();
+                let n = b.len();
+                b[n - 20] ^= 1;
+                b
+            },
+            "wrong",
+        ),
+        (
+            {
+                let mut b = bytes.clone();
+                b[20] ^= 1;
+                b
+            },
+            "wrong",
+        ),
+        (
+            {
+                let mut b = bytes.clone();
+                b[6..10].copy_from_slice(&u32::MAX.to_be_bytes());
+                b
+            },
+            "excessive",
+        ),
+        (bytes[..40].to_vec(), "corrupt"),
+        (bytes[..bytes.len() - 1].to_vec(), "wrong"),
+        (b"hello".to_vec(), "corrupt"),
+    ];
+    for (i, (b, want)) in cases.into_iter().enumerate() {
+        let f = out_dir.path().join(format!("bad-{i}"));
+        std::fs::write(&f, b).unwrap();
+        let t = tempfile::tempdir().unwrap();
+        let e = Store::restore(&f, &pass, t.path(), &pin(), fast()).unwrap_err();
+        let ok = match want {
+            "wrong" => matches!(e, StoreError::WrongBackupPassphrase),
+            "excessive" => matches!(e, StoreError::ExcessiveWork { .. }),
+            _ => matches!(e, StoreError::Corrupt { .. }),
+        };
+        assert!(ok, "case {i} ({want}): {e}");
+        assert!(!Store::exists(t.path()));
+    }
+}
+
+// ----------------------------------------------------------------------------------------
+// Crash safety: a child process writes and acknowledges records; it is killed with SIGKILL
+// at random moments; every acknowledged record must be intact afterwards.
+
+const CHILD_ENV: &str = "TESSERA_STORE_CRASH_CHILD";
+const CHILD_START_ENV: &str = "TESSERA_STORE_CRASH_START";
+
+fn crash_value(i: u64) -> Vec<u8> {
+    let seed = format!("record {i} ");
+    seed.as_bytes()
+        .iter()
+        .copied()
+        .cycle()
+        .take(50 + (i as usize * 37) % 3000)
+        .collect()
+}
+
+/// The writer. Runs only when re-invoked by `crash_safety_under_sigkill`.
+#[test]
+fn crash_child() {
+    let Some(dir) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let start: u64 = std::env::var(CHILD_START_ENV).unwrap().parse().unwrap();
+    let store = match Store::unlock(&dir, &pin()) {
+        Ok(s) => s,
+        Err(StoreError::NotFound { .. }) => Store::create(&dir, &pin(), fast()).unwrap(),
+        Err(e) => panic!("{e}"),
+    };
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    writeln!(out, "ready").unwrap();
+    for i in start.. {
+        let id = format!("r{i}");
+        store
+            .put(RecordKind::Credential, &id, &crash_value(i))
+            .unwrap();
+        writeln!(out, "ack put {i}").unwrap();
+        if i.is_multiple_of(3) {
+            let seq = store.append_history(&i.to_be_bytes()).unwrap();
+            writeln!(out, "ack history {seq} {i}").unwrap();
+        }
+        if i.is_multiple_of(5) {
+            store
+                .remove(RecordKind::Credential, &format!("r{}", i - 1))
+                .unwrap();
+            writeln!(out, "ack remove {}", i - 1).unwrap();
+        }
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn crash_safety_under_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let started = Instant::now();
+    // id -> Some(present), or None when a removal may or may not have happened.
+    let mut acked: BTreeMap<u64, Option<bool>> = BTreeMap::new();
+    let mut acked_history: BTreeMap<u64, u64> = BTreeMap::new(); // seq -> i
+    let mut kills = 0;
+    let mut kills_mid_write = 0;
+    let mut round = 0u64;
+    while kills < 110 {
+        round += 1;
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "harness too slow"
+        );
+        let mut child = Command::new(&exe)
+            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, dir.path())
+            .env(CHILD_START_ENV, (round * 100_000).to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(10 + random_below(120)));
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        kills += 1;
+        let mut text = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        let mut any = false;
+        for line in text.lines() {
+            let words: Vec<&str> = line.split(' ').collect();
+            match words[..] {
+                ["ack", "put", i] => {
+                    let i: u64 = i.parse().unwrap();
+                    acked.insert(i, Some(true));
+                    if i.is_multiple_of(5) {
+                        // The child removes r{i-1} next: it may happen before the kill.
+                        acked.insert(i - 1, None);
+                    }
+                    any = true;
+                }
+                ["ack", "remove", i] => {
+                    acked.insert(i.parse().unwrap(), Some(false));
+                }
+                ["ack", "history", seq, i] => {
+                    acked_history.insert(seq.parse().unwrap(), i.parse().unwrap());
+                }
+                _ => {}
+            }
+        }
+        if any {
+            kills_mid_write += 1;
+        }
+        if !Store::exists(dir.path()) {
+            continue;
+        }
+        // Reopen and check everything.
+        let store = Store::unlock(dir.path(), &pin()).unwrap();
+        for (&i, &present) in &acked {
+            let got = store.get(RecordKind::Credential, &format!("r{i}")).unwrap();
+            match present {
+                Some(true) => assert!(
+                    got.as_deref().map(|v| &v[..]) == Some(&crash_value(i)[..]),
+                    "acknowledged r{i} lost or wrong"
+                ),
+                Some(false) => assert!(got.is_none(), "removed r{i} came back"),
+                None => assert!(
+                    got.is_none() || got.as_deref().map(|v| &v[..]) == Some(&crash_value(i)[..]),
+                    "r{i} wrong"
+                ),
+            }
+        }
+        // Records written but not acknowledged may or may not be there, but never wrong.
+        for id in store.list(RecordKind::Credential).unwrap() {
+            let i: u64 = id[1..].parse().unwrap();
+            let v = store.get(RecordKind::Credential, &id).unwrap().unwrap();
+            assert_eq!(&v[..], &crash_value(i)[..]);
+        }
+        let history: BTreeMap<u64, u64> = store
+            .history()
+            .unwrap()
+            .into_iter()
+            .map(|(s, v)| (s, u64::from_be_bytes(v[..].try_into().unwrap())))
+            .collect();
+        for (seq, i) in &acked_history {
+            assert_eq!(history.get(seq), Some(i), "history {seq} lost");
+        }
+    }
+    eprintln!(
+        "{kills} kills ({kills_mid_write} after acknowledged writes), {} records and {} history entries acknowledged, {:.1} s",
+        acked.len(),
+        acked_history.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        kills_mid_write >= 50,
+        "too few kills hit the write loop: {kills_mid_write}"
+    );
+}
