@@ -1,0 +1,101 @@
+//! The error type of the issuer's operations.
+
+use crate::{PersonError, RequestError, SecretKeyError};
+use std::path::{Path, PathBuf};
+use tessera_core::{KeyFileError, StatusRef, UnixTime};
+use thiserror::Error;
+
+/// Why an issuer operation failed. Messages name the file or value at fault.
+#[non_exhaustive]
+#[derive(Debug, Error)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `init` would overwrite an issuer folder.
+    #[error("{0} already holds issuer files; use --force to replace them (this destroys the keys)")]
+    Exists(PathBuf),
+    /// The folder has no issuer state.
+    #[error("{0} is not an issuer folder (no state.json): run `tessera-issuer init --dir` first")]
+    NotInitialised(PathBuf),
+    /// Another process holds the folder's lock.
+    #[error("{0} is in use by another tessera-issuer process")]
+    Locked(PathBuf),
+    /// A state file is damaged or from another version.
+    #[error("{path}: {reason}")]
+    BadState {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A secret key file could not be read or written.
+    #[error("{path}: {source}")]
+    SecretKey {
+        /// The key file.
+        path: PathBuf,
+        /// Why.
+        source: SecretKeyError,
+    },
+    /// A public key file could not be read.
+    #[error("{path}: {source}")]
+    PublicKey {
+        /// The key file.
+        path: PathBuf,
+        /// Why.
+        source: KeyFileError,
+    },
+    /// The person file was refused.
+    #[error(transparent)]
+    Person(#[from] PersonError),
+    /// The issuance request was refused.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// tessera-core refused to issue.
+    #[error("cannot issue: {0}")]
+    Issue(#[from] tessera_core::IssueError),
+    /// An option or argument is out of range.
+    #[error("{0}")]
+    Invalid(String),
+    /// The credential would outlive the signing key's window in the trust list.
+    #[error(
+        "the credential would expire at {expires}, after the signing key's window ends ({not_after}): shorten --valid-days or add a new key"
+    )]
+    KeyWindow {
+        /// The credential's end of validity.
+        expires: UnixTime,
+        /// The end of the key's window.
+        not_after: UnixTime,
+    },
+    /// A credential id that was never assigned.
+    #[error("credential {id} has not been issued (the next id is {next})")]
+    NotIssued {
+        /// The id asked for.
+        id: StatusRef,
+        /// The next id to be assigned.
+        next: StatusRef,
+    },
+    /// Revocation is permanent.
+    #[error(
+        "credential {0} is revoked, which is permanent (reinstate --undo-revocation undoes a mistaken revocation)"
+    )]
+    Revoked(StatusRef),
+    /// No key with this id.
+    #[error("no issuer key with id {0} (see `tessera-issuer key list`)")]
+    UnknownKey(String),
+    /// The batch cannot continue (its input changed, or its output folder is damaged).
+    #[error("batch: {0}")]
+    Batch(String),
+}
+
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}

@@ -1,0 +1,497 @@
+//! `tessera-issuer`: the issuing authority's command-line tool. See docs/issuer.md.
+//!
+//! Exit codes: 0 success; 1 error; 2 usage error; 3 a batch finished but some records were
+//! refused (see errors.jsonl); 4 check-request refused the request.
+#![forbid(unsafe_code)]
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tessera_core::keys::{secret_key_from_text, to_hex};
+use tessera_issuer::{
+    BatchOptions, BatchProgress, InitOptions, IssueOptions, Issuer, KdfParams, PASSPHRASE_ENV,
+    Passphrase, PublishOptions, RequestPolicy, StatusAction, check_request_with, init,
+    make_request, now_unix, parse_credential_id, parse_person_json, read_public_key,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "tessera-issuer",
+    version,
+    about = "Tessera issuing authority: keys, credentials, revocation, publishing"
+)]
+struct Cli {
+    /// Read the passphrase of sealed keys from this file (first line); or set
+    /// TESSERA_ISSUER_PASSPHRASE.
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// Use this Unix time as now (for tests and reproducible demos).
+    #[arg(long, global = true, hide = true, value_name = "UNIX")]
+    now: Option<u64>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct DirArg {
+    /// The issuer folder.
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create an issuer folder: issuer key, trust-list root key, signed trust list, state.
+    Init {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Issuer identifier in the trust list and status lists.
+        #[arg(long, default_value = "demo.tessera")]
+        issuer_id: String,
+        /// Issuer name shown to people.
+        #[arg(long, default_value = "Demo City ID Office")]
+        name: String,
+        /// Replace an existing issuer folder (destroys its keys).
+        #[arg(long)]
+        force: bool,
+        /// Entries per status list.
+        #[arg(long, default_value_t = 1_000_000)]
+        list_size: u32,
+        /// Status-list time-to-live in seconds.
+        #[arg(long, default_value_t = 86_400)]
+        status_ttl: u64,
+        /// Trust-list validity in seconds.
+        #[arg(long, default_value_t = 30 * 86_400)]
+        trust_ttl: u64,
+        /// Longest credential validity in days.
+        #[arg(long, default_value_t = 3650)]
+        max_validity_days: u64,
+        /// Argon2id memory in MiB for sealed keys (with a passphrase).
+        #[arg(long, default_value_t = 64)]
+        kdf_mib: u32,
+    },
+    /// Issue one credential.
+    Issue {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The holder's public key file.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "request",
+            required_unless_present = "request"
+        )]
+        holder_key: Option<PathBuf>,
+        /// An issuance request file (holder key with proof of possession).
+        #[arg(long, value_name = "FILE")]
+        request: Option<PathBuf>,
+        /// The person's attributes (JSON).
+        #[arg(long, value_name = "PERSON.json")]
+        attributes: PathBuf,
+        /// Where to write the credential.
+        #[arg(long, value_name = "CRED")]
+        out: PathBuf,
+        /// Validity in days.
+        #[arg(long, default_value_t = 365 * 5)]
+        valid_days: u64,
+        /// Start of validity, Unix time (default now).
+        #[arg(long, value_name = "UNIX")]
+        not_before: Option<u64>,
+    },
+    /// Issue credentials for every line of a JSON Lines file (resumable).
+    IssueBatch {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The records, one JSON object per line.
+        #[arg(long, value_name = "FILE.jsonl")]
+        requests: PathBuf,
+        /// Output folder (credentials.jsonl, errors.jsonl, journal.log).
+        #[arg(long, value_name = "OUTDIR")]
+        out: PathBuf,
+        /// Validity in days.
+        #[arg(long, default_value_t = 365 * 5)]
+        valid_days: u64,
+        /// Start of validity, Unix time (default: when each chunk is issued).
+        #[arg(long, value_name = "UNIX")]
+        not_before: Option<u64>,
+        /// Lines per chunk (one fsync per chunk).
+        #[arg(long, default_value_t = 1000)]
+        chunk: usize,
+        /// Signing threads (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Oldest accepted request, in days.
+        #[arg(long, default_value_t = 90)]
+        max_request_age_days: u64,
+    },
+    /// Check an issuance request file.
+    CheckRequest {
+        /// The request file.
+        file: PathBuf,
+        /// Oldest accepted request, in days.
+        #[arg(long, default_value_t = 90)]
+        max_request_age_days: u64,
+    },
+    /// Make an issuance request from a holder secret key file (what a wallet does).
+    MakeRequest {
+        /// The holder's secret key file.
+        #[arg(long, value_name = "FILE")]
+        holder_secret: PathBuf,
+        /// Where to write the request.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Revoke credentials (permanent).
+    Revoke {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Credential ids, LIST-INDEX.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Suspend credentials (until reinstated).
+    Suspend {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Credential ids, LIST-INDEX.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Reinstate suspended credentials.
+    Reinstate {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Also undo revocations (for a revocation made by mistake).
+        #[arg(long)]
+        undo_revocation: bool,
+        /// Credential ids, LIST-INDEX.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Write the signed trust list and status lists into a folder for a static file server.
+    Publish {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The folder to publish into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Status-list time-to-live in seconds (default: the issuer folder's setting).
+        #[arg(long)]
+        status_ttl: Option<u64>,
+        /// Trust-list validity in seconds (default: the issuer folder's setting).
+        #[arg(long)]
+        trust_ttl: Option<u64>,
+    },
+    /// Manage issuer keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Add a new issuer key; it becomes the signing key.
+    Add {
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// Retire a key: its window ends when the last credential it signed expires.
+    Retire {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The key id (hex, from `key list`).
+        kid: String,
+    },
+    /// List the issuer keys.
+    List {
+        #[command(flatten)]
+        dir: DirArg,
+    },
+}
+
+fn passphrase(cli: &Cli) -> Result<Option<Passphrase>> {
+    if let Some(p) = &cli.passphrase_file {
+        return Passphrase::from_file(p)
+            .map(Some)
+            .with_context(|| format!("reading the passphrase file {}", p.display()));
+    }
+    Ok(std::env::var(PASSPHRASE_ENV)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(Passphrase::new))
+}
+
+fn parse_ids(ids: &[String]) -> Result<Vec<tessera_core::StatusRef>> {
+    ids.iter()
+        .map(|s| parse_credential_id(s).map_err(anyhow::Error::msg))
+        .collect()
+}
+
+fn read_person(path: &Path) -> Result<tessera_core::Attributes> {
+    let json = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let base = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    parse_person_json(&json, base).with_context(|| format!("{}", path.display()))
+}
+
+fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let now = cli.now.unwrap_or_else(now_unix);
+    let pass = passphrase(&cli)?;
+    match cli.command {
+        Command::Init {
+            dir,
+            issuer_id,
+            name,
+            force,
+            list_size,
+            status_ttl,
+            trust_ttl,
+            max_validity_days,
+            kdf_mib,
+        } => {
+            let opts = InitOptions {
+                issuer_id,
+                name,
+                force,
+                now: Some(now),
+                passphrase: pass,
+                kdf: KdfParams {
+                    m_cost_kib: kdf_mib.saturating_mul(1024),
+                    ..KdfParams::DEFAULT
+                },
+                list_size,
+                status_ttl,
+                trust_ttl,
+                max_validity_days,
+                ..InitOptions::default()
+            };
+            let r = init(&dir.dir, &opts)?;
+            println!("issuer key {}", to_hex(&r.issuer_kid));
+            println!("root key {}", to_hex(r.root.as_bytes()));
+            println!("trust list {}", r.trust_list.display());
+        }
+        Command::Issue {
+            dir,
+            holder_key,
+            request,
+            attributes,
+            out,
+            valid_days,
+            not_before,
+        } => {
+            let holder = match (holder_key, request) {
+                (Some(k), _) => read_public_key(&k)?,
+                (None, Some(r)) => {
+                    let bytes =
+                        std::fs::read(&r).with_context(|| format!("reading {}", r.display()))?;
+                    check_request_with(&bytes, now, &RequestPolicy::default())
+                        .with_context(|| format!("{}", r.display()))?
+                        .holder
+                }
+                (None, None) => bail!("give --holder-key or --request"),
+            };
+            let attrs = read_person(&attributes)?;
+            let mut issuer = Issuer::open(&dir.dir, pass)?;
+            let opts = IssueOptions {
+                valid_days,
+                not_before,
+                now: Some(now),
+                passphrase: None,
+            };
+            let cred = issuer.issue(&holder, &attrs, &opts)?;
+            write_new(&out, &cred.to_vec())?;
+            println!("{}", cred.claims().status);
+        }
+        Command::IssueBatch {
+            dir,
+            requests,
+            out,
+            valid_days,
+            not_before,
+            chunk,
+            jobs,
+            max_request_age_days,
+        } => {
+            let mut issuer = Issuer::open(&dir.dir, pass)?;
+            let jobs = jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+            });
+            let opts = BatchOptions {
+                valid_days,
+                not_before,
+                now: cli.now,
+                chunk,
+                jobs,
+                policy: RequestPolicy {
+                    max_age: max_request_age_days.saturating_mul(86_400),
+                    ..RequestPolicy::default()
+                },
+            };
+            let bar = if std::io::stderr().is_terminal() {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} lines  {per_sec}  ETA {eta}  {msg}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let mut shown = 0u32;
+            let b2 = bar.clone();
+            let report = issuer.issue_batch(
+                &requests,
+                &out,
+                &opts,
+                &mut |p: &BatchProgress| {
+                    bar.set_length(p.lines_total);
+                    bar.set_position(p.lines_done);
+                    bar.set_message(format!("{} issued, {} errors", p.issued, p.errors));
+                },
+                &mut |line, msg| {
+                    shown += 1;
+                    if shown <= 20 {
+                        b2.suspend(|| eprintln!("line {line}: {msg}"));
+                    } else if shown == 21 {
+                        b2.suspend(|| eprintln!("more errors: see errors.jsonl"));
+                    }
+                },
+            )?;
+            bar.finish_and_clear();
+            println!(
+                "{} lines, {} issued, {} refused{}",
+                report.lines,
+                report.issued,
+                report.errors,
+                if report.resumed_at_line > 1 {
+                    format!(" (resumed at line {})", report.resumed_at_line)
+                } else {
+                    String::new()
+                }
+            );
+            if report.errors > 0 {
+                return Ok(ExitCode::from(3));
+            }
+        }
+        Command::CheckRequest {
+            file,
+            max_request_age_days,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let policy = RequestPolicy {
+                max_age: max_request_age_days.saturating_mul(86_400),
+                ..RequestPolicy::default()
+            };
+            match check_request_with(&bytes, now, &policy) {
+                Ok(r) => {
+                    println!("ok: holder key {}", to_hex(r.holder.as_bytes()));
+                    println!("made at {}", r.created);
+                }
+                Err(e) => {
+                    eprintln!("refused: {e}");
+                    return Ok(ExitCode::from(4));
+                }
+            }
+        }
+        Command::MakeRequest { holder_secret, out } => {
+            let text = zeroize::Zeroizing::new(
+                std::fs::read_to_string(&holder_secret)
+                    .with_context(|| format!("reading {}", holder_secret.display()))?,
+            );
+            let key = secret_key_from_text(&text)
+                .with_context(|| format!("{}", holder_secret.display()))?;
+            write_new(&out, &make_request(&key, now))?;
+        }
+        Command::Revoke { dir, ids } => {
+            let ids = parse_ids(&ids)?;
+            Issuer::open(&dir.dir, pass)?.set_status(&ids, StatusAction::Revoke)?;
+        }
+        Command::Suspend { dir, ids } => {
+            let ids = parse_ids(&ids)?;
+            Issuer::open(&dir.dir, pass)?.set_status(&ids, StatusAction::Suspend)?;
+        }
+        Command::Reinstate {
+            dir,
+            undo_revocation,
+            ids,
+        } => {
+            let ids = parse_ids(&ids)?;
+            let action = if undo_revocation {
+                StatusAction::UndoRevocation
+            } else {
+                StatusAction::Reinstate
+            };
+            Issuer::open(&dir.dir, pass)?.set_status(&ids, action)?;
+        }
+        Command::Publish {
+            dir,
+            out,
+            status_ttl,
+            trust_ttl,
+        } => {
+            let mut issuer = Issuer::open(&dir.dir, pass)?;
+            let r = issuer.publish(
+                &out,
+                &PublishOptions {
+                    now: Some(now),
+                    status_ttl,
+                    trust_ttl,
+                },
+            )?;
+            println!("trust list sequence {}", r.sequence);
+            for f in r.files {
+                println!("{} {} bytes", f.file, f.bytes);
+            }
+        }
+        Command::Key { command } => match command {
+            KeyCommand::Add { dir } => {
+                let kid = Issuer::open(&dir.dir, pass)?.add_key(Some(now))?;
+                println!("{}", to_hex(&kid));
+            }
+            KeyCommand::Retire { dir, kid } => {
+                let k = Issuer::open(&dir.dir, pass)?.retire_key(&kid, Some(now))?;
+                println!("{} window ends {}", to_hex(&k.kid), k.not_after);
+            }
+            KeyCommand::List { dir } => {
+                for k in Issuer::open(&dir.dir, pass)?.keys() {
+                    let state = if k.signing {
+                        "signing".to_string()
+                    } else if let Some(t) = k.retired_at {
+                        format!("retired at {t}")
+                    } else {
+                        "verifying".to_string()
+                    };
+                    println!(
+                        "{} window {}..{} {state}",
+                        to_hex(&k.kid),
+                        k.not_before,
+                        k.not_after
+                    );
+                }
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tessera-issuer: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The person file: a citizen's attributes as JSON, as the registry exports them.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use tessera_core::attributes::{AttrId, AttrValue, Attributes};
+use thiserror::Error;
+
+/// Largest person file accepted, in bytes.
+pub const MAX_PERSON_JSON_LEN: usize = 64 * 1024;
+
+/// Why a person file was refused.
+#[non_exhaustive]
+#[derive(Debug, Error)]
+pub enum PersonError {
+    /// Not JSON, a field of the wrong type, or an unknown field (the message names it).
+    #[error("person json: {0}")]
+    Json(String),
+    /// A required field is absent.
+    #[error("person json: field `{0}` is required")]
+    Missing(&'static str),
+    /// A field's value is not acceptable.
+    #[error("person json: field `{field}`: {reason}")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The portrait file could not be read.
+    #[error("person json: portrait {path}: {source}")]
+    Portrait {
+        /// The portrait path, resolved against the JSON file's folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The JSON form of a person. Field names are [`AttrId::name`]s; the issuer computes the age
+/// flags, so they are not accepted here.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonJson {
+    family_name: Option<String>,
+    given_name: Option<String>,
+    family_name_latin: Option<String>,
+    given_name_latin: Option<String>,
+    sex: Option<u64>,
+    ethnicity: Option<String>,
+    birth_date: Option<String>,
+    address: Option<String>,
+    id_number: Option<String>,
+    issuing_authority: Option<String>,
+    portrait: Option<String>,
+}
+
+/// Fields that every person file must have.
+pub const REQUIRED: [AttrId; 4] = [
+    AttrId::FamilyName,
+    AttrId::GivenName,
+    AttrId::BirthDate,
+    AttrId::IdNumber,
+];
+
+/// Parses a person file. A relative `portrait` path is resolved against `base_dir` (the
+/// folder of the JSON file). Age flags are not set here: [`crate::Issuer::issue`] computes
+/// them at the start of validity.
+///
+/// ```
+/// use std::path::Path;
+/// let ok = br#"{"family_name": "LIN", "given_name": "MEIHUA", "birth_date": "1990-05-17",
+///               "id_number": "110105199005171234", "sex": 2}"#;
+/// assert!(tessera_issuer::parse_person_json(ok, Path::new(".")).is_ok());
+/// let typo = br#"{"family_name": "LIN", "givn_name": "MEIHUA"}"#;
+/// let err = tessera_issuer::parse_person_json(typo, Path::new(".")).unwrap_err();
+/// assert!(err.to_string().contains("unknown field `givn_name`"));
+/// ```
+pub fn parse_person_json(json: &[u8], base_dir: &Path) -> Result<Attributes, PersonError> {
+    if json.len() > MAX_PERSON_JSON_LEN {
+        return Err(PersonError::Json(format!(
+            "file is {} bytes; at most {MAX_PERSON_JSON_LEN} are accepted",
+            json.len()
+        )));
+    }
+    let p: PersonJson =
+        serde_json::from_slice(json).map_err(|e| PersonError::Json(e.to_string()))?;
+    p.into_attributes(base_dir)
+}
+
+impl PersonJson {
+    /// Checks every field and turns the person into attribute values.
+    pub fn into_attributes(self, base_dir: &Path) -> Result<Attributes, PersonError> {
+        let mut a = Attributes::default();
+        let texts = [
+            (AttrId::FamilyName, self.family_name),
+            (AttrId::GivenName, self.given_name),
+            (AttrId::FamilyNameLatin, self.family_name_latin),
+            (AttrId::GivenNameLatin, self.given_name_latin),
+            (AttrId::Ethnicity, self.ethnicity),
+            (AttrId::BirthDate, self.birth_date),
+            (AttrId::Address, self.address),
+            (AttrId::IdNumber, self.id_number),
+            (AttrId::IssuingAuthority, self.issuing_authority),
+        ];
+        for (id, v) in texts {
+            if let Some(t) = v {
+                set_checked(&mut a, id, AttrValue::Text(t))?;
+            }
+        }
+        if let Some(s) = self.sex {
+            set_checked(&mut a, AttrId::Sex, AttrValue::Uint(s))?;
+        }
+        if let Some(rel) = self.portrait {
+            let path = base_dir.join(&rel);
+            let bytes = std::fs::read(&path).map_err(|source| PersonError::Portrait {
+                path: path.clone(),
+                source,
+            })?;
+            set_checked(&mut a, AttrId::Portrait, AttrValue::Bytes(bytes))?;
+        }
+        for id in REQUIRED {
+            if a.get(id).is_none() {
+                return Err(PersonError::Missing(id.name()));
+            }
+        }
+        Ok(a)
+    }
+}
+
+fn set_checked(a: &mut Attributes, id: AttrId, v: AttrValue) -> Result<(), PersonError> {
+    let reason = match (&v, id) {
+        (AttrValue::Text(t), AttrId::BirthDate) if !tessera_core::attributes::is_date(t) => Some(
+            format!("{t:?} is not a date as YYYY-MM-DD (year 1800 or later)"),
+        ),
+        (AttrValue::Text(t), _) if t.is_empty() => Some("must not be empty".to_string()),
+        (AttrValue::Text(t), _) if t.len() > id.max_len() => Some(format!(
+            "is {} bytes long; at most {} are accepted",
+            t.len(),
+            id.max_len()
+        )),
+        (AttrValue::Uint(s), AttrId::Sex) if !matches!(s, 0 | 1 | 2 | 9) => Some(format!(
+            "{s} is not an ISO/IEC 5218 code (0 not known, 1 male, 2 female, 9 not applicable)"
+        )),
+        (AttrValue::Bytes(b), AttrId::Portrait) if !b.starts_with(&[0xFF, 0xD8]) => {
+            Some("the portrait file is not a JPEG image".to_string())
+        }
+        (AttrValue::Bytes(b), AttrId::Portrait) if b.len() > id.max_len() => Some(format!(
+            "the portrait is {} bytes; at most {} are accepted",
+            b.len(),
+            id.max_len()
+        )),
+        _ => v.check(id).err(),
+    };
+    match reason {
+        Some(reason) => Err(PersonError::Field {
+            field: id.name(),
+            reason,
+        }),
+        None => {
+            a.set(id, v);
+            Ok(())
+        }
+    }
+}
