@@ -7,9 +7,10 @@ use std::path::Path;
 use std::process::Command;
 use tessera_core::attributes::{AttrId, AttrValue};
 use tessera_core::keys::{public_key_to_text, secret_key_to_text, to_hex};
-use tessera_core::{HeldCredential, IssuerLookup, StatusRef, TrustList};
+use tessera_core::{HeldCredential, IssuerLookup, Status, StatusList, StatusRef, TrustList};
 use tessera_issuer::{
-    Error, InitOptions, IssueOptions, KdfParams, init, issue_one, parse_person_json,
+    BatchOptions, Error, InitOptions, IssueOptions, Issuer, KdfParams, Passphrase, PublishOptions,
+    SecretKeyError, StatusAction, b64, init, issue_one, make_request, parse_person_json,
     read_public_key,
 };
 
@@ -299,4 +300,554 @@ fn cli_init_issue_with_key_file_and_request() {
     ]);
     assert_eq!(code, Some(1));
     assert!(err.contains("unknown field `family_nam`"), "{err}");
+}
+
+fn simple_person(i: u64) -> tessera_core::Attributes {
+    let json = format!(
+        r#"{{"family_name":"N{i}","given_name":"G","birth_date":"1980-01-01","id_number":"{i}"}}"#
+    );
+    parse_person_json(json.as_bytes(), Path::new(".")).unwrap()
+}
+
+fn published_status(out: &Path, list: u32, trust: &TrustList) -> StatusList {
+    let bytes = std::fs::read(out.join(format!("status/{list}.cbor"))).unwrap();
+    StatusList::from_signed(&bytes, trust).unwrap()
+}
+
+#[test]
+fn revoke_suspend_reinstate_publish_and_read_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    let out = tmp.path().join("www");
+    init(
+        &dir,
+        &InitOptions {
+            list_size: 4,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let mut iss = Issuer::open(&dir, None).unwrap();
+    // A second process cannot open the folder while this one holds it.
+    assert!(matches!(Issuer::open(&dir, None), Err(Error::Locked(_))));
+    let ids: Vec<StatusRef> = (0..6)
+        .map(|i| {
+            iss.issue(&holder(2).verifying_key(), &simple_person(i), &at(NOW))
+                .unwrap()
+                .claims()
+                .status
+        })
+        .collect();
+    assert_eq!(
+        ids[4],
+        StatusRef { list: 1, index: 0 },
+        "a full list rolls over to the next"
+    );
+    let (revoked, suspended, other_list) = (ids[1], ids[2], ids[5]);
+    iss.set_status(&[revoked, other_list], StatusAction::Revoke)
+        .unwrap();
+    iss.set_status(&[suspended], StatusAction::Suspend).unwrap();
+    assert!(matches!(
+        iss.set_status(&[StatusRef { list: 1, index: 2 }], StatusAction::Revoke),
+        Err(Error::NotIssued { .. })
+    ));
+    let popts = PublishOptions {
+        now: Some(NOW + 10),
+        status_ttl: Some(600),
+        trust_ttl: None,
+    };
+    let r1 = iss.publish(&out, &popts).unwrap();
+    let names: Vec<&str> = r1.files.iter().map(|f| f.file.as_str()).collect();
+    assert_eq!(names, ["trust-list.cbor", "status/0.cbor", "status/1.cbor"]);
+    let trust = trust_of(&dir);
+    let published_trust = {
+        let root = read_public_key(&dir.join("root.pub")).unwrap();
+        TrustList::from_signed(&std::fs::read(out.join("trust-list.cbor")).unwrap(), &root).unwrap()
+    };
+    assert_eq!(published_trust, trust);
+    assert_eq!(published_trust.sequence, r1.sequence);
+    let l0 = published_status(&out, 0, &trust);
+    assert_eq!(
+        (l0.ttl, l0.bits, l0.len(), l0.issued_at),
+        (600, 2, 4, NOW + 10)
+    );
+    assert_eq!(l0.get(revoked.index), Some(Status::Revoked));
+    assert_eq!(l0.get(suspended.index), Some(Status::Suspended));
+    assert_eq!(l0.get(ids[0].index), Some(Status::Valid));
+    assert_eq!(
+        published_status(&out, 1, &trust).get(other_list.index),
+        Some(Status::Revoked)
+    );
+    assert!(out.join("index.json").exists());
+
+    // Reinstate: a suspension ends; a revocation stays unless explicitly undone.
+    iss.set_status(&[suspended], StatusAction::Reinstate)
+        .unwrap();
+    assert!(matches!(
+        iss.set_status(&[revoked], StatusAction::Reinstate),
+        Err(Error::Revoked(_))
+    ));
+    assert!(matches!(
+        iss.set_status(&[revoked], StatusAction::Suspend),
+        Err(Error::Revoked(_))
+    ));
+    let r2 = iss.publish(&out, &popts).unwrap();
+    assert!(
+        r2.sequence > r1.sequence,
+        "every publish raises the trust-list sequence"
+    );
+    let l0 = published_status(&out, 0, &trust_of(&dir));
+    assert_eq!(l0.get(suspended.index), Some(Status::Valid));
+    assert_eq!(l0.get(revoked.index), Some(Status::Revoked));
+    iss.set_status(&[revoked], StatusAction::UndoRevocation)
+        .unwrap();
+    iss.publish(&out, &popts).unwrap();
+    assert_eq!(
+        published_status(&out, 0, &trust_of(&dir)).get(revoked.index),
+        Some(Status::Valid)
+    );
+    // The marks survive reopening the folder.
+    drop(iss);
+    let iss = Issuer::open(&dir, None).unwrap();
+    assert_eq!(iss.status_of(other_list), Status::Revoked);
+}
+
+#[test]
+fn a_million_entry_status_list_keeps_its_revocations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    init(
+        &dir,
+        &InitOptions {
+            list_size: 1_000_000,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let mut iss = Issuer::open(&dir, None).unwrap();
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        ids.push(
+            iss.issue(&holder(3).verifying_key(), &simple_person(i), &at(NOW))
+                .unwrap()
+                .claims()
+                .status,
+        );
+    }
+    let revoked: Vec<StatusRef> = ids.iter().copied().step_by(3).collect();
+    iss.set_status(&revoked, StatusAction::Revoke).unwrap();
+    iss.set_status(&[ids[1]], StatusAction::Suspend).unwrap();
+    let out = tmp.path().join("www");
+    let r = iss
+        .publish(
+            &out,
+            &PublishOptions {
+                now: Some(NOW),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let l = published_status(&out, 0, &trust_of(&dir));
+    assert_eq!(l.len(), 1_000_000);
+    assert!(r.files[1].bytes < 2_000, "{} bytes", r.files[1].bytes);
+    for (i, id) in ids.iter().enumerate() {
+        let want = if i % 3 == 0 {
+            Status::Revoked
+        } else if i == 1 {
+            Status::Suspended
+        } else {
+            Status::Valid
+        };
+        assert_eq!(l.get(id.index), Some(want), "{id}");
+    }
+    assert_eq!(l.get(999_999), Some(Status::Valid));
+}
+
+#[test]
+fn key_rotation_keeps_old_credentials_verifying_until_retired_window_ends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    init(&dir, &opts()).unwrap();
+    let mut iss = Issuer::open(&dir, None).unwrap();
+    let h = holder(4).verifying_key();
+    let one_year = IssueOptions {
+        valid_days: 365,
+        ..at(NOW)
+    };
+    let old = iss.issue(&h, &simple_person(1), &one_year).unwrap();
+    let seq0 = trust_of(&dir).sequence;
+    let new_kid = iss.add_key(Some(NOW + 10 * DAY)).unwrap();
+    let t1 = trust_of(&dir);
+    assert!(t1.sequence > seq0);
+    assert_eq!(t1.issuers[0].keys.len(), 2);
+    let new = iss
+        .issue(
+            &h,
+            &simple_person(2),
+            &IssueOptions {
+                valid_days: 365,
+                ..at(NOW + 10 * DAY)
+            },
+        )
+        .unwrap();
+    assert_eq!(new.kid(), new_kid);
+    assert_ne!(old.kid(), new_kid);
+    assert!(verifies(&old, &t1, NOW + 20 * DAY));
+    assert!(verifies(&new, &t1, NOW + 20 * DAY));
+    // The signing key cannot be retired; the old one can.
+    assert!(
+        iss.retire_key(&to_hex(&new_kid), Some(NOW + 30 * DAY))
+            .is_err()
+    );
+    let info = iss
+        .retire_key(&to_hex(&old.kid()), Some(NOW + 30 * DAY))
+        .unwrap();
+    assert_eq!(
+        info.not_after,
+        old.claims().expires,
+        "window ends when its last credential expires"
+    );
+    let t2 = trust_of(&dir);
+    assert!(t2.sequence > t1.sequence);
+    assert!(verifies(&old, &t2, NOW + 300 * DAY));
+    assert!(
+        !verifies(&old, &t2, old.claims().expires),
+        "past the retired key's window"
+    );
+    assert!(verifies(&new, &t2, NOW + 300 * DAY));
+    // Status lists are signed by the new key and read under the new trust list.
+    let out = tmp.path().join("www");
+    iss.publish(
+        &out,
+        &PublishOptions {
+            now: Some(NOW + 31 * DAY),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let l = published_status(&out, 0, &trust_of(&dir));
+    assert_eq!(l.get(old.claims().status.index), Some(Status::Valid));
+    let keys = iss.keys();
+    assert_eq!(keys.len(), 2);
+    assert!(keys[1].signing && keys[0].retired_at == Some(NOW + 30 * DAY));
+    // The issuer.key link follows the signing key.
+    let link = read_public_key(&dir.join("issuer.pub")).unwrap();
+    assert_eq!(tessera_core::kid_for(&link), new_kid);
+}
+
+#[test]
+fn sealed_keys_need_the_passphrase_and_are_never_plain_on_disk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    let pass = Passphrase::new("correct horse battery staple".into());
+    init(
+        &dir,
+        &InitOptions {
+            passphrase: Some(pass.clone()),
+            ..opts()
+        },
+    )
+    .unwrap();
+    for f in ["issuer.key", "root.key"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert!(tessera_issuer::is_sealed(&text), "{f}");
+        assert_eq!(mode(&dir.join(f)), 0o600);
+    }
+    let h = holder(5).verifying_key();
+    let e = issue_one(&dir, &h, &simple_person(1), &at(NOW)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::SecretKey {
+                source: SecretKeyError::NeedsPassphrase,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let wrong = IssueOptions {
+        passphrase: Some(Passphrase::new("wrong".into())),
+        ..at(NOW)
+    };
+    let e = issue_one(&dir, &h, &simple_person(1), &wrong).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::SecretKey {
+                source: SecretKeyError::Unseal,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let right = IssueOptions {
+        passphrase: Some(pass.clone()),
+        ..at(NOW)
+    };
+    let c = issue_one(&dir, &h, &simple_person(1), &right).unwrap();
+    assert!(verifies(&c, &trust_of(&dir), NOW + 1));
+    // Through the binary, with the environment variable; the id is not consumed by failures.
+    std::fs::write(tmp.path().join("h.pub"), public_key_to_text(&h, "")).unwrap();
+    std::fs::write(
+        tmp.path().join("p.json"),
+        r#"{"family_name":"A","given_name":"B","birth_date":"1990-02-03","id_number":"1"}"#,
+    )
+    .unwrap();
+    let o = Command::new(BIN)
+        .env("TESSERA_ISSUER_PASSPHRASE", "correct horse battery staple")
+        .args(["issue", "--dir"])
+        .arg(&dir)
+        .arg("--holder-key")
+        .arg(tmp.path().join("h.pub"))
+        .arg("--attributes")
+        .arg(tmp.path().join("p.json"))
+        .arg("--out")
+        .arg(tmp.path().join("c.cred"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "0-1");
+    // Key rotation seals the new key with the same passphrase.
+    let mut iss = Issuer::open(&dir, Some(pass)).unwrap();
+    iss.add_key(Some(NOW + 1)).unwrap();
+    assert!(tessera_issuer::is_sealed(
+        &std::fs::read_to_string(dir.join("issuer.key")).unwrap()
+    ));
+}
+
+/// Writes a batch file: most records by holder key, every 7th by request, every 97th bad,
+/// and one blank line. Returns (valid lines, bad lines).
+fn batch_file(path: &Path, n: u64) -> (Vec<u64>, Vec<u64>) {
+    let mut text = String::new();
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
+    for line in 1..=n {
+        if line == 5 {
+            text.push('\n');
+            continue;
+        }
+        let h = line_holder(line);
+        let birth = if line % 97 == 0 {
+            "1990-02-30"
+        } else {
+            "1985-06-15"
+        };
+        let attrs = format!(
+            r#"{{"family_name":"F{line}","given_name":"G","birth_date":"{birth}","id_number":"{line}"}}"#
+        );
+        let who = if line % 7 == 0 {
+            format!(
+                r#""request":"{}""#,
+                b64::encode(&make_request(&h, NOW - 3600))
+            )
+        } else {
+            format!(r#""holder_key":"{}""#, to_hex(h.verifying_key().as_bytes()))
+        };
+        text.push_str(&format!("{{\"attributes\":{attrs},{who}}}\n"));
+        if line % 97 == 0 {
+            bad.push(line)
+        } else {
+            good.push(line)
+        }
+    }
+    std::fs::write(path, text).unwrap();
+    (good, bad)
+}
+
+fn line_holder(line: u64) -> SigningKey {
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&line.to_le_bytes());
+    seed[31] = 1;
+    SigningKey::from_bytes(&seed)
+}
+
+/// Checks a batch output: every good line issued exactly once with consecutive ids from
+/// 0-0, each credential verifying for its holder; every bad line reported exactly once.
+fn check_batch_output(dir: &Path, out: &Path, good: &[u64], bad: &[u64], list_size: u32) {
+    let trust = trust_of(dir);
+    let creds = std::fs::read_to_string(out.join("credentials.jsonl")).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    let mut ids = Vec::new();
+    for l in creds.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        let line = v["line"].as_u64().unwrap();
+        let cred =
+            HeldCredential::from_slice(&b64::decode(v["credential"].as_str().unwrap()).unwrap())
+                .unwrap();
+        assert!(verifies(&cred, &trust, NOW + DAY), "line {line}");
+        assert_eq!(
+            cred.claims().holder,
+            line_holder(line).verifying_key(),
+            "line {line}"
+        );
+        assert_eq!(cred.claims().status.to_string(), v["id"].as_str().unwrap());
+        assert_eq!(
+            cred.attributes().get(AttrId::IdNumber),
+            Some(&AttrValue::Text(line.to_string()))
+        );
+        assert!(seen.insert(line, ()).is_none(), "line {line} issued twice");
+        ids.push(cred.claims().status);
+    }
+    assert_eq!(
+        seen.keys().copied().collect::<Vec<_>>(),
+        good,
+        "missing or extra lines"
+    );
+    let expected: Vec<StatusRef> = (0..ids.len() as u32)
+        .map(|i| StatusRef {
+            list: i / list_size,
+            index: i % list_size,
+        })
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted, expected,
+        "status ids must be used once each, with no gap"
+    );
+    let errors = std::fs::read_to_string(out.join("errors.jsonl")).unwrap();
+    let err_lines: Vec<u64> = errors
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["line"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(err_lines, bad);
+    assert!(errors.contains("birth_date"));
+}
+
+#[test]
+fn batch_issues_reports_errors_and_a_rerun_adds_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    init(
+        &dir,
+        &InitOptions {
+            list_size: 100,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let (good, bad) = batch_file(&input, 300);
+    let out = tmp.path().join("out");
+    let mut iss = Issuer::open(&dir, None).unwrap();
+    let bopts = BatchOptions {
+        now: Some(NOW),
+        chunk: 64,
+        jobs: 2,
+        ..Default::default()
+    };
+    let mut errors = Vec::new();
+    let mut last = None;
+    let r = iss
+        .issue_batch(
+            &input,
+            &out,
+            &bopts,
+            &mut |p| last = Some(*p),
+            &mut |l, _| errors.push(l),
+        )
+        .unwrap();
+    assert_eq!(
+        (r.issued, r.errors, r.lines),
+        (good.len() as u64, bad.len() as u64, 300)
+    );
+    assert_eq!(errors, bad);
+    assert_eq!(last.unwrap().lines_done, 300);
+    check_batch_output(&dir, &out, &good, &bad, 100);
+    // Running again finds everything done.
+    let r2 = iss
+        .issue_batch(&input, &out, &bopts, &mut |_| {}, &mut |_, _| {})
+        .unwrap();
+    assert_eq!((r2.issued, r2.resumed_at_line), (r.issued, 301));
+    check_batch_output(&dir, &out, &good, &bad, 100);
+    // A changed input is refused rather than half-issued.
+    let mut text = std::fs::read_to_string(&input).unwrap();
+    text = text.replacen("F1\"", "F1x\"", 1);
+    std::fs::write(&input, text).unwrap();
+    let e = iss
+        .issue_batch(&input, &out, &bopts, &mut |_| {}, &mut |_, _| {})
+        .unwrap_err();
+    assert!(e.to_string().contains("changed"), "{e}");
+    // The next single credential continues after the batch's ids.
+    let c = iss
+        .issue(&holder(1).verifying_key(), &simple_person(1), &at(NOW))
+        .unwrap();
+    assert_eq!(
+        c.claims().status,
+        StatusRef {
+            list: (good.len() / 100) as u32,
+            index: (good.len() % 100) as u32
+        }
+    );
+}
+
+#[test]
+fn batch_killed_with_sigkill_resumes_without_duplicates_or_gaps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    init(
+        &dir,
+        &InitOptions {
+            list_size: 1000,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let (good, bad) = batch_file(&input, 4000);
+    let out = tmp.path().join("out");
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let mut rng = seed | 1;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let spawn = || {
+        Command::new(BIN)
+            .args([
+                "issue-batch",
+                "--chunk",
+                "50",
+                "--jobs",
+                "2",
+                "--now",
+                &NOW.to_string(),
+                "--dir",
+            ])
+            .arg(&dir)
+            .arg("--requests")
+            .arg(&input)
+            .arg("--out")
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut kills = 0;
+    for _ in 0..4 {
+        let mut child = spawn();
+        std::thread::sleep(std::time::Duration::from_millis(30 + next() % 400));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    let status = spawn().wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "finished, with refused records (seed {seed})"
+    );
+    eprintln!("killed {kills} times (seed {seed})");
+    check_batch_output(&dir, &out, &good, &bad, 1000);
 }
