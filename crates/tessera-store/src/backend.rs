@@ -4,8 +4,12 @@
 //! that are durable when they return. Keeping sled (unmaintained since 2021) behind this
 //! trait means it can be replaced (redb, SQLite) without touching the sealing logic.
 
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 use crate::error::{StoreError, io_at};
 
@@ -44,6 +48,7 @@ pub(crate) struct SledBackend {
     path: PathBuf,
     /// Off only to measure what the extra fsync costs.
     pub fsync: bool,
+    synced: Mutex<SyncState>,
 }
 
 fn db_err(path: &Path, e: sled::Error) -> StoreError {
@@ -109,34 +114,67 @@ impl SledBackend {
             db,
             path: path.to_path_buf(),
             fsync: true,
+            synced: Mutex::new(SyncState::default()),
         })
     }
 
-    /// Makes everything sled has written durable: `fsync` each file, then each directory.
+    /// Makes everything sled has written durable (see [`SyncState::sync`]).
     fn sync_files(&self) -> Result<(), StoreError> {
-        sync_tree(&self.path)
+        let mut state = self.synced.lock().unwrap_or_else(|p| p.into_inner());
+        state.sync(&self.path)
     }
 }
 
-/// `fsync`s every regular file under `dir` (recursively), then the directories themselves,
-/// so that files created or renamed by sled (snapshots, blobs) are reachable after a crash.
-pub(crate) fn sync_tree(dir: &Path) -> Result<(), StoreError> {
-    for entry in std::fs::read_dir(dir).map_err(|e| io_at(dir, e))? {
-        let entry = entry.map_err(|e| io_at(dir, e))?;
-        let path = entry.path();
-        let kind = entry.file_type().map_err(|e| io_at(&path, e))?;
-        if kind.is_dir() {
-            sync_tree(&path)?;
-        } else if kind.is_file() {
-            match open_for_sync(&path) {
-                Ok(f) => f.sync_all().map_err(|e| io_at(&path, e))?,
-                // sled removes old snapshot files while we list: nothing to sync then.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_at(&path, e)),
+/// What was last made durable, so that a write syncs only what changed since.
+///
+/// sled writes records into one log file (`db`), rewritten in place: it is `fdatasync`ed
+/// after every batch. Other files (`conf`, `snap.*`, `blobs/*` for values over 128 KiB) are
+/// written once and renamed or left alone: each is `fsync`ed when it is new or its length or
+/// modification time changed. A directory is `fsync`ed when its list of entries changed.
+#[derive(Default)]
+pub(crate) struct SyncState {
+    files: HashMap<PathBuf, (u64, Option<SystemTime>)>,
+    dirs: HashMap<PathBuf, Vec<OsString>>,
+}
+
+impl SyncState {
+    pub(crate) fn sync(&mut self, dir: &Path) -> Result<(), StoreError> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| io_at(dir, e))? {
+            let entry = entry.map_err(|e| io_at(dir, e))?;
+            let path = entry.path();
+            names.push(entry.file_name());
+            let kind = entry.file_type().map_err(|e| io_at(&path, e))?;
+            if kind.is_dir() {
+                self.sync(&path)?;
+            } else if kind.is_file() {
+                let meta = match entry.metadata() {
+                    Ok(m) => m,
+                    // sled removes old snapshots and blobs while we list: nothing to sync.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(io_at(&path, e)),
+                };
+                let stamp = (meta.len(), meta.modified().ok());
+                let is_log = entry.file_name() == "db";
+                if !is_log && self.files.get(&path) == Some(&stamp) {
+                    continue;
+                }
+                match open_for_sync(&path) {
+                    Ok(f) if is_log => f.sync_data().map_err(|e| io_at(&path, e))?,
+                    Ok(f) => f.sync_all().map_err(|e| io_at(&path, e))?,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(io_at(&path, e)),
+                }
+                self.files.insert(path, stamp);
             }
         }
+        names.sort();
+        if self.dirs.get(dir) != Some(&names) {
+            sync_dir(dir)?;
+            self.dirs.insert(dir.to_path_buf(), names);
+        }
+        Ok(())
     }
-    sync_dir(dir)
 }
 
 fn open_for_sync(path: &Path) -> std::io::Result<File> {
