@@ -360,6 +360,8 @@ impl Issuer {
             }
         }
         let resumed_at_line = line_no;
+        let crash_at = crash_point();
+        let mut chunk_no = 0u64;
         progress(&BatchProgress {
             lines_done: line_no - 1,
             lines_total: total,
@@ -437,6 +439,8 @@ impl Issuer {
                     }),
                 )?,
             };
+            chunk_no += 1;
+            crash_if(&crash_at, "reserved", chunk_no);
             let mut ids = ids.into_iter();
             let mut work = Vec::with_capacity(good as usize);
             let mut out_errors: Vec<(u64, String)> = Vec::new();
@@ -484,6 +488,7 @@ impl Issuer {
                 errs.write_all(ebuf.as_bytes()).map_err(io(&ep))?;
                 errs.sync_data().map_err(io(&ep))?;
             }
+            crash_if(&crash_at, "written", chunk_no);
             creds_len += cbuf.len() as u64;
             errors_len += ebuf.len() as u64;
             let entry = Entry {
@@ -499,6 +504,7 @@ impl Issuer {
                 .write_all(entry.to_line().as_bytes())
                 .map_err(io(&jp))?;
             journal.sync_data().map_err(io(&jp))?;
+            crash_if(&crash_at, "journaled", chunk_no);
             progress(&BatchProgress {
                 lines_done: line_no - 1,
                 lines_total: total,
@@ -516,6 +522,20 @@ impl Issuer {
             errors,
             resumed_at_line,
         })
+    }
+}
+
+/// A crash point for tests: `TESSERA_ISSUER_TEST_CRASH=STAGE:CHUNK` aborts the process at
+/// `STAGE` (`reserved`, `written` or `journaled`) of the CHUNK-th chunk of this run.
+fn crash_point() -> Option<(String, u64)> {
+    let v = std::env::var("TESSERA_ISSUER_TEST_CRASH").ok()?;
+    let (stage, n) = v.split_once(':')?;
+    Some((stage.to_string(), n.parse().ok()?))
+}
+
+fn crash_if(at: &Option<(String, u64)>, stage: &str, chunk: u64) {
+    if at.as_ref().is_some_and(|(s, n)| s == stage && *n == chunk) {
+        std::process::abort();
     }
 }
 

@@ -851,3 +851,55 @@ fn batch_killed_with_sigkill_resumes_without_duplicates_or_gaps() {
     eprintln!("killed {kills} times (seed {seed})");
     check_batch_output(&dir, &out, &good, &bad, 1000);
 }
+
+#[test]
+fn batch_crash_at_each_stage_of_a_chunk_resumes_exactly_once() {
+    for stage in ["reserved", "written", "journaled"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("iss");
+        init(
+            &dir,
+            &InitOptions {
+                list_size: 100,
+                ..opts()
+            },
+        )
+        .unwrap();
+        let input = tmp.path().join("in.jsonl");
+        let (good, bad) = batch_file(&input, 400);
+        let out = tmp.path().join("out");
+        let run = |crash: Option<&str>| {
+            let mut c = Command::new(BIN);
+            c.args([
+                "issue-batch",
+                "--chunk",
+                "64",
+                "--now",
+                &NOW.to_string(),
+                "--dir",
+            ])
+            .arg(&dir)
+            .arg("--requests")
+            .arg(&input)
+            .arg("--out")
+            .arg(&out);
+            if let Some(v) = crash {
+                c.env("TESSERA_ISSUER_TEST_CRASH", v);
+            }
+            c.output().unwrap()
+        };
+        let o = run(Some(&format!("{stage}:3")));
+        assert!(
+            !o.status.success() && o.status.code().is_none(),
+            "{stage}: must abort"
+        );
+        let o = run(None);
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{stage}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        check_batch_output(&dir, &out, &good, &bad, 100);
+    }
+}
