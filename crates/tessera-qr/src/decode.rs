@@ -1,0 +1,328 @@
+//! Image → QR text, with a retry pipeline tuned on the degraded corpus (see `docs/qr.md`).
+//!
+//! Every pass hands a luma layer to rxing's port of the zxing-cpp QR detector
+//! ([`rxing::qrcode::cpp_port::QrReader`], several symbols per image), through one binarizer,
+//! then the same bit matrix inverted (light-on-dark codes). Passes run cheapest first and
+//! the pipeline stops at the first pass that finds at least one symbol; all symbols that
+//! pass found are returned.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits};
+use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::multi::MultipleBarcodeReader;
+use rxing::qrcode::cpp_port::QrReader;
+use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8LuminanceSource};
+
+use crate::DecodeError;
+
+/// Largest encoded file [`decode_bytes`] and [`decode_file`] accept, in bytes (32 MiB).
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+/// Largest width or height accepted, in pixels.
+pub const MAX_SIDE: u32 = 8192;
+/// Largest pixel count accepted (a 24-megapixel photo).
+pub const MAX_PIXELS: u64 = 24_000_000;
+/// Most memory the image decoder may allocate for one file.
+const MAX_DECODER_ALLOC: u64 = 256 * 1024 * 1024;
+
+/// Which rxing binarizer a pass uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Binarize {
+    /// Local 8×8-block thresholds (`HybridBinarizer`): uneven light, glare.
+    Hybrid,
+    /// One global threshold from the histogram: blur and low-resolution modules.
+    Global,
+}
+
+/// How a pass prepares its luma layer from the full-resolution frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Prepare {
+    /// Box-downscale by this integer factor (1 = as is).
+    Scale(u32),
+    /// Stretch the 1st–99th luma percentiles to 0–255, then downscale by this factor.
+    Stretch(u32),
+}
+
+/// One attempt of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pass {
+    pub prepare: Prepare,
+    pub binarize: Binarize,
+}
+
+/// The default pipeline, cheapest and most productive first (order measured on the
+/// corpus; see `docs/qr.md`).
+pub(crate) const PIPELINE: &[Pass] = &[
+    Pass {
+        prepare: Prepare::Scale(2),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Scale(1),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Stretch(2),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Scale(2),
+        binarize: Binarize::Global,
+    },
+    Pass {
+        prepare: Prepare::Scale(3),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Scale(1),
+        binarize: Binarize::Global,
+    },
+    Pass {
+        prepare: Prepare::Stretch(1),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Scale(4),
+        binarize: Binarize::Hybrid,
+    },
+];
+
+/// Finds and decodes every QR code in `img`; returns their texts (no duplicates), in the
+/// order found.
+///
+/// ```
+/// use tessera_qr::{decode_image, encode, DecodeError, EncodeOptions};
+///
+/// let symbol = encode("TS1:HELLO", &EncodeOptions::default()).unwrap();
+/// let found = decode_image(&symbol.to_image(4).into())?;
+/// assert_eq!(found, ["TS1:HELLO"]);
+///
+/// let blank = image::GrayImage::new(200, 200);
+/// assert!(matches!(decode_image(&blank.into()), Err(DecodeError::NotFound { .. })));
+/// # Ok::<(), DecodeError>(())
+/// ```
+pub fn decode_image(img: &DynamicImage) -> Result<Vec<String>, DecodeError> {
+    check_dimensions(img.width(), img.height())?;
+    decode_luma_with(&img.to_luma8(), PIPELINE)
+}
+
+/// Runs `passes` over `luma`, stopping at the first that finds a symbol.
+pub(crate) fn decode_luma_with(
+    luma: &GrayImage,
+    passes: &[Pass],
+) -> Result<Vec<String>, DecodeError> {
+    check_dimensions(luma.width(), luma.height())?;
+    run(luma, passes)
+        .map(|(_, found)| found)
+        .ok_or(DecodeError::NotFound {
+            width: luma.width(),
+            height: luma.height(),
+        })
+}
+
+/// The default pipeline over a luma frame, returning which pass (0-based) found the
+/// symbols. For the corpus report and pipeline tuning; not a stable API.
+#[doc(hidden)]
+pub fn decode_luma_traced(luma: &GrayImage) -> Option<(usize, Vec<String>)> {
+    check_dimensions(luma.width(), luma.height()).ok()?;
+    run(luma, PIPELINE)
+}
+
+fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
+    let mut stretched: Option<GrayImage> = None;
+    let mut layers: Vec<(Prepare, GrayImage)> = Vec::new();
+    for (index, pass) in passes.iter().enumerate() {
+        let layer = match layers.iter().position(|(p, _)| *p == pass.prepare) {
+            Some(i) => &layers[i].1,
+            None => {
+                let img = prepare(luma, pass.prepare, &mut stretched);
+                layers.push((pass.prepare, img));
+                &layers[layers.len() - 1].1
+            }
+        };
+        let found = scan(layer, pass.binarize);
+        if !found.is_empty() {
+            return Some((index, found));
+        }
+    }
+    None
+}
+
+fn prepare(luma: &GrayImage, prepare: Prepare, stretched: &mut Option<GrayImage>) -> GrayImage {
+    match prepare {
+        Prepare::Scale(f) => downscale(luma, f),
+        Prepare::Stretch(f) => {
+            let s = stretched.get_or_insert_with(|| stretch(luma));
+            downscale(s, f)
+        }
+    }
+}
+
+/// Area-averaging downscale by an integer factor; small images are left alone.
+fn downscale(luma: &GrayImage, factor: u32) -> GrayImage {
+    let (w, h) = luma.dimensions();
+    if factor <= 1 || w.min(h) / factor < 200 {
+        return luma.clone();
+    }
+    image::imageops::thumbnail(luma, w / factor, h / factor)
+}
+
+/// Linear contrast stretch of the 1st–99th percentiles to the full range.
+fn stretch(luma: &GrayImage) -> GrayImage {
+    let mut hist = [0u64; 256];
+    for p in luma.as_raw() {
+        hist[usize::from(*p)] += 1;
+    }
+    let total: u64 = hist.iter().sum();
+    let cut = total / 100;
+    let percentile = |from_top: bool| {
+        let mut acc = 0;
+        let order: Box<dyn Iterator<Item = usize>> = if from_top {
+            Box::new((0..256).rev())
+        } else {
+            Box::new(0..256)
+        };
+        for i in order {
+            acc += hist[i];
+            if acc > cut {
+                return i;
+            }
+        }
+        if from_top { 255 } else { 0 }
+    };
+    let (lo, hi) = (percentile(false), percentile(true));
+    if hi <= lo {
+        return luma.clone();
+    }
+    let span = (hi - lo) as u32;
+    let lut: Vec<u8> = (0..256usize)
+        .map(|v| (v.clamp(lo, hi) - lo) as u32 * 255 / span)
+        .map(|v| v as u8)
+        .collect();
+    let data = luma.as_raw().iter().map(|&v| lut[usize::from(v)]).collect();
+    GrayImage::from_raw(luma.width(), luma.height(), data).unwrap_or_else(|| luma.clone())
+}
+
+/// One binarizer over one layer, normal then inverted.
+fn scan(layer: &GrayImage, binarize: Binarize) -> Vec<String> {
+    let Ok(source) =
+        Luma8LuminanceSource::new(layer.as_raw().clone(), layer.width(), layer.height())
+    else {
+        return Vec::new();
+    };
+    match binarize {
+        Binarize::Hybrid => scan_bitmap(BinaryBitmap::new(HybridBinarizer::new(source))),
+        Binarize::Global => scan_bitmap(BinaryBitmap::new(GlobalHistogramBinarizer::new(source))),
+    }
+}
+
+fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Vec<String> {
+    let hints = DecodeHints {
+        PossibleFormats: Some([BarcodeFormat::QR_CODE].into()),
+        TryHarder: Some(true),
+        ..DecodeHints::default()
+    };
+    let mut texts = Vec::new();
+    for inverted in [false, true] {
+        if inverted {
+            bitmap.invert();
+        }
+        if let Ok(results) = QrReader.decode_multiple_with_hints(&mut bitmap, &hints) {
+            for r in results {
+                if *r.getBarcodeFormat() == BarcodeFormat::QR_CODE {
+                    let text = r.getText().to_owned();
+                    if !texts.contains(&text) {
+                        texts.push(text);
+                    }
+                }
+            }
+        }
+        if !texts.is_empty() {
+            break;
+        }
+    }
+    texts
+}
+
+fn check_dimensions(width: u32, height: u32) -> Result<(), DecodeError> {
+    if width == 0 || height == 0 {
+        return Err(DecodeError::Empty { width, height });
+    }
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(DecodeError::TooLarge {
+            width,
+            height,
+            max_side: MAX_SIDE,
+            max_pixels: MAX_PIXELS,
+        });
+    }
+    Ok(())
+}
+
+/// Decodes an encoded PNG or JPEG image held in memory, then finds its QR codes like
+/// [`decode_image`].
+///
+/// Hostile input fails fast: more than [`MAX_FILE_BYTES`] bytes, an unknown format, or
+/// header dimensions beyond [`MAX_SIDE`] / [`MAX_PIXELS`] are refused before any pixel is
+/// decoded, and the decoder's allocations are capped.
+///
+/// ```
+/// use tessera_qr::{decode_bytes, DecodeError};
+///
+/// assert!(matches!(decode_bytes(&[]), Err(DecodeError::EmptyFile)));
+/// assert!(matches!(decode_bytes(b"GIF89a"), Err(DecodeError::UnsupportedFormat)));
+/// ```
+pub fn decode_bytes(bytes: &[u8]) -> Result<Vec<String>, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::EmptyFile);
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(DecodeError::FileTooLarge {
+            bytes: bytes.len() as u64,
+            max_bytes: MAX_FILE_BYTES,
+        });
+    }
+    let format = match image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg)) => f,
+        _ => return Err(DecodeError::UnsupportedFormat),
+    };
+    let reader = || {
+        let mut r = ImageReader::with_format(Cursor::new(bytes), format);
+        let mut limits = Limits::default();
+        limits.max_image_width = Some(MAX_SIDE);
+        limits.max_image_height = Some(MAX_SIDE);
+        limits.max_alloc = Some(MAX_DECODER_ALLOC);
+        r.limits(limits);
+        r
+    };
+    let (width, height) = reader()
+        .into_dimensions()
+        .map_err(|e| DecodeError::Image(e.to_string()))?;
+    check_dimensions(width, height)?;
+    let img = reader()
+        .decode()
+        .map_err(|e| DecodeError::Image(e.to_string()))?;
+    decode_image(&img)
+}
+
+/// Reads `path` (at most [`MAX_FILE_BYTES`]) and decodes it like [`decode_bytes`].
+pub fn decode_file(path: &Path) -> Result<Vec<String>, DecodeError> {
+    let io_err = |source| DecodeError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let len = file.metadata().map_err(io_err)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(DecodeError::FileTooLarge {
+            bytes: len,
+            max_bytes: MAX_FILE_BYTES,
+        });
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    decode_bytes(&bytes)
+}
