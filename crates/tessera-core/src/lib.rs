@@ -28,6 +28,7 @@ pub mod merkle;
 pub mod presentation;
 pub mod reason;
 pub mod status;
+pub mod testing;
 pub mod text;
 pub mod trust;
 

@@ -2,7 +2,7 @@
 //! detect, and a bit-flip sweep over presentations.
 
 use ed25519_dalek::SigningKey;
-use rand_core::{CryptoRng, Infallible, TryCryptoRng, TryRng};
+use rand_core::CryptoRng;
 use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
 use tessera_core::presentation::verify_text;
 use tessera_core::{
@@ -10,27 +10,7 @@ use tessera_core::{
     TrustedKey, VerifyPolicy, issue, present, text, verify,
 };
 
-/// A deterministic RNG for tests (xorshift; not for real keys).
-struct TestRng(u64);
-impl TryRng for TestRng {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        Ok(self.0)
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for b in dst {
-            *b = self.try_next_u64()? as u8;
-        }
-        Ok(())
-    }
-}
-impl TryCryptoRng for TestRng {}
+use tessera_core::testing::DeterministicRng as TestRng;
 
 const NOW: u64 = 1_795_651_200; // 2026-11-26
 const DAY: u64 = 86_400;
@@ -61,7 +41,7 @@ struct World {
 }
 
 fn world() -> World {
-    let mut rng = TestRng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = TestRng::new(0x9E37_79B9_7F4A_7C15);
     let issuer = SigningKey::generate(&mut rng);
     let holder = SigningKey::generate(&mut rng);
     let trust = TrustList {
@@ -318,7 +298,7 @@ fn item_swapped_from_another_credential() {
         holder: other_holder,
         trust: w.trust.clone(),
         cred: other,
-        rng: TestRng(7),
+        rng: TestRng::new(7),
     };
     let theirs = show(&mut w2, Purpose::Age18, None, NOW);
     let mut p = parts(&mine);
@@ -418,7 +398,7 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
     #[test]
     fn issue_parse_round_trip(seed in 1u64.., name in "[a-zA-Z ]{1,40}", idx in 0u32..) {
-        let mut rng = TestRng(seed);
+        let mut rng = TestRng::new(seed);
         let issuer = SigningKey::generate(&mut rng);
         let holder = SigningKey::generate(&mut rng);
         let mut attributes = Attributes::default();

@@ -1,3 +1,13 @@
-//! The citizen's wallet: command line now, eframe app when run without a subcommand.
+//! The citizen's wallet: holds the device key and credentials in the encrypted store
+//! (tessera-store), makes presentations and their QR codes, and keeps a history.
+//!
+//! [`wallet::Wallet`] is the model both front ends use: the command line ([`cli`]) and the
+//! eframe app. Everything slow or secret goes through it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod cli;
+pub mod demo;
+pub mod wallet;
+
+pub use wallet::{Wallet, WalletError};

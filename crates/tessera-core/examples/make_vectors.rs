@@ -1,0 +1,364 @@
+//! Writes the test vectors of `tests/vectors/` (deterministic: running it again gives the
+//! same files): `cargo run -p tessera-core --example make_vectors -- tests/vectors`.
+//! `tests/vectors.rs` checks every file; the format is described in tests/vectors/README.md.
+
+use ciborium::Value;
+use ed25519_dalek::SigningKey;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
+use tessera_core::keys::to_hex;
+use tessera_core::testing::DeterministicRng;
+use tessera_core::{
+    HeldCredential, IssueParams, PresentRequest, Status, StatusList, StatusRef, TrustList,
+    TrustedIssuer, TrustedKey, issue, present,
+};
+
+const NOW: u64 = 1_795_651_200; // 2026-11-26T00:00:00Z
+const DAY: u64 = 86_400;
+
+struct Case<'a> {
+    name: &'a str,
+    comment: &'a str,
+    expect: &'a str,
+    now: u64,
+    counter_code: Option<&'a str>,
+    scan_twice: bool,
+    status_list: Option<Vec<u8>>,
+    disclosed: Option<Vec<AttrId>>,
+    bytes: Vec<u8>,
+}
+
+fn write(dir: &Path, c: &Case) -> std::io::Result<()> {
+    let mut s = String::new();
+    let _ = writeln!(s, "comment: {}", c.comment);
+    if c.expect == "valid" {
+        let _ = writeln!(s, "expect: valid");
+    } else {
+        let _ = writeln!(s, "expect: invalid\nreason: {}", c.expect);
+    }
+    let _ = writeln!(s, "now: {}", c.now);
+    if let Some(cc) = c.counter_code {
+        let _ = writeln!(s, "counter-code: {cc}");
+    }
+    if c.scan_twice {
+        let _ = writeln!(s, "scan-twice: yes");
+    }
+    if let Some(d) = &c.disclosed {
+        let names: Vec<&str> = d.iter().map(|a| a.name()).collect();
+        let _ = writeln!(s, "disclosed: {}", names.join(","));
+    }
+    if let Some(sl) = &c.status_list {
+        let _ = writeln!(s, "status-list: {}", to_hex(sl));
+    }
+    let _ = writeln!(s, "presentation: {}", to_hex(&c.bytes));
+    std::fs::write(dir.join(format!("{}.vec", c.name)), s)
+}
+
+fn person() -> Attributes {
+    let mut a = Attributes::default();
+    let t = |s: &str| AttrValue::Text(s.into());
+    a.set(AttrId::FamilyName, t("林"));
+    a.set(AttrId::GivenName, t("美华"));
+    a.set(AttrId::FamilyNameLatin, t("LIN"));
+    a.set(AttrId::GivenNameLatin, t("MEIHUA"));
+    a.set(AttrId::Sex, AttrValue::Uint(2));
+    a.set(AttrId::BirthDate, t("1990-05-17"));
+    a.set(AttrId::IdNumber, t("DEMO000000000001"));
+    a.compute_age_flags(NOW - DAY);
+    a
+}
+
+fn parts(p: &[u8]) -> Vec<Value> {
+    let v: Value = ciborium::from_reader(p).expect("cbor");
+    v.into_array().expect("array")
+}
+
+fn join(parts: Vec<Value>) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(&Value::Array(parts), &mut out).expect("encode");
+    out
+}
+
+fn main() -> std::io::Result<()> {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "tests/vectors".into()),
+    );
+    std::fs::create_dir_all(&dir)?;
+    let mut rng = DeterministicRng::new(2026);
+    let root = SigningKey::generate(&mut rng);
+    let issuer = SigningKey::generate(&mut rng);
+    let retired = SigningKey::generate(&mut rng);
+    let stranger = SigningKey::generate(&mut rng);
+    let holder = SigningKey::generate(&mut rng);
+    let thief = SigningKey::generate(&mut rng);
+    let trust = TrustList {
+        sequence: 1,
+        issued_at: NOW - DAY,
+        next_update: NOW + 30 * DAY,
+        issuers: vec![TrustedIssuer {
+            id: "vectors.tessera".into(),
+            name: "Test Vector ID Office".into(),
+            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
+            keys: vec![
+                TrustedKey::new(issuer.verifying_key(), NOW - 400 * DAY, NOW + 3650 * DAY),
+                TrustedKey::new(retired.verifying_key(), NOW - 800 * DAY, NOW - 10 * DAY),
+            ],
+        }],
+    };
+    std::fs::write(
+        dir.join("trust.txt"),
+        format!(
+            "comment: the trust context of every vector: the root public key and the trust list it signed\nroot: {}\ntrust-list: {}\n",
+            to_hex(root.verifying_key().as_bytes()),
+            to_hex(&trust.sign(&root))
+        ),
+    )?;
+
+    let cred = |key: &SigningKey,
+                holder: &SigningKey,
+                nbf: u64,
+                exp: u64,
+                index: u32,
+                rng: &mut DeterministicRng|
+     -> HeldCredential {
+        issue(
+            key,
+            &IssueParams {
+                holder: holder.verifying_key(),
+                not_before: nbf,
+                expires: exp,
+                status: StatusRef { list: 1, index },
+                attributes: person(),
+            },
+            rng,
+        )
+        .expect("issue")
+    };
+    let good = cred(&issuer, &holder, NOW - DAY, NOW + 365 * DAY, 10, &mut rng);
+    let show = |c: &HeldCredential,
+                h: &SigningKey,
+                purpose: Purpose,
+                code: Option<&str>,
+                time: u64,
+                rng: &mut DeterministicRng| {
+        present(
+            c,
+            h,
+            &PresentRequest {
+                disclose: purpose.preset(),
+                purpose,
+                counter_code: code,
+                time,
+            },
+            rng,
+        )
+        .expect("present")
+    };
+    let mut cases = Vec::new();
+    let base = |name, comment, expect, bytes| Case {
+        name,
+        comment,
+        expect,
+        now: NOW,
+        counter_code: None,
+        scan_twice: false,
+        status_list: None,
+        disclosed: None,
+        bytes,
+    };
+    for (name, purpose) in [
+        ("valid-age18", Purpose::Age18),
+        ("valid-delivery", Purpose::Delivery),
+        ("valid-checkin", Purpose::CheckIn),
+    ] {
+        let mut c = base(
+            name,
+            "a fresh presentation of a preset",
+            "valid",
+            show(&good, &holder, purpose, None, NOW - 5, &mut rng),
+        );
+        let mut d = purpose.preset().to_vec();
+        d.sort();
+        c.disclosed = Some(d);
+        cases.push(c);
+    }
+    let mut c = base(
+        "valid-counter-code",
+        "bound to counter code K7-42, checked by a counter showing k742",
+        "valid",
+        show(
+            &good,
+            &holder,
+            Purpose::CheckIn,
+            Some("K7-42"),
+            NOW,
+            &mut rng,
+        ),
+    );
+    c.counter_code = Some("k742");
+    let mut d = Purpose::CheckIn.preset().to_vec();
+    d.sort();
+    c.disclosed = Some(d);
+    cases.push(c);
+
+    let p = show(&good, &holder, Purpose::Age18, None, NOW, &mut rng);
+    cases.push(base(
+        "malformed-truncated",
+        "the last byte is missing",
+        "malformed",
+        p[..p.len() - 1].to_vec(),
+    ));
+    let mut longer = p.clone();
+    longer.push(0xF6);
+    cases.push(base(
+        "malformed-trailing-byte",
+        "an extra null after the presentation",
+        "malformed",
+        longer,
+    ));
+    let mut v = parts(&p);
+    v[1] = Value::Array(vec![]);
+    cases.push(base(
+        "malformed-nothing-disclosed",
+        "an empty disclosure list",
+        "malformed",
+        join(v),
+    ));
+
+    let foreign = cred(&stranger, &holder, NOW - DAY, NOW + DAY, 11, &mut rng);
+    cases.push(base(
+        "unknown-issuer",
+        "signed by an issuer key that is not in the trust list",
+        "unknown_issuer",
+        show(&foreign, &holder, Purpose::Age18, None, NOW, &mut rng),
+    ));
+
+    let other_holder = SigningKey::generate(&mut rng);
+    let others = cred(&issuer, &other_holder, NOW - DAY, NOW + DAY, 12, &mut rng);
+    let theirs = show(
+        &others,
+        &other_holder,
+        Purpose::Delivery,
+        None,
+        NOW,
+        &mut rng,
+    );
+    let mine = show(&good, &holder, Purpose::Delivery, None, NOW, &mut rng);
+    let mut v = parts(&mine);
+    v[1] = parts(&theirs)[1].clone();
+    cases.push(base(
+        "bad-issuer-signature-swapped-item",
+        "the disclosed name was swapped in from another credential of the same issuer",
+        "bad_issuer_signature",
+        join(v),
+    ));
+
+    let thiefs_cred = cred(&issuer, &thief, NOW - DAY, NOW + DAY, 13, &mut rng);
+    let thiefs = show(&thiefs_cred, &thief, Purpose::Age18, None, NOW, &mut rng);
+    let mut v = parts(&show(&good, &holder, Purpose::Age18, None, NOW, &mut rng));
+    v[3] = parts(&thiefs)[3].clone();
+    cases.push(base(
+        "bad-holder-signature",
+        "someone else's credential presented with another holder's key",
+        "bad_holder_signature",
+        join(v),
+    ));
+
+    let mut c = base(
+        "wrong-counter-code",
+        "bound to K7, scanned at a counter showing K8",
+        "wrong_counter_code",
+        show(&good, &holder, Purpose::CheckIn, Some("K7"), NOW, &mut rng),
+    );
+    c.counter_code = Some("K8");
+    cases.push(c);
+
+    let old_key_cred = cred(
+        &retired,
+        &holder,
+        NOW - 100 * DAY,
+        NOW + 100 * DAY,
+        14,
+        &mut rng,
+    );
+    cases.push(base(
+        "issuer-key-not-valid",
+        "signed with a key whose trust window ended ten days ago",
+        "issuer_key_not_valid",
+        show(&old_key_cred, &holder, Purpose::Age18, None, NOW, &mut rng),
+    ));
+    let early = cred(&issuer, &holder, NOW + DAY, NOW + 9 * DAY, 15, &mut rng);
+    cases.push(base(
+        "not-yet-valid",
+        "the credential becomes valid tomorrow",
+        "not_yet_valid",
+        show(&early, &holder, Purpose::Age18, None, NOW, &mut rng),
+    ));
+    let late = cred(&issuer, &holder, NOW - 9 * DAY, NOW - DAY, 16, &mut rng);
+    cases.push(base(
+        "expired",
+        "the credential expired yesterday",
+        "expired",
+        show(&late, &holder, Purpose::Age18, None, NOW, &mut rng),
+    ));
+    cases.push(base(
+        "too-old",
+        "made 91 s before the scan (60 s lifetime + 30 s skew)",
+        "too_old",
+        show(&good, &holder, Purpose::Age18, None, NOW - 91, &mut rng),
+    ));
+    cases.push(base(
+        "from-future",
+        "made 31 s after the verifier's clock (30 s skew)",
+        "from_future",
+        show(&good, &holder, Purpose::Age18, None, NOW + 31, &mut rng),
+    ));
+
+    let mut sl = StatusList::new("vectors.tessera", 1, 2, 1024, NOW - 3600, 7 * DAY);
+    sl.set(20, Status::Revoked).expect("index");
+    sl.set(21, Status::Suspended).expect("index");
+    let signed_sl = sl.sign(&issuer);
+    for (name, idx, reason) in [("revoked", 20, "revoked"), ("suspended", 21, "suspended")] {
+        let c1 = cred(&issuer, &holder, NOW - DAY, NOW + DAY, idx, &mut rng);
+        let mut c = base(
+            name,
+            "the issuer's status list marks this credential",
+            reason,
+            show(&c1, &holder, Purpose::Age18, None, NOW, &mut rng),
+        );
+        c.status_list = Some(signed_sl.clone());
+        cases.push(c);
+    }
+    let mut c = base(
+        "replayed",
+        "valid the first time; the second scan of the same QR is a replay",
+        "replayed",
+        show(&good, &holder, Purpose::Age18, None, NOW, &mut rng),
+    );
+    c.scan_twice = true;
+    cases.push(c);
+    let mut c = base(
+        "clock-wrong",
+        "the verifier's clock reads earlier than its trust list was issued",
+        "clock_wrong",
+        show(
+            &good,
+            &holder,
+            Purpose::Age18,
+            None,
+            NOW - 2 * DAY,
+            &mut rng,
+        ),
+    );
+    c.now = NOW - 2 * DAY;
+    cases.push(c);
+
+    for c in &cases {
+        write(&dir, c)?;
+    }
+    println!("wrote {} vectors to {}", cases.len(), dir.display());
+    Ok(())
+}

@@ -1,0 +1,432 @@
+//! The wallet's command line. `main.rs` parses arguments with [`Cli`] and calls [`run`].
+//!
+//! Exit codes: 0 success, 1 the operation was refused (wrong PIN, bad credential, …),
+//! 2 usage or file errors.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand};
+use rand_core::UnwrapErr;
+use tessera_core::attributes::{AttrId, AttrValue, Purpose};
+use tessera_core::keys::public_key_to_text;
+use tessera_core::{TrustList, UnixTime};
+use tessera_store::{KdfParams, Secret, Store, read_secret};
+
+use crate::wallet::{Validity, Wallet};
+
+/// Environment variable with the backup passphrase (else `--passphrase-file`, else a prompt).
+pub const BACKUP_PASSPHRASE_ENV: &str = "TESSERA_BACKUP_PASSPHRASE";
+/// Environment variable with the new PIN for `change-pin` (else `--new-pin-file`, else a prompt).
+pub const NEW_PIN_ENV: &str = "TESSERA_NEW_PIN";
+/// Environment variable that selects fast, insecure key derivation: for tests only.
+pub const INSECURE_KDF_ENV: &str = "TESSERA_INSECURE_TEST_KDF";
+
+/// Tessera wallet: holds your ID and shows it as a short-lived QR code.
+/// Run without a command to open the wallet app.
+#[derive(Debug, Parser)]
+#[command(name = "tessera-wallet", version)]
+pub struct Cli {
+    /// Wallet directory (default: the platform data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Read the PIN or passphrase from this file (else $TESSERA_PIN, else a prompt).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub pin_file: Option<PathBuf>,
+    /// What to do; none opens the app.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Wallet commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make this wallet's device key (creating the wallet if needed); prints the public key file.
+    Keygen {
+        /// Where to write the public key file (default: DIR/holder.pub).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Store a credential file issued to this wallet's device key.
+    Import {
+        /// The credential file.
+        credential: PathBuf,
+        /// A trust list to check the issuer signature with (with --root).
+        #[arg(long, requires = "root")]
+        trust: Option<PathBuf>,
+        /// The trust list's root public key file.
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Add the demo ID from the demo issuer (creating the wallet and key if needed).
+    AddDemo,
+    /// List the credentials.
+    List,
+    /// Make a presentation: prints the QR text, optionally writes the QR image.
+    Present {
+        /// A disclosure preset: age18, delivery, checkin or full.
+        #[arg(long, conflicts_with = "items")]
+        preset: Option<String>,
+        /// Items to disclose, comma separated (e.g. family_name,id_number).
+        #[arg(long, value_delimiter = ',')]
+        items: Vec<String>,
+        /// The code the counter shows.
+        #[arg(long)]
+        counter_code: Option<String>,
+        /// Which credential (see `list`), when the wallet holds several.
+        #[arg(long)]
+        credential: Option<String>,
+        /// Also write the QR code as a PNG image.
+        #[arg(long, value_name = "FILE")]
+        png: Option<PathBuf>,
+    },
+    /// Show the presentation history.
+    History {
+        /// Clear the history.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Change the PIN or passphrase (new one from --new-pin-file, $TESSERA_NEW_PIN or a prompt).
+    ChangePin {
+        /// File holding the new PIN.
+        #[arg(long)]
+        new_pin_file: Option<PathBuf>,
+    },
+    /// Write an encrypted backup (passphrase from --passphrase-file, $TESSERA_BACKUP_PASSPHRASE or a prompt).
+    Backup {
+        /// The backup file.
+        #[arg(long)]
+        out: PathBuf,
+        /// File holding the backup passphrase.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Restore a backup into a new wallet (the wallet's new PIN from --pin-file/$TESSERA_PIN).
+    Restore {
+        /// The backup file.
+        backup: PathBuf,
+        /// File holding the backup passphrase.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+}
+
+/// An error that is the user's input (exit code 2) rather than a refusal (exit code 1).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+/// The wallet directory: `--data-dir` or the platform data directory.
+pub fn data_dir(cli: &Cli) -> Result<PathBuf> {
+    match &cli.data_dir {
+        Some(d) => Ok(d.clone()),
+        None => Store::default_dir()
+            .ok_or_else(|| usage("no platform data directory: pass --data-dir DIR")),
+    }
+}
+
+/// Key-derivation cost for new wallets and backups.
+pub fn kdf_params() -> KdfParams {
+    if std::env::var_os(INSECURE_KDF_ENV).is_some() {
+        KdfParams::insecure_for_tests()
+    } else {
+        KdfParams::recommended()
+    }
+}
+
+/// The current time.
+pub fn now() -> UnixTime {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn open(cli: &Cli, create: bool) -> Result<Wallet> {
+    let dir = data_dir(cli)?;
+    if Store::exists(&dir) {
+        let pin = read_secret(cli.pin_file.as_deref(), "Wallet PIN: ")?;
+        Ok(Wallet::unlock(&dir, &pin)?)
+    } else if create {
+        let pin = read_secret(
+            cli.pin_file.as_deref(),
+            "New wallet PIN (6 digits or more): ",
+        )?;
+        eprintln!("creating a new wallet in {}", dir.display());
+        Ok(Wallet::create(&dir, &pin, kdf_params())?)
+    } else {
+        Err(usage(format!(
+            "no wallet in {}: run `tessera-wallet keygen` or `add-demo` first",
+            dir.display()
+        )))
+    }
+}
+
+fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+    if meta.len() > limit {
+        return Err(usage(format!(
+            "{} is {} bytes; at most {limit} are accepted",
+            path.display(),
+            meta.len()
+        )));
+    }
+    std::fs::read(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))
+}
+
+/// A second secret (new PIN, backup passphrase): `file`, else `$env`, else a prompt on a
+/// terminal, else an error saying how to give it.
+fn secret_from(file: Option<&Path>, env: &str, prompt: &str) -> Result<Secret> {
+    if file.is_some() {
+        return Ok(read_secret(file, prompt)?);
+    }
+    if let Ok(v) = std::env::var(env) {
+        let v = zeroize::Zeroizing::new(v);
+        return Ok(Secret::parse(v.trim_end_matches(['\r', '\n']))?);
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let typed = zeroize::Zeroizing::new(rpassword::prompt_password(prompt)?);
+        return Ok(Secret::parse(&typed)?);
+    }
+    Err(usage(format!(
+        "no secret given: use the --*-file option or set ${env}"
+    )))
+}
+
+/// Parses a preset or item list into (items, purpose).
+pub fn choose_items(preset: Option<&str>, items: &[String]) -> Result<(Vec<AttrId>, Purpose)> {
+    match (preset, items.is_empty()) {
+        (Some(p), true) => {
+            let purpose = Purpose::from_name(p)
+                .filter(|p| *p != Purpose::Custom)
+                .ok_or_else(|| {
+                    usage(format!(
+                        "unknown preset {p:?}: use age18, delivery, checkin or full"
+                    ))
+                })?;
+            Ok((purpose.preset().to_vec(), purpose))
+        }
+        (None, false) => {
+            let ids = items
+                .iter()
+                .map(|n| {
+                    AttrId::from_name(n.trim()).ok_or_else(|| {
+                        let names: Vec<&str> = AttrId::ALL.iter().map(|a| a.name()).collect();
+                        usage(format!(
+                            "unknown item {n:?}; items are: {}",
+                            names.join(", ")
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((ids, Purpose::Custom))
+        }
+        _ => Err(usage(
+            "choose what to disclose: --preset NAME or --items a,b,c",
+        )),
+    }
+}
+
+/// Writes the QR image of `text` to a PNG file.
+pub fn write_png(text: &str, path: &Path) -> Result<()> {
+    let symbol = tessera_qr::encode(text, &tessera_qr::EncodeOptions::default())
+        .map_err(|e| anyhow!("cannot make a qr code: {e}"))?;
+    symbol
+        .to_image(8)
+        .save_with_format(path, image::ImageFormat::Png)
+        .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Runs a wallet command (not the app).
+pub fn run(cli: &Cli, command: &Command) -> Result<()> {
+    let mut rng = UnwrapErr(getrandom::SysRng);
+    match command {
+        Command::Keygen { out } => {
+            let wallet = open(cli, true)?;
+            let key = wallet.ensure_device_key(&mut rng)?;
+            let path = match out {
+                Some(p) => p.clone(),
+                None => data_dir(cli)?.join("holder.pub"),
+            };
+            std::fs::write(&path, public_key_to_text(&key, "Tessera wallet device key"))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("{}", path.display());
+        }
+        Command::Import {
+            credential,
+            trust,
+            root,
+        } => {
+            let mut wallet = open(cli, false)?;
+            if let (Some(t), Some(r)) = (trust, root) {
+                let root_text = String::from_utf8(read_file(r, 4096)?)
+                    .map_err(|_| usage(format!("{} is not a key file", r.display())))?;
+                let root = tessera_core::keys::public_key_from_text(&root_text)
+                    .map_err(|e| usage(format!("{}: {e}", r.display())))?;
+                let list = TrustList::from_signed(&read_file(t, 1 << 20)?, &root)
+                    .map_err(|e| usage(format!("{}: {e}", t.display())))?;
+                wallet.add_trust(list);
+            }
+            let bytes = read_file(credential, 64 * 1024)?;
+            let id = wallet.import(&bytes)?;
+            println!("imported credential {id}");
+        }
+        Command::AddDemo => {
+            let wallet = open(cli, true)?;
+            let id = wallet.add_demo(now(), &mut rng)?;
+            println!("added the demo ID as credential {id}");
+        }
+        Command::List => {
+            let wallet = open(cli, false)?;
+            let now = now();
+            for (id, cred) in wallet.credentials()? {
+                let a = cred.attributes();
+                let name = |x| a.get(x).map(AttrValue::to_string).unwrap_or_default();
+                let validity = match Validity::of(&cred, now) {
+                    Validity::Valid => "valid",
+                    Validity::ExpiringSoon => "expiring soon",
+                    Validity::Expired => "EXPIRED",
+                    Validity::NotYetValid => "not yet valid",
+                };
+                println!(
+                    "{id}\t{} {}\t{}\t{validity}",
+                    name(AttrId::FamilyName),
+                    name(AttrId::GivenName),
+                    wallet
+                        .issuer_name(&cred)
+                        .unwrap_or_else(|| "unknown issuer".into()),
+                );
+            }
+        }
+        Command::Present {
+            preset,
+            items,
+            counter_code,
+            credential,
+            png,
+        } => {
+            let (ids, purpose) = choose_items(preset.as_deref(), items)?;
+            let wallet = open(cli, false)?;
+            let p = wallet.present(
+                credential.as_deref(),
+                &ids,
+                purpose,
+                counter_code.as_deref(),
+                now(),
+                &mut rng,
+            )?;
+            if let Some(path) = png {
+                write_png(&p.text, path)?;
+            }
+            println!("{}", p.text);
+        }
+        Command::History { clear } => {
+            let wallet = open(cli, false)?;
+            if *clear {
+                wallet.clear_history()?;
+                println!("history cleared");
+            } else {
+                for h in wallet.history()? {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        h.time,
+                        h.purpose,
+                        h.counter_code.as_deref().unwrap_or("-"),
+                        h.items.join(",")
+                    );
+                }
+            }
+        }
+        Command::ChangePin { new_pin_file } => {
+            let mut wallet = open(cli, false)?;
+            let new = secret_from(new_pin_file.as_deref(), NEW_PIN_ENV, "New PIN: ")?;
+            wallet.store_mut().change_secret(&new, kdf_params())?;
+            println!("PIN changed");
+        }
+        Command::Backup {
+            out,
+            passphrase_file,
+        } => {
+            let wallet = open(cli, false)?;
+            let pass = secret_from(
+                passphrase_file.as_deref(),
+                BACKUP_PASSPHRASE_ENV,
+                "Backup passphrase: ",
+            )?;
+            wallet.store().backup(out, &pass, kdf_params())?;
+            println!("backup written to {}", out.display());
+        }
+        Command::Restore {
+            backup,
+            passphrase_file,
+        } => {
+            let dir = data_dir(cli)?;
+            let pass = secret_from(
+                passphrase_file.as_deref(),
+                BACKUP_PASSPHRASE_ENV,
+                "Backup passphrase: ",
+            )?;
+            let pin = read_secret(cli.pin_file.as_deref(), "New wallet PIN: ")?;
+            Store::restore(backup, &pass, &dir, &pin, kdf_params())?;
+            println!("wallet restored into {}", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// The exit code for an error: 2 for usage and file errors, 1 for refusals.
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    if err.downcast_ref::<UsageError>().is_some() || err.downcast_ref::<clap::Error>().is_some() {
+        2
+    } else {
+        1
+    }
+}
+
+/// Checks a preset name early (used by the app and tests).
+pub fn is_preset(name: &str) -> bool {
+    choose_items(Some(name), &[]).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_and_presets() {
+        assert_eq!(
+            choose_items(Some("age18"), &[]).unwrap().0,
+            vec![AttrId::AgeOver18]
+        );
+        assert!(choose_items(Some("custom"), &[]).is_err());
+        assert!(choose_items(None, &[]).is_err());
+        let (ids, p) = choose_items(None, &["family_name".into(), "id_number".into()]).unwrap();
+        assert_eq!(
+            (ids, p),
+            (vec![AttrId::FamilyName, AttrId::IdNumber], Purpose::Custom)
+        );
+        let err = choose_items(None, &["shoe_size".into()]).unwrap_err();
+        assert_eq!(exit_code(&err), 2);
+        assert!(err.to_string().contains("shoe_size"));
+        if let Err(e) = bail_example() {
+            assert_eq!(exit_code(&e), 1);
+        }
+    }
+
+    fn bail_example() -> Result<()> {
+        anyhow::bail!("refused")
+    }
+}

@@ -1,0 +1,331 @@
+//! The wallet model: device key, credentials, presentations and history, all kept in the
+//! encrypted store.
+
+use std::path::Path;
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+use tessera_core::attributes::{AttrId, Purpose};
+use tessera_core::credential::CredentialError;
+use tessera_core::keys::to_hex;
+use tessera_core::{
+    HeldCredential, IssuerLookup, PresentError, PresentRequest, TrustList, UnixTime, present, text,
+};
+use tessera_store::{KdfParams, RecordKind, Secret, Store, StoreError};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+/// The record id of the device key.
+const DEVICE_KEY_ID: &str = "device";
+
+/// How long before expiry a credential counts as "expiring soon", in seconds (30 days).
+pub const SOON: u64 = 30 * 86_400;
+
+/// Why a wallet operation failed.
+#[non_exhaustive]
+#[derive(Debug, Error)]
+pub enum WalletError {
+    /// The encrypted store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A credential file is not valid.
+    #[error("credential file refused: {0}")]
+    Credential(#[from] CredentialError),
+    /// A presentation could not be made.
+    #[error(transparent)]
+    Present(#[from] PresentError),
+    /// The wallet has no device key yet.
+    #[error("this wallet has no device key yet: run `tessera-wallet keygen` first")]
+    NoDeviceKey,
+    /// The credential is bound to another device key.
+    #[error("this credential was issued to another device key (not this wallet's)")]
+    NotForThisDevice,
+    /// No credential with that id.
+    #[error("no credential {0:?} in this wallet")]
+    NoSuchCredential(String),
+    /// More than one credential and none chosen.
+    #[error("this wallet holds {0} credentials: choose one with --credential ID (see `list`)")]
+    Ambiguous(usize),
+    /// The wallet holds no credential.
+    #[error("this wallet holds no credential yet: import one or add the demo ID")]
+    Empty,
+    /// A stored record is damaged.
+    #[error("stored record {0:?} is damaged: {1}")]
+    Damaged(String, String),
+}
+
+/// How a credential's validity looks now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validity {
+    /// Not valid yet.
+    NotYetValid,
+    /// Valid, and not expiring within [`SOON`].
+    Valid,
+    /// Valid, but expiring within [`SOON`].
+    ExpiringSoon,
+    /// Expired.
+    Expired,
+}
+
+impl Validity {
+    /// The validity of `cred` at `now`.
+    pub fn of(cred: &HeldCredential, now: UnixTime) -> Validity {
+        let c = cred.claims();
+        if now < c.not_before {
+            Validity::NotYetValid
+        } else if now >= c.expires {
+            Validity::Expired
+        } else if c.expires - now <= SOON {
+            Validity::ExpiringSoon
+        } else {
+            Validity::Valid
+        }
+    }
+}
+
+/// One presentation, ready to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Presentation {
+    /// The CBOR bytes.
+    pub bytes: Vec<u8>,
+    /// The QR text (`TS1:` + base45).
+    pub text: String,
+    /// When it was made.
+    pub time: UnixTime,
+    /// The purpose.
+    pub purpose: Purpose,
+    /// The disclosed items.
+    pub items: Vec<AttrId>,
+}
+
+/// One entry of the presentation history, as the citizen reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRecord {
+    /// Sequence number in the store.
+    #[serde(skip)]
+    pub seq: u64,
+    /// When.
+    pub time: UnixTime,
+    /// Purpose name (`age18`, …).
+    pub purpose: String,
+    /// Disclosed item names.
+    pub items: Vec<String>,
+    /// The counter code typed in, if any.
+    pub counter_code: Option<String>,
+    /// The credential presented.
+    pub credential: String,
+}
+
+/// An unlocked wallet.
+pub struct Wallet {
+    store: Store,
+    trust: Vec<TrustList>,
+}
+
+impl std::fmt::Debug for Wallet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wallet")
+            .field("dir", &self.store.dir())
+            .finish()
+    }
+}
+
+/// The store id of a credential: issuer key id and status reference.
+pub fn credential_id(cred: &HeldCredential) -> String {
+    format!("{}-{}", to_hex(&cred.kid()), cred.claims().status)
+}
+
+impl Wallet {
+    /// Creates a new wallet in `dir` protected by `secret`.
+    pub fn create(dir: &Path, secret: &Secret, params: KdfParams) -> Result<Wallet, WalletError> {
+        Ok(Wallet::from_store(Store::create(dir, secret, params)?))
+    }
+
+    /// Unlocks an existing wallet.
+    pub fn unlock(dir: &Path, secret: &Secret) -> Result<Wallet, WalletError> {
+        Ok(Wallet::from_store(Store::unlock(dir, secret)?))
+    }
+
+    /// Wraps an unlocked store. The demo trust list is always known.
+    pub fn from_store(store: Store) -> Wallet {
+        Wallet {
+            store,
+            trust: crate::demo::trust_list().into_iter().collect(),
+        }
+    }
+
+    /// The underlying store (settings, backup, PIN change).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The underlying store, mutably (PIN change).
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Adds a trust list whose issuers' names and signatures the wallet then knows.
+    pub fn add_trust(&mut self, list: TrustList) {
+        self.trust.push(list);
+    }
+
+    /// The device key, if made.
+    pub fn device_key(&self) -> Result<Option<SigningKey>, WalletError> {
+        let Some(bytes) = self.store.get(RecordKind::HolderKey, DEVICE_KEY_ID)? else {
+            return Ok(None);
+        };
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+            bytes[..]
+                .try_into()
+                .map_err(|_| WalletError::Damaged(DEVICE_KEY_ID.into(), "not 32 bytes".into()))?,
+        );
+        Ok(Some(SigningKey::from_bytes(&seed)))
+    }
+
+    /// The device public key, making the key pair on first use.
+    pub fn ensure_device_key<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Result<VerifyingKey, WalletError> {
+        if let Some(k) = self.device_key()? {
+            return Ok(k.verifying_key());
+        }
+        let key = SigningKey::generate(rng);
+        let seed = Zeroizing::new(key.to_bytes());
+        self.store
+            .put(RecordKind::HolderKey, DEVICE_KEY_ID, &seed[..])?;
+        Ok(key.verifying_key())
+    }
+
+    /// The name of the issuer of `cred`, if a known trust list holds its key.
+    pub fn issuer_name(&self, cred: &HeldCredential) -> Option<String> {
+        self.trust
+            .iter()
+            .find_map(|t| t.find_key(&cred.kid()).map(|(i, _)| i.name.clone()))
+    }
+
+    /// Stores a credential file after checking it: well formed, bound to this device, and
+    /// signed by its issuer when the issuer is known to the wallet. Returns its id.
+    pub fn import(&self, bytes: &[u8]) -> Result<String, WalletError> {
+        let cred = HeldCredential::from_slice(bytes)?;
+        let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
+        if cred.claims().holder != device.verifying_key() {
+            return Err(WalletError::NotForThisDevice);
+        }
+        if let Some((_, key)) = self.trust.iter().find_map(|t| t.find_key(&cred.kid())) {
+            cred.verify_issuer(&key.key)?;
+        }
+        let id = credential_id(&cred);
+        self.store
+            .put(RecordKind::Credential, &id, &cred.to_vec())?;
+        Ok(id)
+    }
+
+    /// Every credential, by id.
+    pub fn credentials(&self) -> Result<Vec<(String, HeldCredential)>, WalletError> {
+        let mut out = Vec::new();
+        for id in self.store.list(RecordKind::Credential)? {
+            if let Some(bytes) = self.store.get(RecordKind::Credential, &id)? {
+                let cred = HeldCredential::from_slice(&bytes)
+                    .map_err(|e| WalletError::Damaged(id.clone(), e.to_string()))?;
+                out.push((id, cred));
+            }
+        }
+        Ok(out)
+    }
+
+    /// One credential: by id, or the only one when `id` is `None`.
+    pub fn credential(&self, id: Option<&str>) -> Result<(String, HeldCredential), WalletError> {
+        let mut all = self.credentials()?;
+        match id {
+            Some(id) => all
+                .into_iter()
+                .find(|(i, _)| i == id)
+                .ok_or_else(|| WalletError::NoSuchCredential(id.into())),
+            None if all.len() == 1 => Ok(all.remove(0)),
+            None if all.is_empty() => Err(WalletError::Empty),
+            None => Err(WalletError::Ambiguous(all.len())),
+        }
+    }
+
+    /// Removes a credential.
+    pub fn remove_credential(&self, id: &str) -> Result<bool, WalletError> {
+        Ok(self.store.remove(RecordKind::Credential, id)?)
+    }
+
+    /// Makes a presentation of `items` from credential `id` and records it in the history.
+    pub fn present<R: CryptoRng + ?Sized>(
+        &self,
+        id: Option<&str>,
+        items: &[AttrId],
+        purpose: Purpose,
+        counter_code: Option<&str>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<Presentation, WalletError> {
+        let (id, cred) = self.credential(id)?;
+        let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
+        let bytes = present(
+            &cred,
+            &device,
+            &PresentRequest {
+                disclose: items,
+                purpose,
+                counter_code,
+                time: now,
+            },
+            rng,
+        )?;
+        let mut items = items.to_vec();
+        items.sort();
+        items.dedup();
+        let record = HistoryRecord {
+            seq: 0,
+            time: now,
+            purpose: purpose.name().into(),
+            items: items.iter().map(|a| a.name().to_string()).collect(),
+            counter_code: counter_code.map(str::to_string),
+            credential: id,
+        };
+        let json = serde_json::to_vec(&record).unwrap_or_default();
+        self.store.append_history(&json)?;
+        Ok(Presentation {
+            text: text::encode(&bytes),
+            bytes,
+            time: now,
+            purpose,
+            items,
+        })
+    }
+
+    /// The presentation history, oldest first.
+    pub fn history(&self) -> Result<Vec<HistoryRecord>, WalletError> {
+        let mut out = Vec::new();
+        for (seq, bytes) in self.store.history()? {
+            let mut rec: HistoryRecord = serde_json::from_slice(&bytes)
+                .map_err(|e| WalletError::Damaged(format!("history {seq}"), e.to_string()))?;
+            rec.seq = seq;
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
+    /// Clears the presentation history.
+    pub fn clear_history(&self) -> Result<(), WalletError> {
+        Ok(self.store.clear_history()?)
+    }
+
+    /// A setting, as text.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, WalletError> {
+        Ok(self
+            .store
+            .get(RecordKind::Setting, key)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Changes a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), WalletError> {
+        Ok(self.store.put(RecordKind::Setting, key, value.as_bytes())?)
+    }
+}

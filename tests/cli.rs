@@ -1,0 +1,182 @@
+//! The command-line programs end to end, as an authority, a citizen and a kiosk use them:
+//! `tessera-issuer init/issue` → `tessera-wallet keygen/import/present --png` →
+//! `tessera-verify --image` and `--stdin`. The binaries are built by `cargo test --workspace`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A workspace binary next to this test's executable (target/<profile>/NAME).
+fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: run the whole suite with `cargo test --workspace`, which builds it",
+        path.display()
+    );
+    path
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    eprintln!(
+        "$ {cmd:?}\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn wallet(dir: &Path) -> Command {
+    let mut c = Command::new(bin("tessera-wallet"));
+    c.arg("--data-dir")
+        .arg(dir)
+        .env("TESSERA_PIN", "482913")
+        .env("TESSERA_INSECURE_TEST_KDF", "1")
+        .stdin(Stdio::null());
+    c
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    iss: PathBuf,
+    wal: PathBuf,
+    tmp: PathBuf,
+}
+
+fn setup() -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path().to_path_buf();
+    let iss = t.join("issuer");
+    let wal = t.join("wallet");
+    stdout(&run(Command::new(bin("tessera-issuer")).args(["init", "--dir"]).arg(&iss)));
+    let pubfile = stdout(&run(wallet(&wal).arg("keygen")));
+    let pubfile = PathBuf::from(pubfile.trim());
+    assert!(pubfile.exists());
+    // The demo person, portrait included, as an authority's input file.
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
+    std::fs::copy(demo.join("person.json"), t.join("person.json")).unwrap();
+    std::fs::copy(demo.join("portrait.jpg"), t.join("portrait.jpg")).unwrap();
+    stdout(&run(Command::new(bin("tessera-issuer"))
+        .args(["issue", "--dir"])
+        .arg(&iss)
+        .arg("--holder-key")
+        .arg(&pubfile)
+        .arg("--attributes")
+        .arg(t.join("person.json"))
+        .arg("--out")
+        .arg(t.join("cred.cbor"))));
+    stdout(&run(wallet(&wal).arg("import").arg(t.join("cred.cbor"))));
+    Setup {
+        _tmp: tmp,
+        iss,
+        wal,
+        tmp: t,
+    }
+}
+
+fn verify(s: &Setup) -> Command {
+    let mut c = Command::new(bin("tessera-verify"));
+    c.arg("--trust")
+        .arg(s.iss.join("trust-list.cbor"))
+        .arg("--root")
+        .arg(s.iss.join("root.pub"))
+        .arg("--json");
+    c
+}
+
+#[test]
+fn every_preset_through_png_and_the_kiosk() {
+    let s = setup();
+    let presets = [
+        ("age18", vec!["age_over_18"]),
+        ("delivery", vec!["family_name", "given_name"]),
+        ("checkin", vec!["birth_date", "family_name", "given_name", "id_number"]),
+    ];
+    for (preset, items) in presets {
+        let png = s.tmp.join(format!("{preset}.png"));
+        let text = stdout(&run(wallet(&s.wal)
+            .args(["present", "--preset", preset, "--png"])
+            .arg(&png)));
+        assert!(text.starts_with("TS1:"), "{text}");
+        let out = run(verify(&s).arg("--image").arg(&png));
+        let line = stdout(&out);
+        let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+        assert_eq!(v["verdict"], "valid", "{preset}: {v}");
+        assert_eq!(v["purpose"], preset);
+        let mut got: Vec<&str> = v["disclosed"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        got.sort();
+        assert_eq!(got, items, "{preset}: exactly the preset's items");
+    }
+}
+
+#[test]
+fn keyboard_wedge_replay_and_counter_code() {
+    let s = setup();
+    let text = stdout(&run(wallet(&s.wal).args([
+        "present",
+        "--items",
+        "family_name,id_number",
+        "--counter-code",
+        "K7",
+    ])));
+    let db = s.tmp.join("replay.db");
+    let feed = |extra: &[&str]| {
+        let mut c = verify(&s);
+        c.arg("--replay-db").arg(&db).args(extra);
+        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        // A scanner types the text and Enter; Caps Lock may be on.
+        write!(child.stdin.take().unwrap(), "{}\r\n", text.trim().to_lowercase()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+        (out.status.code(), v)
+    };
+    let (code, v) = feed(&["--counter-code", "K8"]);
+    assert_eq!((code, v["reason"].as_str()), (Some(1), Some("wrong_counter_code")), "{v}");
+    let (code, v) = feed(&["--counter-code", "k7"]);
+    assert_eq!((code, v["verdict"].as_str()), (Some(0), Some("valid")), "{v}");
+    // A new process with the same replay database: the same QR is refused.
+    let (code, v) = feed(&["--counter-code", "K7"]);
+    assert_eq!((code, v["reason"].as_str()), (Some(1), Some("replayed")), "{v}");
+}
+
+#[test]
+fn wrong_pin_is_refused_and_the_wallet_still_opens() {
+    let s = setup();
+    let out = run(wallet(&s.wal).env("TESSERA_PIN", "000000").arg("list"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(err.contains("pin") || err.contains("secret"), "{err}");
+    let list = stdout(&run(wallet(&s.wal).arg("list")));
+    assert!(list.contains("林"), "{list}");
+}
+
+#[test]
+fn bad_input_files_give_clear_errors() {
+    let s = setup();
+    let junk = s.tmp.join("junk.cbor");
+    std::fs::write(&junk, b"\xd2\x84garbage").unwrap();
+    let out = run(wallet(&s.wal).arg("import").arg(&junk));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("credential"));
+    let out = run(wallet(&s.wal).arg("import").arg(s.tmp.join("missing.cbor")));
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(wallet(&s.wal).args(["present", "--preset", "everything"]));
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(verify(&s).arg("--image").arg(&junk));
+    assert_eq!(out.status.code(), Some(2), "an unreadable image is a file error");
+}
