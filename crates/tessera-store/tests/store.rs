@@ -757,12 +757,15 @@ fn crash_safety_under_sigkill() {
     let mut kills = 0;
     let mut kills_mid_write = 0;
     let mut round = 0u64;
-    while kills < 110 {
+    let debug = std::env::var_os("TESSERA_STORE_CRASH_DEBUG").is_some();
+    while kills < 100 {
         round += 1;
+        // About 15 s on a quiet 2-core machine; the bound only catches a hang.
         assert!(
-            started.elapsed() < Duration::from_secs(60),
+            started.elapsed() < Duration::from_secs(120),
             "harness too slow"
         );
+        let t_spawn = Instant::now();
         let mut child = Command::new(&exe)
             .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, dir.path())
@@ -771,17 +774,43 @@ fn crash_safety_under_sigkill() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(10 + random_below(120)));
+        // Lines are collected by a thread so the parent can wait for the child to be ready.
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let mut buf = [0u8; 4096];
+            let mut told = false;
+            loop {
+                match stdout.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
+                }
+                if !told && text.contains("ready\n") {
+                    let _ = tx.send(());
+                    told = true;
+                }
+            }
+            text
+        });
+        if round.is_multiple_of(2) {
+            // Anywhere: process start, unlock or create, writes.
+            std::thread::sleep(Duration::from_millis(random_below(100)));
+        } else {
+            // In the write loop.
+            let _ = rx.recv_timeout(Duration::from_secs(5));
+            std::thread::sleep(Duration::from_millis(random_below(50)));
+        }
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         kills += 1;
-        let mut text = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
+        let text = reader.join().unwrap();
+        if debug {
+            eprintln!(
+                "round {round}: killed and reaped after {:?}",
+                t_spawn.elapsed()
+            );
+        }
         let mut any = false;
         for line in text.lines() {
             let words: Vec<&str> = line.split(' ').collect();
@@ -811,7 +840,11 @@ fn crash_safety_under_sigkill() {
             continue;
         }
         // Reopen and check everything.
+        let t_verify = Instant::now();
         let store = Store::unlock(dir.path(), &pin()).unwrap();
+        if debug {
+            eprintln!("round {round}: unlock {:?}", t_verify.elapsed());
+        }
         for (&i, &present) in &acked {
             let got = store.get(RecordKind::Credential, &format!("r{i}")).unwrap();
             match present {
