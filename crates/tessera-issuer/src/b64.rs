@@ -2,6 +2,17 @@
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// Value of each byte in the alphabet, or 0xFF.
+const VALUES: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Encodes bytes as standard base64 with padding.
 pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -27,7 +38,10 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     if !b.len().is_multiple_of(4) {
         return None;
     }
-    let val = |c: u8| ALPHABET.iter().position(|&a| a == c).map(|p| p as u32);
+    let val = |c: u8| match VALUES[usize::from(c)] {
+        0xFF => None,
+        v => Some(u32::from(v)),
+    };
     let mut out = Vec::with_capacity(b.len() / 4 * 3);
     for (i, q) in b.chunks(4).enumerate() {
         let last = i + 1 == b.len() / 4;

@@ -278,7 +278,7 @@ fn parse_record(
         .attributes
         .into_attributes(base_dir)
         .map_err(|e| format!("attributes: {e}"))?;
-    let attrs = with_age_flags(&attrs, not_before).map_err(|e| format!("attributes: {e}"))?;
+    let attrs = with_age_flags(attrs, not_before).map_err(|e| format!("attributes: {e}"))?;
     Ok((holder, attrs))
 }
 
@@ -348,7 +348,7 @@ impl Issuer {
                         e.end
                     )));
                 }
-                h.update(&buf);
+                h.update(Sha256::digest(trim_eol(&buf)));
             }
             if to_hex(&h.finalize()) != e.hash {
                 return Err(Error::Batch(format!(
@@ -371,13 +371,11 @@ impl Issuer {
         loop {
             let first = line_no;
             let mut lines = Vec::with_capacity(opts.chunk);
-            let mut h = Sha256::new();
             while lines.len() < opts.chunk {
                 let mut text = Vec::new();
                 if !read_line(&mut text)? {
                     break;
                 }
-                h.update(&text);
                 lines.push(Line {
                     number: line_no,
                     text,
@@ -404,13 +402,21 @@ impl Issuer {
                 || (),
                 |_, l| {
                     let t = trim_eol(&l.text);
+                    let digest: [u8; 32] = Sha256::digest(t).into();
                     if t.iter().all(u8::is_ascii_whitespace) {
-                        return None;
+                        return (digest, None);
                     }
-                    Some(parse_record(t, &base_dir, now, nbf, &opts.policy))
+                    (
+                        digest,
+                        Some(parse_record(t, &base_dir, now, nbf, &opts.policy)),
+                    )
                 },
             );
-            let good = parsed.iter().filter(|p| matches!(p, Some(Ok(_)))).count() as u32;
+            let mut h = Sha256::new();
+            for (d, _) in &parsed {
+                h.update(d);
+            }
+            let good = parsed.iter().filter(|p| matches!(p.1, Some(Ok(_)))).count() as u32;
             let ids = match pending {
                 Some(p) if p.count != good => {
                     return Err(Error::Batch(format!(
@@ -444,14 +450,21 @@ impl Issuer {
             let mut ids = ids.into_iter();
             let mut work = Vec::with_capacity(good as usize);
             let mut out_errors: Vec<(u64, String)> = Vec::new();
-            for (l, p) in lines.iter().zip(parsed) {
+            for (l, (digest, p)) in lines.iter().zip(parsed) {
                 match p {
                     None => {}
                     Some(Ok((holder, attributes))) => {
                         let Some(status) = ids.next() else {
                             return Err(Error::Batch("status ids ran out".into()));
                         };
-                        work.push((l, holder, attributes, status));
+                        let params = IssueParams {
+                            holder,
+                            not_before: nbf,
+                            expires,
+                            status,
+                            attributes,
+                        };
+                        work.push((l.number, digest, params));
                     }
                     Some(Err(e)) => out_errors.push((l.number, e)),
                 }
@@ -460,9 +473,7 @@ impl Issuer {
                 &work,
                 opts.jobs,
                 OsRng::new,
-                |rng, (l, holder, attributes, status)| {
-                    sign_one(&key, rng, l, holder, attributes, *status, nbf, expires)
-                },
+                |rng, (line, digest, params)| sign_one(&key, rng, *line, digest, params),
             );
             let mut cbuf = String::with_capacity(signed.len() * 1100);
             for (w, s) in work.iter().zip(signed) {
@@ -471,7 +482,7 @@ impl Issuer {
                         cbuf.push_str(&line);
                         issued += 1;
                     }
-                    Err(e) => out_errors.push((w.0.number, e)),
+                    Err(e) => out_errors.push((w.0, e)),
                 }
             }
             out_errors.sort_by_key(|e| e.0);
@@ -539,32 +550,19 @@ fn crash_if(at: &Option<(String, u64)>, stage: &str, chunk: u64) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn sign_one(
     key: &SigningKey,
     rng: &mut OsRng,
-    line: &Line,
-    holder: &VerifyingKey,
-    attributes: &Attributes,
-    status: StatusRef,
-    not_before: UnixTime,
-    expires: UnixTime,
+    line: u64,
+    digest: &[u8; 32],
+    params: &IssueParams,
 ) -> Result<String, String> {
-    let params = IssueParams {
-        holder: *holder,
-        not_before,
-        expires,
-        status,
-        attributes: attributes.clone(),
-    };
-    let cred = issue(key, &params, rng)
-        .map_err(|e| format!("status id {status} was reserved but not used: {e}"))?;
-    let line_hash = Sha256::digest(trim_eol(&line.text));
+    let cred = issue(key, params, rng)
+        .map_err(|e| format!("status id {} was reserved but not used: {e}", params.status))?;
     Ok(format!(
-        "{{\"line\":{},\"line_sha256\":\"{}\",\"id\":\"{}\",\"credential\":\"{}\"}}\n",
-        line.number,
-        to_hex(&line_hash[..16]),
-        status,
+        "{{\"line\":{line},\"line_sha256\":\"{}\",\"id\":\"{}\",\"credential\":\"{}\"}}\n",
+        to_hex(&digest[..16]),
+        params.status,
         b64::encode(&cred.to_vec())
     ))
 }

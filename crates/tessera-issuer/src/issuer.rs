@@ -429,8 +429,7 @@ pub fn read_public_key(path: &Path) -> Result<VerifyingKey, Error> {
 }
 
 /// The credential's attributes with the issuer-computed age flags at `not_before`.
-pub(crate) fn with_age_flags(a: &Attributes, not_before: UnixTime) -> Result<Attributes, Error> {
-    let mut a = a.clone();
+pub(crate) fn with_age_flags(mut a: Attributes, not_before: UnixTime) -> Result<Attributes, Error> {
     for id in [AttrId::AgeOver16, AttrId::AgeOver18, AttrId::AgeOver60] {
         a.0.remove(&id);
     }
@@ -652,7 +651,7 @@ impl Issuer {
     ) -> Result<HeldCredential, Error> {
         let now = opts.now.unwrap_or_else(now_unix);
         let (not_before, expires) = self.validity(opts.valid_days, opts.not_before, now)?;
-        let attributes = with_age_flags(attributes, not_before)?;
+        let attributes = with_age_flags(attributes.clone(), not_before)?;
         self.signing_key()?;
         let status = self.allocate(1, expires, None)?[0];
         let params = IssueParams {
