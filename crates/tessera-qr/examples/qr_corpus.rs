@@ -27,6 +27,8 @@ fn main() {
             let dir = args.get(1).expect("usage: write DIR [PER_CELL]");
             write(std::path::Path::new(dir), per_cell(2));
         }
+        Some("probe") => probe(&args[1..]),
+        Some("cells") => cells(per_cell(1)),
         _ => eprintln!("usage: qr_corpus report [PER_CELL] | write DIR [PER_CELL]"),
     }
 }
@@ -121,4 +123,56 @@ fn write(dir: &std::path::Path, per_cell: u32) {
         }
     }
     std::fs::write(dir.join("manifest.tsv"), manifest).expect("write manifest");
+}
+
+/// `probe DEGRADATION STRENGTH N`: for each frame the default pipeline misses, which single
+/// passes would read it.
+fn probe(args: &[String]) {
+    let d = Degradation::ALL
+        .into_iter()
+        .find(|d| d.name() == args[0])
+        .expect("degradation");
+    let s = Strength::ALL
+        .into_iter()
+        .find(|s| s.name() == args[1])
+        .expect("strength");
+    let n: u32 = args[2].parse().expect("count");
+    let mut wins = std::collections::BTreeMap::<String, (u32, f64)>::new();
+    for i in 0..n {
+        let case = corpus::case(d, s, i);
+        for factor in [1, 2, 3] {
+            for stretch in [false, true] {
+                for bin in ["hybrid", "global"] {
+                    let start = Instant::now();
+                    let found = tessera_qr::decode_luma_probe(&case.image, factor, stretch, bin);
+                    let ms = start.elapsed().as_secs_f64() * 1e3;
+                    let key = format!("x{factor} stretch={stretch} {bin}");
+                    let e = wins.entry(key).or_default();
+                    e.1 += ms;
+                    if case.matches(&found) {
+                        e.0 += 1;
+                    }
+                }
+            }
+        }
+    }
+    for (k, (ok, ms)) in wins {
+        println!("{k:40} {ok}/{n} {:.1} ms avg", ms / f64::from(n));
+    }
+}
+
+/// Debug aid: decode each cell crop of a multi case.
+#[allow(dead_code)]
+fn cells(i: u32) {
+    let case = corpus::case(Degradation::Multi, Strength::Hard, i);
+    for (x, y) in [(0, 0), (960, 0), (0, 540), (960, 540)] {
+        let crop = image::imageops::crop_imm(&case.image, x, y, 960, 540).to_image();
+        for f in [1, 2] {
+            let found = tessera_qr::decode_luma_probe(&crop, f, false, "hybrid");
+            let lens: Vec<usize> = found.iter().map(String::len).collect();
+            println!("cell {x},{y} x{f}: {lens:?}");
+        }
+    }
+    let exp: Vec<usize> = case.expected.iter().map(String::len).collect();
+    println!("expected {exp:?}");
 }

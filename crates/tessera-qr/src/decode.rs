@@ -129,6 +129,30 @@ pub fn decode_luma_traced(luma: &GrayImage) -> Option<(usize, Vec<String>)> {
     run(luma, PIPELINE)
 }
 
+/// One pass given as `(downscale factor, contrast stretch, binarizer)`, binarizer
+/// `"hybrid"` or `"global"`. For pipeline tuning; not a stable API.
+#[doc(hidden)]
+pub fn decode_luma_probe(
+    luma: &GrayImage,
+    factor: u32,
+    stretch: bool,
+    binarizer: &str,
+) -> Vec<String> {
+    let binarize = match binarizer {
+        "hybrid" => Binarize::Hybrid,
+        "global" => Binarize::Global,
+        _ => Binarize::Global,
+    };
+    let prepare = if stretch {
+        Prepare::Stretch(factor)
+    } else {
+        Prepare::Scale(factor)
+    };
+    run(luma, &[Pass { prepare, binarize }])
+        .map(|r| r.1)
+        .unwrap_or_default()
+}
+
 fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
     let mut stretched: Option<GrayImage> = None;
     let mut layers: Vec<(Prepare, GrayImage)> = Vec::new();
@@ -141,12 +165,40 @@ fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
                 &layers[layers.len() - 1].1
             }
         };
-        let found = scan(layer, pass.binarize);
-        if !found.is_empty() {
-            return Some((index, found));
+        let (mut found, smallest) = scan(layer, pass.binarize);
+        if found.is_empty() {
+            continue;
         }
+        // A small symbol hints at a frame of several codes, some of which this pass may
+        // have missed (at a downscaled layer, or because finder patterns of neighbouring
+        // codes were grouped wrongly): rescan four overlapping full-resolution crops of
+        // 2/3 × 2/3 of the frame, which each hold any code smaller than 1/3 of the frame
+        // whole, and return the union.
+        let factor = layer_factor(luma, layer);
+        if smallest * factor < SMALL_SYMBOL_PX {
+            let (w, h) = luma.dimensions();
+            let (cw, ch) = (w * 2 / 3, h * 2 / 3);
+            for (x, y) in [(0, 0), (w - cw, 0), (0, h - ch), (w - cw, h - ch)] {
+                let crop = image::imageops::crop_imm(luma, x, y, cw, ch).to_image();
+                let (more, _) = scan(&crop, Binarize::Hybrid);
+                for text in more {
+                    if !found.contains(&text) {
+                        found.push(text);
+                    }
+                }
+            }
+        }
+        return Some((index, found));
     }
     None
+}
+
+/// Side (finder to finder corner, full-resolution pixels) below which a symbol found on a
+/// downscaled layer triggers a full-resolution rescan for more codes.
+const SMALL_SYMBOL_PX: f32 = 560.0;
+
+fn layer_factor(luma: &GrayImage, layer: &GrayImage) -> f32 {
+    luma.width() as f32 / layer.width().max(1) as f32
 }
 
 fn prepare(luma: &GrayImage, prepare: Prepare, stretched: &mut Option<GrayImage>) -> GrayImage {
@@ -204,12 +256,13 @@ fn stretch(luma: &GrayImage) -> GrayImage {
     GrayImage::from_raw(luma.width(), luma.height(), data).unwrap_or_else(|| luma.clone())
 }
 
-/// One binarizer over one layer, normal then inverted.
-fn scan(layer: &GrayImage, binarize: Binarize) -> Vec<String> {
+/// One binarizer over one layer, normal then inverted: the texts found and the side of the
+/// smallest symbol found, in layer pixels.
+fn scan(layer: &GrayImage, binarize: Binarize) -> (Vec<String>, f32) {
     let Ok(source) =
         Luma8LuminanceSource::new(layer.as_raw().clone(), layer.width(), layer.height())
     else {
-        return Vec::new();
+        return (Vec::new(), 0.0);
     };
     match binarize {
         Binarize::Hybrid => scan_bitmap(BinaryBitmap::new(HybridBinarizer::new(source))),
@@ -217,13 +270,14 @@ fn scan(layer: &GrayImage, binarize: Binarize) -> Vec<String> {
     }
 }
 
-fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Vec<String> {
+fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> (Vec<String>, f32) {
     let hints = DecodeHints {
         PossibleFormats: Some([BarcodeFormat::QR_CODE].into()),
         TryHarder: Some(true),
         ..DecodeHints::default()
     };
     let mut texts = Vec::new();
+    let mut smallest = f32::MAX;
     for inverted in [false, true] {
         if inverted {
             bitmap.invert();
@@ -231,6 +285,9 @@ fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Vec<String> {
         if let Ok(results) = QrReader.decode_multiple_with_hints(&mut bitmap, &hints) {
             for r in results {
                 if *r.getBarcodeFormat() == BarcodeFormat::QR_CODE {
+                    if let [a, b, ..] = r.getPoints() {
+                        smallest = smallest.min(((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt());
+                    }
                     let text = r.getText().to_owned();
                     if !texts.contains(&text) {
                         texts.push(text);
@@ -242,7 +299,7 @@ fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Vec<String> {
             break;
         }
     }
-    texts
+    (texts, smallest)
 }
 
 fn check_dimensions(width: u32, height: u32) -> Result<(), DecodeError> {

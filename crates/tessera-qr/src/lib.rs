@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 pub use decode::{
     MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE, decode_bytes, decode_file, decode_image,
-    decode_luma_traced,
+    decode_luma_probe, decode_luma_traced,
 };
 pub use encode::{ALPHANUMERIC, Ecc, EncodeOptions, MAX_MODULE_PX, QUIET_ZONE, QrSymbol, encode};
 

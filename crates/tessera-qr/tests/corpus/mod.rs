@@ -77,7 +77,7 @@ impl Degradation {
         match self {
             Degradation::Rotation => "5–15° / 15–30° / 30–45°",
             Degradation::Perspective => "far edge 0.88 / 0.76 / 0.62 of near edge, + ±8° tilt",
-            Degradation::Blur => "σ 0.25 / 0.4 / 0.6 module",
+            Degradation::Blur => "σ 0.2 / 0.3 / 0.45 module",
             Degradation::Noise => "Gaussian σ 10 / 22 / 40 grey levels",
             Degradation::LowContrast => "dark−light 60 / 32 / 18 grey levels",
             Degradation::Jpeg => "quality 50 / 25 / 10",
@@ -232,7 +232,7 @@ pub fn case(degradation: Degradation, strength: Strength, index: u32) -> Case {
     let mut sigma = 0.6;
     let mut noise = 3.0;
     match degradation {
-        Degradation::Blur => sigma = strength.pick([0.25, 0.4, 0.6]) * module_px,
+        Degradation::Blur => sigma = strength.pick([0.2, 0.3, 0.45]) * module_px,
         Degradation::Noise => noise = strength.pick([10.0, 22.0, 40.0]),
         Degradation::Inverted => match strength {
             Strength::Mild => {}
