@@ -14,7 +14,7 @@ use thiserror::Error;
 /// The context string that starts every request and its signed bytes.
 pub const REQUEST_CONTEXT: &str = "tessera-issuance-request-v1";
 
-/// Largest request accepted, in bytes (a request is 138 bytes).
+/// Largest request accepted, in bytes (a request is 135 bytes).
 pub const MAX_REQUEST_LEN: usize = 256;
 
 /// How old or how far in the future a request may be.

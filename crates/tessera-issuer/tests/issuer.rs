@@ -903,3 +903,26 @@ fn batch_crash_at_each_stage_of_a_chunk_resumes_exactly_once() {
         check_batch_output(&dir, &out, &good, &bad, 100);
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn hostile_requests_and_person_files_are_refused_without_panics(
+        bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+        flip in 0usize..(135 * 8),
+        text in "\\PC{0,200}",
+    ) {
+        // Random bytes are never a good request.
+        proptest::prop_assert!(tessera_issuer::check_request(&bytes, NOW).is_err());
+        // Any single bit flip of a good request is refused.
+        let mut req = make_request(&holder(8), NOW);
+        proptest::prop_assert_eq!(req.len(), 135);
+        req[flip / 8] ^= 1 << (flip % 8);
+        proptest::prop_assert!(tessera_issuer::check_request(&req, NOW).is_err());
+        // Person parsing and base64 never panic; base64 round-trips.
+        let _ = parse_person_json(text.as_bytes(), Path::new("."));
+        let _ = b64::decode(&text);
+        proptest::prop_assert_eq!(b64::decode(&b64::encode(&bytes)), Some(bytes.clone()));
+    }
+}
