@@ -1,0 +1,214 @@
+//! Verdicts: what a verifier shows for one scanned code, as JSON or as text for a screen.
+
+use serde_json::{Map, Value, json};
+use tessera_core::{AttrId, AttrValue, Purpose, Reason};
+
+/// The verdict on one presentation: valid, or invalid with one precise reason.
+///
+/// `disclosed` is filled only for a valid verdict: an invalid presentation's items are never
+/// shown, even when its signatures checked out (revoked, replayed, stale trust data).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// `None` when valid; otherwise the reason.
+    pub reason: Option<Reason>,
+    /// What exactly was wrong (technical; empty when valid).
+    pub detail: String,
+    /// The disclosed items, in slot order (valid verdicts only).
+    pub disclosed: Vec<(AttrId, AttrValue)>,
+    /// The issuer's name from the trust list, once the issuer is known.
+    pub issuer: Option<String>,
+    /// The issuer's identifier from the trust list.
+    pub issuer_id: Option<String>,
+    /// The purpose the holder signed, once known.
+    pub purpose: Option<Purpose>,
+    /// Seconds since the trust list was issued.
+    pub trust_age: Option<u64>,
+    /// Seconds since the credential's status list was issued (`None`: no status list used).
+    pub status_age: Option<u64>,
+    /// Things the person at the counter should know about a verdict (stale data under a
+    /// warn policy, a replay cache that could not be written).
+    pub warnings: Vec<String>,
+}
+
+impl Verdict {
+    /// Whether the presentation is valid.
+    pub fn is_valid(&self) -> bool {
+        self.reason.is_none()
+    }
+
+    pub(crate) fn invalid(mut self, reason: Reason, detail: impl Into<String>) -> Verdict {
+        self.reason = Some(reason);
+        self.detail = detail.into();
+        self.disclosed.clear();
+        self
+    }
+
+    /// The verdict as one JSON object (one line of `tessera-verify --json`):
+    /// `verdict` ("valid"/"invalid"), `reason` (code or null), `description`, `detail`,
+    /// `disclosed` (item name → value; bytes such as the portrait as base64), `issuer`,
+    /// `issuer_id`, `purpose`, `trust_age`, `status_age`, `warnings`.
+    pub fn to_json(&self) -> Value {
+        let mut disclosed = Map::new();
+        for (id, value) in &self.disclosed {
+            disclosed.insert(id.name().to_string(), attr_json(value));
+        }
+        json!({
+            "verdict": if self.is_valid() { "valid" } else { "invalid" },
+            "reason": self.reason.map(Reason::code),
+            "description": self.reason.map(Reason::describe),
+            "detail": self.detail,
+            "disclosed": disclosed,
+            "issuer": self.issuer,
+            "issuer_id": self.issuer_id,
+            "purpose": self.purpose.map(Purpose::name),
+            "trust_age": self.trust_age,
+            "status_age": self.status_age,
+            "warnings": self.warnings,
+        })
+    }
+
+    /// The verdict as text for a screen: a large PASS or FAIL banner, the reason, the
+    /// disclosed items, the issuer and the age of the trust and status data.
+    pub fn to_text(&self, banner: bool) -> String {
+        let mut s = String::new();
+        if banner {
+            s.push_str(&big(if self.is_valid() { "PASS" } else { "FAIL" }));
+        }
+        match self.reason {
+            None => s.push_str("PASS  valid\n"),
+            Some(r) => {
+                s.push_str(&format!("FAIL  {}: {}\n", r.code(), r.describe()));
+                if !self.detail.is_empty() {
+                    s.push_str(&format!("      ({})\n", self.detail));
+                }
+            }
+        }
+        if let Some(name) = &self.issuer {
+            let id = self.issuer_id.as_deref().unwrap_or("");
+            s.push_str(&format!("issuer:      {name} ({id})\n"));
+        }
+        if let Some(p) = self.purpose {
+            s.push_str(&format!("purpose:     {p}\n"));
+        }
+        for (id, value) in &self.disclosed {
+            s.push_str(&format!("  {:<18} {value}\n", format!("{}:", id.name())));
+        }
+        let age = |a: Option<u64>| a.map_or_else(|| "none".to_string(), |a| format_age(a) + " old");
+        s.push_str(&format!(
+            "trust data:  {}; status data: {}\n",
+            age(self.trust_age),
+            age(self.status_age)
+        ));
+        for w in &self.warnings {
+            s.push_str(&format!("warning:     {w}\n"));
+        }
+        s
+    }
+}
+
+fn attr_json(value: &AttrValue) -> Value {
+    match value {
+        AttrValue::Text(t) => Value::String(t.clone()),
+        AttrValue::Uint(u) => Value::from(*u),
+        AttrValue::Bool(b) => Value::Bool(*b),
+        AttrValue::Bytes(b) => Value::String(base64(b)),
+    }
+}
+
+/// Standard base64 with padding (RFC 4648 §4).
+pub fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+/// An age in seconds for people: "45 s", "12 min", "3 h 20 min", "2 d 4 h".
+pub fn format_age(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86_400 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} d {} h", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
+
+/// Five rows of block letters for "PASS" or "FAIL".
+fn big(word: &str) -> String {
+    let glyph = |c: char| -> [&str; 5] {
+        match c {
+            'P' => ["####  ", "#   # ", "####  ", "#     ", "#     "],
+            'A' => [" ###  ", "#   # ", "##### ", "#   # ", "#   # "],
+            'S' => [" #### ", "#     ", " ###  ", "    # ", "####  "],
+            'F' => ["##### ", "#     ", "####  ", "#     ", "#     "],
+            'I' => [" ###  ", "  #   ", "  #   ", "  #   ", " ###  "],
+            'L' => ["#     ", "#     ", "#     ", "#     ", "##### "],
+            _ => ["      "; 5],
+        }
+    };
+    let mut s = String::new();
+    for row in 0..5 {
+        let line: String = word.chars().map(|c| glyph(c)[row]).collect();
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(i.as_bytes()), o);
+        }
+    }
+
+    #[test]
+    fn json_and_text() {
+        let v = Verdict {
+            disclosed: vec![
+                (AttrId::AgeOver18, AttrValue::Bool(true)),
+                (AttrId::Portrait, AttrValue::Bytes(b"foo".to_vec())),
+            ],
+            issuer: Some("Demo".into()),
+            trust_age: Some(90),
+            ..Verdict::default()
+        };
+        let j = v.to_json();
+        assert_eq!(j["verdict"], "valid");
+        assert_eq!(j["reason"], Value::Null);
+        assert_eq!(j["disclosed"]["age_over_18"], true);
+        assert_eq!(j["disclosed"]["portrait"], "Zm9v");
+        assert!(v.to_text(true).contains("PASS  valid"));
+        let bad = v.invalid(Reason::Revoked, "index 3");
+        assert!(bad.disclosed.is_empty());
+        assert_eq!(bad.to_json()["reason"], "revoked");
+        let t = bad.to_text(true);
+        assert!(t.starts_with("##### "), "{t}");
+        assert!(t.contains("FAIL  revoked: the ID has been revoked"), "{t}");
+        assert_eq!(format_age(90), "1 min");
+        assert_eq!(format_age(90_000), "1 d 1 h");
+    }
+}

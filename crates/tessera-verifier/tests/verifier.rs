@@ -1,0 +1,825 @@
+//! `tessera-verify` end to end: every verdict reason through the binary, updates, status,
+//! images and the watch folder; plus the library's replay and status-list policy. Fixtures
+//! are made here with tessera-core (issue, present), signed with deterministic test keys.
+
+use ed25519_dalek::SigningKey;
+use rand_core::{Infallible, TryCryptoRng, TryRng};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use tessera_core::keys::public_key_to_text;
+use tessera_core::{
+    AttrId, AttrValue, Attributes, HeldCredential, IssueParams, PresentRequest, Purpose, Reason,
+    Status, StatusList, StatusRef, TrustList, TrustedIssuer, TrustedKey, issue, present, text,
+};
+use tessera_verifier::{Policy, StalePolicy, Verifier};
+
+/// A deterministic RNG for tests (xorshift; not for real keys).
+struct TestRng(u64);
+impl TryRng for TestRng {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(self.try_next_u64()? as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        Ok(self.0)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for b in dst {
+            *b = self.try_next_u64()? as u8;
+        }
+        Ok(())
+    }
+}
+impl TryCryptoRng for TestRng {}
+
+const NOW: u64 = 1_795_651_200; // 2026-11-26
+const DAY: u64 = 86_400;
+const ISSUER: &str = "demo.tessera";
+/// Status list indexes: 42 valid, 43 revoked, 44 suspended.
+const VALID_IDX: u32 = 42;
+const REVOKED_IDX: u32 = 43;
+const SUSPENDED_IDX: u32 = 44;
+
+struct Fix {
+    dir: tempfile::TempDir,
+    root: SigningKey,
+    issuer: SigningKey,
+    holder: SigningKey,
+    trust: TrustList,
+    rng: TestRng,
+}
+
+fn person() -> Attributes {
+    let mut a = Attributes::default();
+    a.set(AttrId::FamilyName, AttrValue::Text("林".into()));
+    a.set(AttrId::GivenName, AttrValue::Text("美华".into()));
+    a.set(
+        AttrId::IdNumber,
+        AttrValue::Text("110105199005171234".into()),
+    );
+    a.set(AttrId::BirthDate, AttrValue::Text("1990-05-17".into()));
+    a.compute_age_flags(NOW - DAY);
+    a
+}
+
+impl Fix {
+    fn new() -> Fix {
+        let mut rng = TestRng(0x9E37_79B9_7F4A_7C15);
+        let root = SigningKey::generate(&mut rng);
+        let issuer = SigningKey::generate(&mut rng);
+        let holder = SigningKey::generate(&mut rng);
+        let trust = trust_list(&issuer, 1, NOW - DAY);
+        let f = Fix {
+            dir: tempfile::tempdir().unwrap(),
+            root,
+            issuer,
+            holder,
+            trust,
+            rng,
+        };
+        std::fs::write(
+            f.path("root.pub"),
+            public_key_to_text(&f.root.verifying_key(), "test root"),
+        )
+        .unwrap();
+        std::fs::write(f.path("trust-list.cbor"), f.trust.sign(&f.root)).unwrap();
+        std::fs::create_dir(f.path("status")).unwrap();
+        std::fs::write(
+            f.path("status/demo.tessera-1.cbor"),
+            f.status_list(NOW - 3600, DAY).sign(&f.issuer),
+        )
+        .unwrap();
+        f
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn status_list(&self, issued_at: u64, ttl: u64) -> StatusList {
+        let mut l = StatusList::new(ISSUER, 1, 2, 1000, issued_at, ttl);
+        l.set(REVOKED_IDX, Status::Revoked).unwrap();
+        l.set(SUSPENDED_IDX, Status::Suspended).unwrap();
+        l
+    }
+
+    fn cred(&mut self, key: &SigningKey, nbf: u64, exp: u64, index: u32) -> HeldCredential {
+        let params = IssueParams {
+            holder: self.holder.verifying_key(),
+            not_before: nbf,
+            expires: exp,
+            status: StatusRef { list: 1, index },
+            attributes: person(),
+        };
+        issue(key, &params, &mut self.rng).unwrap()
+    }
+
+    fn good_cred(&mut self, index: u32) -> HeldCredential {
+        let issuer = self.issuer.clone();
+        self.cred(&issuer, NOW - DAY, NOW + 365 * DAY, index)
+    }
+
+    fn qr_of(&mut self, cred: &HeldCredential, code: Option<&str>, time: u64) -> String {
+        let purpose = Purpose::Age18;
+        let p = present(
+            cred,
+            &self.holder,
+            &PresentRequest {
+                disclose: purpose.preset(),
+                purpose,
+                counter_code: code,
+                time,
+            },
+            &mut self.rng,
+        )
+        .unwrap();
+        text::encode(&p)
+    }
+
+    /// A fresh valid QR text presented at NOW.
+    fn qr(&mut self) -> String {
+        let c = self.good_cred(VALID_IDX);
+        self.qr_of(&c, None, NOW)
+    }
+
+    fn base_args(&self) -> Vec<String> {
+        vec![
+            "--trust".into(),
+            self.path("trust-list.cbor").display().to_string(),
+            "--root".into(),
+            self.path("root.pub").display().to_string(),
+            "--now".into(),
+            NOW.to_string(),
+        ]
+    }
+}
+
+fn trust_list(issuer: &SigningKey, sequence: u64, issued_at: u64) -> TrustList {
+    TrustList {
+        sequence,
+        issued_at,
+        next_update: issued_at + 7 * DAY,
+        issuers: vec![TrustedIssuer {
+            id: ISSUER.into(),
+            name: "Demo City ID Office".into(),
+            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
+            keys: vec![TrustedKey::new(
+                issuer.verifying_key(),
+                NOW - 400 * DAY,
+                NOW + 3650 * DAY,
+            )],
+        }],
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// The JSON lines of stdout.
+    fn json(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+
+    /// The reason codes of the JSON verdicts ("valid" for a valid one).
+    fn reasons(&self) -> Vec<String> {
+        self.json()
+            .iter()
+            .map(|v| v["reason"].as_str().unwrap_or("valid").to_string())
+            .collect()
+    }
+}
+
+fn run<S: AsRef<str>>(args: &[S], stdin: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera-verify"))
+        .args(args.iter().map(AsRef::as_ref))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The program may exit before reading everything (usage errors): ignore a broken pipe.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Runs `--json` with extra arguments over input lines.
+fn verify_json(f: &Fix, extra: &[&str], lines: &[String]) -> Run {
+    let mut args = f.base_args();
+    args.push("--json".into());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    // A later --now replaces the fixture's.
+    if let Some(i) = extra.iter().position(|a| *a == "--now") {
+        args[5] = extra[i + 1].to_string();
+        let j = args.len() - extra.len() + i;
+        args.drain(j..j + 2);
+    }
+    run(&args, &(lines.join("\n") + "\n"))
+}
+
+fn one_reason(f: &Fix, extra: &[&str], qr: String) -> (String, i32) {
+    let r = verify_json(f, extra, &[qr]);
+    assert_eq!(r.json().len(), 1, "{}{}", r.stdout, r.stderr);
+    (r.reasons().remove(0), r.code)
+}
+
+#[test]
+fn valid_presentation_json_and_human() {
+    let mut f = Fix::new();
+    let qr = f.qr();
+    let r = verify_json(&f, &[], std::slice::from_ref(&qr));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = &r.json()[0];
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["reason"], Value::Null);
+    assert_eq!(v["disclosed"]["age_over_18"], true);
+    assert_eq!(v["disclosed"].as_object().unwrap().len(), 1);
+    assert_eq!(v["issuer"], "Demo City ID Office");
+    assert_eq!(v["issuer_id"], ISSUER);
+    assert_eq!(v["purpose"], "age18");
+    assert_eq!(v["trust_age"], DAY);
+    assert_eq!(v["status_age"], 3600);
+    assert_eq!(v["warnings"], serde_json::json!([]));
+    assert_eq!(v["source"], "stdin:1");
+
+    // Human output: big letters, the items, the data ages. Lower case and CR/LF as a
+    // keyboard-wedge scanner with Caps Lock types them; blank lines are skipped.
+    let qr2 = f.qr();
+    let r = run(&f.base_args(), &format!("\r\n{}\r\n\n", qr2.to_lowercase()));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with("####   ###   ####  ####"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("PASS  valid\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("  age_over_18:       yes\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("trust data:  1 d 0 h old; status data: 1 h 0 min old"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.stdout.matches("PASS  valid").count(), 1);
+}
+
+#[test]
+fn every_rejection_reason_through_the_cli() {
+    let mut f = Fix::new();
+    let mut cases: Vec<(&str, Vec<&str>, String)> = Vec::new();
+    // Unknown issuer: signed by a key that is not in the trust list.
+    let stranger = SigningKey::generate(&mut f.rng);
+    let c = f.cred(&stranger, NOW - DAY, NOW + DAY, VALID_IDX);
+    cases.push(("unknown_issuer", vec![], f.qr_of(&c, None, NOW)));
+    // Validity window.
+    let issuer = f.issuer.clone();
+    let c = f.cred(&issuer, NOW - 9 * DAY, NOW - DAY, VALID_IDX);
+    cases.push(("expired", vec![], f.qr_of(&c, None, NOW)));
+    let c = f.cred(&issuer, NOW + DAY, NOW + 9 * DAY, VALID_IDX);
+    cases.push(("not_yet_valid", vec![], f.qr_of(&c, None, NOW)));
+    // Freshness: 60 s lifetime + 30 s skew.
+    let c = f.good_cred(VALID_IDX);
+    cases.push(("too_old", vec![], f.qr_of(&c, None, NOW - 91)));
+    cases.push(("from_future", vec![], f.qr_of(&c, None, NOW + 31)));
+    // Counter codes.
+    cases.push((
+        "wrong_counter_code",
+        vec!["--counter-code", "K7-42"],
+        f.qr_of(&c, Some("K743"), NOW),
+    ));
+    cases.push((
+        "wrong_counter_code",
+        vec!["--counter-code", "K742"],
+        f.qr_of(&c, None, NOW),
+    ));
+    cases.push((
+        "valid",
+        vec!["--counter-code", "k7 42"],
+        f.qr_of(&c, Some("K742"), NOW),
+    ));
+    // Status list.
+    let c = f.good_cred(REVOKED_IDX);
+    cases.push(("revoked", vec![], f.qr_of(&c, None, NOW)));
+    let c = f.good_cred(SUSPENDED_IDX);
+    cases.push(("suspended", vec![], f.qr_of(&c, None, NOW)));
+    // Malformed.
+    cases.push(("malformed", vec![], "HELLO WORLD".into()));
+    cases.push(("malformed", vec![], "TS1:%%%".into()));
+    let q = f.qr();
+    cases.push(("malformed", vec![], q[..q.len() - 6].to_string()));
+
+    for (want, extra, qr) in cases {
+        let (got, code) = one_reason(&f, &extra, qr);
+        assert_eq!(got, want, "{extra:?}");
+        assert_eq!(code, if want == "valid" { 0 } else { 1 }, "{want}");
+        if want != "valid" {
+            assert!(Reason::from_code(want).is_some());
+        }
+    }
+}
+
+#[test]
+fn human_fail_output() {
+    let mut f = Fix::new();
+    let c = f.good_cred(REVOKED_IDX);
+    let qr = f.qr_of(&c, None, NOW);
+    let r = run(&f.base_args(), &format!("{qr}\n"));
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with("##### "), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("FAIL  revoked: the ID has been revoked by its issuer\n      (entry 43 of status list demo.tessera/1 is revoked)\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("age_over_18"),
+        "no items on a failed verdict"
+    );
+    let mut args = f.base_args();
+    args.push("--no-banner".into());
+    let r = run(&args, "garbage\n");
+    assert!(r.stdout.starts_with("FAIL  malformed: "), "{}", r.stdout);
+}
+
+#[test]
+fn replayed_in_one_run_and_across_restarts() {
+    let mut f = Fix::new();
+    let qr = f.qr();
+    let r = verify_json(&f, &[], &[qr.clone(), qr.to_lowercase()]);
+    assert_eq!(r.reasons(), ["valid", "replayed"]);
+    assert_eq!(r.code, 1);
+    // Without a replay database a new process does not know the code.
+    assert_eq!(one_reason(&f, &[], qr.clone()).0, "valid");
+
+    let db = f.path("replay.log");
+    let db = db.to_str().unwrap();
+    let qr = f.qr();
+    let (got, code) = one_reason(&f, &["--replay-db", db], qr.clone());
+    assert_eq!((got.as_str(), code), ("valid", 0));
+    let (got, code) = one_reason(&f, &["--replay-db", db], qr.clone());
+    assert_eq!((got.as_str(), code), ("replayed", 1));
+    // A torn last line (crash mid-append) does not stop the kiosk.
+    let mut file = std::fs::OpenOptions::new().append(true).open(db).unwrap();
+    file.write_all(b"0123abc").unwrap();
+    drop(file);
+    assert_eq!(
+        one_reason(&f, &["--replay-db", db], qr.clone()).0,
+        "replayed"
+    );
+    // After the presentation's lifetime it is pruned; it is then refused as too old anyway.
+    let later = (NOW + 91).to_string();
+    assert_eq!(
+        one_reason(&f, &["--replay-db", db, "--now", &later], qr).0,
+        "too_old"
+    );
+    assert_eq!(
+        std::fs::read_to_string(db).unwrap(),
+        "",
+        "expired entries pruned"
+    );
+}
+
+#[test]
+fn stale_trust_and_status_data() {
+    let mut f = Fix::new();
+    // The status list's ttl is one day from NOW - 1 h; the trust list's next update is
+    // NOW + 6 d. Two days on, the status list is stale.
+    let later = NOW + 2 * DAY;
+    let c = f.good_cred(VALID_IDX);
+    let qr = f.qr_of(&c, None, later);
+    let at = later.to_string();
+    let r = verify_json(&f, &["--now", &at], std::slice::from_ref(&qr));
+    assert_eq!(r.reasons(), ["valid"], "warn is the default");
+    let w = r.json()[0]["warnings"][0].as_str().unwrap().to_string();
+    assert!(
+        w.contains("status list demo.tessera/1 is 2 d 1 h old, past its ttl of 1 d 0 h"),
+        "{w}"
+    );
+    let qr = f.qr_of(&c, None, later);
+    let r = verify_json(&f, &["--now", &at, "--stale", "fail"], &[qr]);
+    assert_eq!(r.reasons(), ["trust_data_stale"]);
+    assert_eq!(r.code, 1);
+
+    // A trust list past its next update.
+    let much_later = NOW + 8 * DAY;
+    let qr = f.qr_of(&c, None, much_later);
+    let at = much_later.to_string();
+    let r = verify_json(&f, &["--now", &at, "--stale", "fail"], &[qr]);
+    assert_eq!(r.reasons(), ["trust_data_stale"]);
+    let d = r.json()[0]["detail"].as_str().unwrap().to_string();
+    assert!(
+        d.contains("trust list 1 is past its next update (2 d 0 h ago)"),
+        "{d}"
+    );
+
+    // Policy: a status list older than allowed (within its ttl).
+    let qr = f.qr_of(&c, None, NOW);
+    let r = verify_json(&f, &["--max-status-age", "600", "--stale", "fail"], &[qr]);
+    assert_eq!(r.reasons(), ["trust_data_stale"]);
+
+    // No status list for the credential: revocation cannot be checked.
+    std::fs::remove_file(f.path("status/demo.tessera-1.cbor")).unwrap();
+    let qr = f.qr_of(&c, None, NOW);
+    let r = verify_json(&f, &[], &[qr]);
+    assert_eq!(r.reasons(), ["valid"]);
+    assert_eq!(r.json()[0]["status_age"], Value::Null);
+    let qr = f.qr_of(&c, None, NOW);
+    let r = verify_json(&f, &["--stale", "fail"], &[qr]);
+    assert_eq!(r.reasons(), ["trust_data_stale"]);
+}
+
+#[test]
+fn clock_earlier_than_trust_data() {
+    let mut f = Fix::new();
+    let early = NOW - 2 * DAY;
+    let c = f.good_cred(VALID_IDX);
+    let qr = f.qr_of(&c, None, early);
+    let at = early.to_string();
+    let r = verify_json(&f, &["--now", &at], &[qr]);
+    assert_eq!(r.reasons(), ["clock_wrong"]);
+    let d = r.json()[0]["detail"].as_str().unwrap().to_string();
+    assert!(d.contains("trust list was issued at"), "{d}");
+    // Earlier than the status list only (issued NOW - 1 h; 30 s skew allowed).
+    let t = NOW - 3600 - 31;
+    let qr = f.qr_of(&c, None, t);
+    let at = t.to_string();
+    assert_eq!(one_reason(&f, &["--now", &at], qr).0, "clock_wrong");
+}
+
+#[test]
+fn trust_list_problems_exit_2() {
+    let mut f = Fix::new();
+    let qr = f.qr();
+    // Signed by another root.
+    let other = SigningKey::generate(&mut f.rng);
+    std::fs::write(f.path("other.cbor"), f.trust.sign(&other)).unwrap();
+    let mut args = f.base_args();
+    args[1] = f.path("other.cbor").display().to_string();
+    let r = run(&args, &format!("{qr}\n"));
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains(
+            "trust list refused: trust list signature does not verify under the configured root key"
+        ),
+        "{}",
+        r.stderr
+    );
+    // Missing file, missing --root, bad counter code, unknown flag.
+    args[1] = f.path("missing.cbor").display().to_string();
+    assert_eq!(run(&args, "").code, 2);
+    let r = run(
+        &["--trust", f.path("trust-list.cbor").to_str().unwrap()],
+        "",
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--root ROOT.pub is required"),
+        "{}",
+        r.stderr
+    );
+    let mut a = f.base_args();
+    a.extend(["--counter-code".into(), "no way!".into()]);
+    assert_eq!(run(&a, "").code, 2);
+    assert_eq!(run(&["--bogus"], "").code, 2);
+    // A data directory with root.pub needs no --root.
+    let r = run(
+        &[
+            "--trust",
+            f.dir.path().to_str().unwrap(),
+            "--now",
+            &NOW.to_string(),
+            "--json",
+        ],
+        &format!("{qr}\n"),
+    );
+    assert_eq!(r.reasons(), ["valid"], "{}", r.stderr);
+    // No input at all: nothing invalid.
+    assert_eq!(run(&f.base_args(), "").code, 0);
+}
+
+fn update(f: &Fix, data: &Path, src: &Path) -> Run {
+    run(
+        &[
+            "update",
+            "--from",
+            src.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--root",
+            f.path("root.pub").to_str().unwrap(),
+            "--now",
+            &NOW.to_string(),
+        ],
+        "",
+    )
+}
+
+fn status_json(data: &Path, now: u64) -> Run {
+    run(
+        &[
+            "status",
+            "--data",
+            data.to_str().unwrap(),
+            "--json",
+            "--now",
+            &now.to_string(),
+        ],
+        "",
+    )
+}
+
+#[test]
+fn updates_keep_the_last_good_copy() {
+    let mut f = Fix::new();
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path().join("kiosk");
+    // First install from the published folder: root.pub is installed from --root.
+    let r = update(&f, &data, f.dir.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("INSTALLED"), "{}", r.stdout);
+    assert!(data.join("root.pub").exists());
+    let installed = std::fs::read(data.join("trust-list.cbor")).unwrap();
+    assert!(data.join("status/demo.tessera-1.cbor").exists());
+    // Same files again: unchanged.
+    let r = update(&f, &data, f.dir.path());
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout.matches("UNCHANGED").count(), 2, "{}", r.stdout);
+
+    // A bad trust list (wrong root) and a bad status list (bit flip) are refused.
+    let src = tempfile::tempdir().unwrap();
+    std::fs::create_dir(src.path().join("status")).unwrap();
+    let other = SigningKey::generate(&mut f.rng);
+    let newer = trust_list(&f.issuer, 2, NOW);
+    std::fs::write(src.path().join("trust-list.cbor"), newer.sign(&other)).unwrap();
+    let mut bad = f.status_list(NOW, DAY).sign(&f.issuer);
+    let n = bad.len();
+    bad[n - 3] ^= 1;
+    std::fs::write(src.path().join("status/demo.tessera-1.cbor"), bad).unwrap();
+    let r = update(&f, &data, src.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout.matches("REFUSED").count(), 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("signature does not verify"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read(data.join("trust-list.cbor")).unwrap(),
+        installed
+    );
+
+    // A newer, good trust list and status list are installed.
+    std::fs::write(src.path().join("trust-list.cbor"), newer.sign(&f.root)).unwrap();
+    let mut list = f.status_list(NOW, DAY);
+    list.set(VALID_IDX, Status::Revoked).unwrap();
+    std::fs::write(
+        src.path().join("status/demo.tessera-1.cbor"),
+        list.sign(&f.issuer),
+    )
+    .unwrap();
+    let r = update(&f, &data, src.path());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout.matches("INSTALLED").count(), 2, "{}", r.stdout);
+    let s = status_json(&data, NOW + 60);
+    assert_eq!(s.code, 0, "{}{}", s.stdout, s.stderr);
+    let states = s.json();
+    assert_eq!(states[0]["what"], "trust list");
+    assert_eq!(states[0]["sequence"], 2);
+    assert_eq!(states[0]["age"], 60);
+    assert_eq!(states[1]["what"], "status list demo.tessera/1");
+    assert_eq!(states[1]["issued_at"], NOW);
+    // The kiosk now sees the revocation.
+    let qr = f.qr();
+    let r = run(
+        &[
+            "--trust",
+            data.to_str().unwrap(),
+            "--json",
+            "--now",
+            &NOW.to_string(),
+        ],
+        &format!("{qr}\n"),
+    );
+    assert_eq!(r.reasons(), ["revoked"], "{}", r.stderr);
+
+    // Older files (sequence 1, the status list from NOW - 1 h) are refused.
+    let r = update(&f, &data, f.dir.path());
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("sequence 1 is older than the installed list's 2"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("before the installed list"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(status_json(&data, NOW).json()[0]["sequence"], 2);
+
+    // Same sequence, different content: refused.
+    let mut same_seq = newer.clone();
+    same_seq.next_update += 1;
+    std::fs::write(src.path().join("trust-list.cbor"), same_seq.sign(&f.root)).unwrap();
+    let r = update(&f, &data, src.path());
+    assert!(r.stdout.contains("content differs"), "{}", r.stdout);
+
+    // Stale data shows in `status` (exit 1); a different root key is refused (exit 2).
+    let s = status_json(&data, NOW + 2 * DAY);
+    assert_eq!(s.code, 1);
+    assert_eq!(s.json()[1]["stale"], true);
+    std::fs::write(
+        f.path("other.pub"),
+        public_key_to_text(&other.verifying_key(), ""),
+    )
+    .unwrap();
+    let r = run(
+        &[
+            "update",
+            "--from",
+            src.path().to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--root",
+            f.path("other.pub").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("different root key"), "{}", r.stderr);
+    // An empty source folder is an error.
+    let empty = tempfile::tempdir().unwrap();
+    assert_eq!(update(&f, &data, empty.path()).code, 2);
+}
+
+fn write_qr_png(text: &str, path: &Path) {
+    let sym = tessera_qr::encode(text, &tessera_qr::EncodeOptions::default()).unwrap();
+    sym.to_image(4).save(path).unwrap();
+}
+
+#[test]
+fn images_and_watch_folder() {
+    let mut f = Fix::new();
+    let a = f.qr();
+    let b = f.qr();
+    let shots = tempfile::tempdir().unwrap();
+    write_qr_png(&a, &shots.path().join("a.png"));
+    write_qr_png(&b, &shots.path().join("b.png"));
+    std::fs::write(shots.path().join("c.jpg"), b"not a jpeg").unwrap();
+    std::fs::write(shots.path().join("notes.txt"), b"ignored").unwrap();
+
+    let mut args = f.base_args();
+    args.extend(["--json".into(), "--image".into()]);
+    args.push(shots.path().join("a.png").display().to_string());
+    args.push(shots.path().join("a.png").display().to_string());
+    let r = run(&args, "");
+    assert_eq!(r.reasons(), ["valid", "replayed"], "{}", r.stderr);
+    assert!(r.json()[0]["source"].as_str().unwrap().ends_with("a.png"));
+    args.push(shots.path().join("missing.png").display().to_string());
+    let r = run(&args, "");
+    assert_eq!(r.code, 2, "a missing file is a file error");
+
+    let mut args = f.base_args();
+    args.extend([
+        "--json".into(),
+        "--watch".into(),
+        shots.path().display().to_string(),
+        "--once".into(),
+    ]);
+    let r = run(&args, "");
+    assert_eq!(r.reasons(), ["valid", "valid", "malformed"], "{}", r.stderr);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn watch_runs_until_sigterm() {
+    let mut f = Fix::new();
+    let shots = tempfile::tempdir().unwrap();
+    write_qr_png(&f.qr(), &shots.path().join("old.png"));
+    let mut args = f.base_args();
+    args.extend([
+        "--json".into(),
+        "--watch".into(),
+        shots.path().display().to_string(),
+        "--poll-ms".into(),
+        "50".into(),
+    ]);
+    let child = Command::new(env!("CARGO_BIN_EXE_tessera-verify"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Written elsewhere and renamed in, as camera software should.
+    let qr = f.qr();
+    write_qr_png(&qr, &f.path("new.png"));
+    std::fs::rename(f.path("new.png"), shots.path().join("new.png")).unwrap();
+    let out_path = shots.path().join("new.png");
+    assert!(out_path.exists());
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "only the new image: {stdout}");
+    assert_eq!(lines[0]["verdict"], "valid");
+    assert!(lines[0]["source"].as_str().unwrap().ends_with("new.png"));
+    assert_eq!(out.status.code(), Some(0), "clean exit on SIGTERM");
+}
+
+#[test]
+fn library_replay_cache_full_is_refuse_safe() {
+    let mut f = Fix::new();
+    let policy = Policy {
+        replay_capacity: 2,
+        ..Policy::default()
+    };
+    let mut v = Verifier::new(f.trust.clone(), policy);
+    let c = f.good_cred(VALID_IDX);
+    let qrs: Vec<String> = (0..3).map(|_| f.qr_of(&c, None, NOW)).collect();
+    assert!(v.check_text(&qrs[0], NOW).is_valid());
+    assert!(v.check_text(&qrs[1], NOW).is_valid());
+    let full = v.check_text(&qrs[2], NOW);
+    assert_eq!(full.reason, Some(Reason::Replayed));
+    assert!(
+        full.detail.contains("replay cache is full"),
+        "{}",
+        full.detail
+    );
+    // Once the first two expire (NOW + 90), there is room again.
+    let late = f.qr_of(&c, None, NOW + 91);
+    assert!(v.check_text(&late, NOW + 91).is_valid());
+    assert_eq!(v.replay_cache().len(), 1);
+    // A rejected presentation is not remembered: after the status list arrives, a revoked
+    // credential stays revoked, and a valid one shown twice is replayed.
+    assert!(v.trust().issuers[0].keys[0].valid_at(NOW));
+}
+
+#[test]
+fn library_status_lists_and_from_dir() {
+    let mut f = Fix::new();
+    let mut v = Verifier::from_dir(
+        f.dir.path(),
+        &f.root.verifying_key(),
+        Policy {
+            stale: StalePolicy::Fail,
+            ..Policy::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(v.status_lists().count(), 1);
+    let c = f.good_cred(VALID_IDX);
+    let q = f.qr_of(&c, None, NOW);
+    assert!(v.check_text(&q, NOW).is_valid());
+    assert!(
+        f.path("replay.log").exists(),
+        "from_dir persists the replay cache"
+    );
+    // A newer list replaces, an older one does not.
+    let mut newer = f.status_list(NOW, DAY);
+    newer.set(VALID_IDX, Status::Suspended).unwrap();
+    v.add_status_list(newer);
+    v.add_status_list(f.status_list(NOW - 7200, DAY));
+    let q = f.qr_of(&c, None, NOW);
+    let verdict = v.check_text(&q, NOW);
+    assert_eq!(verdict.reason, Some(Reason::Suspended));
+    assert_eq!(verdict.status_age, Some(0));
+    assert_eq!(verdict.issuer.as_deref(), Some("Demo City ID Office"));
+    assert!(verdict.disclosed.is_empty());
+    // The rejected presentation was not recorded: nothing new in the cache.
+    assert_eq!(v.replay_cache().len(), 1);
+}
