@@ -475,6 +475,34 @@ mod tests {
         assert!(Header::parse(&longer).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn body_decode_never_panics_and_round_trips(data in proptest::collection::vec(0u8..8, 0..200)) {
+            if let Ok(entries) = decode_body(&data) {
+                let mut again = Zeroizing::new(Vec::new());
+                for e in &entries {
+                    encode_entry(&mut again, e);
+                }
+                proptest::prop_assert_eq!(&again[..], &data[..]);
+            }
+        }
+
+        #[test]
+        fn sealed_values_open_only_in_their_slot(
+            value in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
+            id in "[a-z0-9]{1,12}",
+        ) {
+            let c = cipher(&[3; 32]);
+            let sealed = seal(&c, &slot_aad(2, id.as_bytes()), &value).unwrap();
+            proptest::prop_assert_eq!(sealed.len(), value.len() + NONCE_LEN + TAG_LEN);
+            let opened = open(&c, &slot_aad(2, id.as_bytes()), &sealed).unwrap();
+            proptest::prop_assert_eq!(&opened[..], &value[..]);
+            proptest::prop_assert!(open(&c, &slot_aad(3, id.as_bytes()), &sealed).is_none());
+            let other = format!("{id}x");
+            proptest::prop_assert!(open(&c, &slot_aad(2, other.as_bytes()), &sealed).is_none());
+        }
+    }
+
     #[test]
     fn body_round_trip() {
         let mut body = Zeroizing::new(Vec::new());

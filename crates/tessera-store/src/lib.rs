@@ -266,7 +266,14 @@ impl Store {
         if Store::exists(dir) {
             return Err(StoreError::AlreadyExists { path: final_path });
         }
+        let created_dir = !dir.exists();
         std::fs::create_dir_all(dir).map_err(|e| io_at(dir, e))?;
+        if created_dir {
+            // Make the new directory's own entry durable too.
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(parent)?;
+            }
+        }
         remove_stale_new_dirs(dir)?;
 
         let key: Zeroizing<[u8; 32]> = Zeroizing::new(format::random()?);
@@ -803,6 +810,13 @@ pub fn fuzz_parse_header(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_can_be_shared_between_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Store>();
+        send_sync::<StoreError>();
+    }
 
     #[test]
     fn delays_grow_and_cap() {
