@@ -901,3 +901,51 @@ fn crash_safety_under_sigkill() {
         "too few kills hit the write loop: {kills_mid_write}"
     );
 }
+
+// ----------------------------------------------------------------------------------------
+// Where the CLI reads its PIN: environment variable, then terminal, else a clear error.
+
+const SECRET_CHILD_ENV: &str = "TESSERA_STORE_SECRET_CHILD";
+
+/// Runs only when re-invoked by `read_secret_from_env_or_clear_error`.
+#[test]
+fn secret_child() {
+    if std::env::var_os(SECRET_CHILD_ENV).is_none() {
+        return;
+    }
+    match tessera_store::read_secret(None, "pin: ") {
+        Ok(s) => println!("result ok pin={}", s.is_pin()),
+        Err(e) => println!("result err {e}"),
+    }
+}
+
+#[test]
+fn read_secret_from_env_or_clear_error() {
+    let exe = std::env::current_exe().unwrap();
+    let run = |pin: Option<&str>| {
+        let mut cmd = Command::new(&exe);
+        cmd.args(["--exact", "secret_child", "--nocapture", "--test-threads=1"])
+            .env(SECRET_CHILD_ENV, "1")
+            .env_remove(tessera_store::PIN_ENV)
+            .stdin(Stdio::null());
+        if let Some(pin) = pin {
+            cmd.env(tessera_store::PIN_ENV, pin);
+        }
+        let out = cmd.output().unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.find("result ").map(|at| l[at + 7..].to_string()))
+            .unwrap()
+    };
+    assert_eq!(run(Some("482913\n")), "ok pin=true");
+    assert_eq!(run(Some("a passphrase")), "ok pin=false");
+    assert_eq!(
+        run(Some("123")),
+        "err bad pin: too short: a pin has at least 6 digits"
+    );
+    assert_eq!(
+        run(None),
+        "err no pin given: pass --pin-file FILE, set TESSERA_PIN, or run on a terminal"
+    );
+}
