@@ -230,6 +230,14 @@ pub(crate) struct State {
     signing_kid: String,
     keys: Vec<KeyRecord>,
     pub(crate) pending: Option<Pending>,
+    /// Argon2id cost for keys sealed later (key rotation): `[m KiB, t, p]`.
+    #[serde(default = "default_kdf")]
+    kdf: [u32; 3],
+}
+
+fn default_kdf() -> [u32; 3] {
+    let k = KdfParams::DEFAULT;
+    [k.m_cost_kib, k.t_cost, k.p_cost]
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -391,6 +399,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, Error> {
             latest_expiry: 0,
         }],
         pending: None,
+        kdf: [opts.kdf.m_cost_kib, opts.kdf.t_cost, opts.kdf.p_cost],
     };
     let mut issuer = Issuer {
         dir: dir.to_path_buf(),
@@ -863,7 +872,11 @@ impl Issuer {
             &key,
             &comment,
             self.passphrase.as_ref(),
-            KdfParams::DEFAULT,
+            KdfParams {
+                m_cost_kib: self.state.kdf[0],
+                t_cost: self.state.kdf[1],
+                p_cost: self.state.kdf[2],
+            },
         )?;
         self.state.keys.push(KeyRecord {
             kid: kid.clone(),

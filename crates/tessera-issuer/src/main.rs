@@ -230,6 +230,12 @@ fn parse_ids(ids: &[String]) -> Result<Vec<tessera_core::StatusRef>> {
         .collect()
 }
 
+fn print_ids(what: &str, ids: &[tessera_core::StatusRef]) {
+    for id in ids {
+        println!("{what} {id} (takes effect at the next publish)");
+    }
+}
+
 fn read_person(path: &Path) -> Result<tessera_core::Attributes> {
     let json = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let base = match path.parent() {
@@ -417,10 +423,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Revoke { dir, ids } => {
             let ids = parse_ids(&ids)?;
             Issuer::open(&dir.dir, pass)?.set_status(&ids, StatusAction::Revoke)?;
+            print_ids("revoked", &ids);
         }
         Command::Suspend { dir, ids } => {
             let ids = parse_ids(&ids)?;
             Issuer::open(&dir.dir, pass)?.set_status(&ids, StatusAction::Suspend)?;
+            print_ids("suspended", &ids);
         }
         Command::Reinstate {
             dir,
@@ -434,6 +442,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 StatusAction::Reinstate
             };
             Issuer::open(&dir.dir, pass)?.set_status(&ids, action)?;
+            print_ids("reinstated", &ids);
         }
         Command::Publish {
             dir,

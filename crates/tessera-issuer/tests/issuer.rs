@@ -926,3 +926,126 @@ proptest::proptest! {
         proptest::prop_assert_eq!(b64::decode(&b64::encode(&bytes)), Some(bytes.clone()));
     }
 }
+
+#[test]
+fn cli_revoke_publish_and_rotate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("iss");
+    let www = t.join("www");
+    let run = |args: &[&str]| {
+        let o = Command::new(BIN)
+            .args(args)
+            .args(["--now", &NOW.to_string()])
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let d = dir.to_str().unwrap();
+    let w = www.to_str().unwrap();
+    assert_eq!(
+        run(&[
+            "init",
+            "--dir",
+            d,
+            "--list-size",
+            "1000",
+            "--status-ttl",
+            "3600"
+        ])
+        .0,
+        Some(0)
+    );
+    std::fs::write(
+        t.join("h.pub"),
+        public_key_to_text(&holder(6).verifying_key(), ""),
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("p.json"),
+        r#"{"family_name":"A","given_name":"B","birth_date":"1990-02-03","id_number":"1"}"#,
+    )
+    .unwrap();
+    let h = t.join("h.pub");
+    let p = t.join("p.json");
+    for i in 0..3 {
+        let out = t.join(format!("{i}.cred"));
+        let (code, id, err) = run(&[
+            "issue",
+            "--dir",
+            d,
+            "--holder-key",
+            h.to_str().unwrap(),
+            "--attributes",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(id.trim(), format!("0-{i}"));
+    }
+    let (code, out, _) = run(&["revoke", "--dir", d, "0-0"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("revoked 0-0"));
+    assert_eq!(run(&["suspend", "--dir", d, "0-1"]).0, Some(0));
+    let (code, _, err) = run(&["revoke", "--dir", d, "0-7"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("0-7 has not been issued"), "{err}");
+    let (code, _, err) = run(&["revoke", "--dir", d, "7"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("LIST-INDEX"), "{err}");
+    let (code, out, err) = run(&["publish", "--dir", d, "--out", w]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("status/0.cbor"), "{out}");
+    let trust = trust_of(&dir);
+    let l = published_status(&www, 0, &trust);
+    assert_eq!(l.ttl, 3600);
+    assert_eq!(
+        (l.get(0), l.get(1), l.get(2)),
+        (
+            Some(Status::Revoked),
+            Some(Status::Suspended),
+            Some(Status::Valid)
+        )
+    );
+    assert_eq!(run(&["reinstate", "--dir", d, "0-1"]).0, Some(0));
+    assert_eq!(run(&["reinstate", "--dir", d, "0-0"]).0, Some(1));
+    // Rotation through the binary.
+    let (code, new_kid, _) = run(&["key", "add", "--dir", d]);
+    assert_eq!(code, Some(0));
+    let (_, list, _) = run(&["key", "list", "--dir", d]);
+    assert_eq!(list.lines().count(), 2, "{list}");
+    let old_kid = list
+        .lines()
+        .next()
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(list.contains(&format!("{} window", new_kid.trim())) && list.contains("signing"));
+    let (code, _, err) = run(&["key", "retire", "--dir", d, new_kid.trim()]);
+    assert_eq!(code, Some(1), "the signing key cannot be retired");
+    assert!(err.contains("add a new key"), "{err}");
+    assert_eq!(run(&["key", "retire", "--dir", d, &old_kid]).0, Some(0));
+    assert_eq!(
+        run(&["publish", "--dir", d, "--out", w, "--status-ttl", "60"]).0,
+        Some(0)
+    );
+    let trust2 = {
+        let root = read_public_key(&dir.join("root.pub")).unwrap();
+        TrustList::from_signed(&std::fs::read(www.join("trust-list.cbor")).unwrap(), &root).unwrap()
+    };
+    assert!(trust2.sequence > trust.sequence);
+    let l = published_status(&www, 0, &trust2);
+    assert_eq!((l.ttl, l.get(1)), (60, Some(Status::Valid)));
+    let c = HeldCredential::from_slice(&std::fs::read(t.join("2.cred")).unwrap()).unwrap();
+    assert!(
+        verifies(&c, &trust2, NOW + DAY),
+        "old key's credential still verifies"
+    );
+}
