@@ -36,6 +36,9 @@ pub const ISSUER_PUB_FILE: &str = "issuer.pub";
 pub const KEYS_DIR: &str = "keys";
 const LOCK_FILE: &str = "lock";
 const DAY: u64 = 86_400;
+/// A new key's window starts this long before it is made, so that verifiers whose clocks
+/// are behind accept its credentials at once. (The key signed nothing before it existed.)
+const KEY_BACKDATE: u64 = DAY;
 
 /// Seconds since the Unix epoch, from the system clock.
 pub fn now_unix() -> UnixTime {
@@ -391,7 +394,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, Error> {
         keys: vec![KeyRecord {
             kid: kid.clone(),
             public: to_hex(issuer_key.verifying_key().as_bytes()),
-            not_before: now,
+            not_before: now.saturating_sub(KEY_BACKDATE),
             not_after: now
                 .saturating_add(key_lifetime)
                 .saturating_add(max_validity),
@@ -881,7 +884,7 @@ impl Issuer {
         self.state.keys.push(KeyRecord {
             kid: kid.clone(),
             public: to_hex(key.verifying_key().as_bytes()),
-            not_before: now,
+            not_before: now.saturating_sub(KEY_BACKDATE),
             not_after: now
                 .saturating_add(self.state.key_lifetime)
                 .saturating_add(self.state.max_validity),
