@@ -248,7 +248,10 @@ pub fn case(degradation: Degradation, strength: Strength, index: u32) -> Case {
         ),
         _ => {}
     }
-    frame = image::imageops::fast_blur(&frame, sigma as f32);
+    // `DynamicImage::fast_blur` is compiled inside `image`: fast even in debug test builds.
+    frame = image::DynamicImage::ImageLuma8(frame)
+        .fast_blur(sigma as f32)
+        .into_luma8();
     add_noise(&mut frame, &mut rng, noise);
     if degradation == Degradation::Jpeg {
         frame = jpeg(&frame, strength.pick([50, 25, 10]));
@@ -485,16 +488,34 @@ fn moire(frame: &mut GrayImage, rng: &mut Rng, amplitude: f64) {
     let angle = rng.range(0.0, std::f64::consts::PI);
     let (s, c) = angle.sin_cos();
     let tau = std::f64::consts::TAU;
-    // Precompute per-column and per-row phases; the pattern is separable in (x, y).
-    let cols: Vec<(f64, f64)> = (0..FRAME_W)
-        .map(|x| (tau * f1 * f64::from(x) * c, tau * f2 * f64::from(x) * s))
+    // cos(a + b) = cos a cos b - sin a sin b: per-column and per-row tables, so each pixel
+    // costs a few multiplications (the tests run this unoptimised).
+    let cols: Vec<[f32; 4]> = (0..FRAME_W)
+        .map(|x| {
+            let (p1, p2) = (tau * f1 * f64::from(x) * c, tau * f2 * f64::from(x) * s);
+            [
+                p1.cos() as f32,
+                p1.sin() as f32,
+                p2.cos() as f32,
+                p2.sin() as f32,
+            ]
+        })
         .collect();
     let w = FRAME_W as usize;
+    let amp = amplitude as f32;
     for (y, row) in frame.as_mut().chunks_exact_mut(w).enumerate() {
-        let (ry1, ry2) = (tau * f1 * y as f64 * s, tau * f2 * y as f64 * c);
-        for (p, &(cx1, cx2)) in row.iter_mut().zip(&cols) {
-            let m = 1.0 + amplitude * (cx1 + ry1).cos() * (cx2 - ry2).cos();
-            *p = (f64::from(*p) * m).clamp(0.0, 255.0) as u8;
+        let (r1, r2) = (tau * f1 * y as f64 * s, -tau * f2 * y as f64 * c);
+        let (c1, s1, c2, s2) = (
+            r1.cos() as f32,
+            r1.sin() as f32,
+            r2.cos() as f32,
+            r2.sin() as f32,
+        );
+        for (p, k) in row.iter_mut().zip(&cols) {
+            let g1 = k[0] * c1 - k[1] * s1;
+            let g2 = k[2] * c2 - k[3] * s2;
+            let m = 1.0 + amp * g1 * g2;
+            *p = (f32::from(*p) * m).clamp(0.0, 255.0) as u8;
         }
     }
 }
