@@ -39,7 +39,7 @@ pub(crate) trait Backend: Send + Sync {
 }
 
 /// How long `open` waits for a lock held by a store that is closing.
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// sled 0.34, made durable: after `flush()` (which on Linux only calls `sync_file_range`),
 /// every file of the database and its directories are `fsync`ed.

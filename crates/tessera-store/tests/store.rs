@@ -839,7 +839,8 @@ fn crash_safety_under_sigkill() {
         }
         // Reopen and check everything.
         let t_verify = Instant::now();
-        let store = Store::unlock(dir.path(), &pin()).unwrap();
+        let store = Store::unlock(dir.path(), &pin())
+            .unwrap_or_else(|e| panic!("reopening after kill {kills}: {e:?}"));
         if debug {
             eprintln!("round {round}: unlock {:?}", t_verify.elapsed());
         }
