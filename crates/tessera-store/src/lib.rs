@@ -482,7 +482,7 @@ impl Store {
             .backend
             .keys_with_prefix(&prefix)?
             .into_iter()
-            .filter_map(|k| String::from_utf8(k[2..].to_vec()).ok())
+            .filter_map(|k| String::from_utf8(k.get(2..)?.to_vec()).ok())
             .filter(|id| check_id(id).is_ok())
             .collect())
     }
@@ -516,6 +516,9 @@ impl Store {
             .and_then(|k| be_u64(&k[1..]))
             .map_or(1, |s| s.saturating_add(1));
         let seq = stored_next.max(after_last).max(1);
+        let next = seq.checked_add(1).ok_or_else(|| {
+            corrupt("the history counter is exhausted (damaged store?): clear the history or restore a backup")
+        })?;
         let sealed = format::seal(
             &self.cipher,
             &format::slot_aad(HISTORY_TAG, &seq.to_be_bytes()),
@@ -523,7 +526,7 @@ impl Store {
         )?;
         self.backend.write(vec![
             Op::Put(history_key(seq), sealed),
-            Op::Put(K_HISTORY_NEXT.to_vec(), (seq + 1).to_be_bytes().to_vec()),
+            Op::Put(K_HISTORY_NEXT.to_vec(), next.to_be_bytes().to_vec()),
         ])?;
         Ok(seq)
     }
@@ -602,7 +605,7 @@ impl Store {
             let Some(kind) = k.get(1).copied().and_then(RecordKind::from_tag) else {
                 continue;
             };
-            let Ok(id) = std::str::from_utf8(&k[2..]) else {
+            let Ok(id) = std::str::from_utf8(k.get(2..).unwrap_or_default()) else {
                 continue;
             };
             if check_id(id).is_err() {
@@ -610,7 +613,7 @@ impl Store {
             }
             let value = format::open(
                 &self.cipher,
-                &format::slot_aad(kind.tag(), &k[2..]),
+                &format::slot_aad(kind.tag(), id.as_bytes()),
                 &sealed,
             )
             .ok_or_else(|| StoreError::Tampered {
@@ -618,7 +621,7 @@ impl Store {
             })?;
             format::encode_entry(
                 &mut body,
-                &Entry::Record(kind.tag(), k[2..].to_vec(), value),
+                &Entry::Record(kind.tag(), id.as_bytes().to_vec(), value),
             );
         }
         for (seq, value) in self.history()? {

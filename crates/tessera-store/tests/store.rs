@@ -950,3 +950,30 @@ fn read_secret_from_env_or_clear_error() {
         "err no pin given: pass --pin-file FILE, set TESSERA_PIN, or run on a terminal"
     );
 }
+
+#[test]
+fn hostile_keys_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path());
+    raw_edit(dir.path(), |db| {
+        db.insert(b"r", b"x".to_vec()).unwrap();
+        db.insert(b"r\x02", b"x".to_vec()).unwrap();
+        db.insert(b"r\x02\xff\xfe", b"x".to_vec()).unwrap();
+        db.insert(b"r\x09abc", b"x".to_vec()).unwrap();
+        db.insert(b"m:history-next", u64::MAX.to_be_bytes().to_vec())
+            .unwrap();
+    });
+    let store = Store::unlock(dir.path(), &pin()).unwrap();
+    assert_eq!(store.list(RecordKind::Credential).unwrap(), ["a", "b", "c"]);
+    let e = store.append_history(b"more").unwrap_err();
+    assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
+    let out = tempfile::tempdir().unwrap();
+    let pass = Secret::passphrase("backup passphrase 2").unwrap();
+    store.backup(&out.path().join("b"), &pass, fast()).unwrap();
+    drop(store);
+    raw_edit(dir.path(), |db| {
+        db.insert(b"h\x01\x02", b"x".to_vec()).unwrap();
+    });
+    let store = Store::unlock(dir.path(), &pin()).unwrap();
+    assert!(matches!(store.history(), Err(StoreError::Tampered { .. })));
+}
