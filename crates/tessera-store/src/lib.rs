@@ -438,6 +438,18 @@ impl Store {
         Ok(Store::read_attempts(&backend, now_unix())?.failures)
     }
 
+    /// How long until the next unlock attempt is accepted (`None`: now), for a countdown in
+    /// the UI. Readable while locked, like [`Store::failed_attempts`].
+    pub fn retry_after(dir: &Path) -> Result<Option<Duration>, StoreError> {
+        let backend = SledBackend::open(&store_path(dir), false)?;
+        let now = now_unix();
+        let attempts = Store::read_attempts(&backend, now)?;
+        let wait = delay_after(attempts.failures);
+        // A clock set back counts as no time elapsed, as in `unlock`.
+        let elapsed = Duration::from_secs(now.saturating_sub(attempts.last_unix_secs));
+        Ok(wait.checked_sub(elapsed).filter(|d| !d.is_zero()))
+    }
+
     /// Stores `value` in the slot (`kind`, `id`), replacing what was there. Durable (synced
     /// to disk) when it returns.
     pub fn put(&self, kind: RecordKind, id: &str, value: &[u8]) -> Result<(), StoreError> {

@@ -283,6 +283,10 @@ fn wrong_pin_changes_only_the_counter() {
     };
     assert_eq!(strip(&before), strip(&after), "a wrong pin changed data");
 
+    // 2 s from t0 (None if this machine is so slow that they have passed already).
+    if let Some(left) = Store::retry_after(dir.path()).unwrap() {
+        assert!(left <= Duration::from_secs(2), "{left:?}");
+    }
     // 3 failures: the next attempt must wait 2 s, even with the right PIN.
     let e = Store::unlock_at(dir.path(), &pin(), t0 + 1).unwrap_err();
     match &e {
