@@ -1,3 +1,65 @@
-//! The courier and counter scan app (eframe).
+//! The courier and counter scan app (eframe): open or drop an image of a Tessera QR code, see
+//! a full-screen green or red verdict with the reason in plain words, the purpose and only the
+//! items the holder disclosed.
+//!
+//! - [`ScanApp`] holds the state; [`ScanApp::logic`] applies actions, collects decodes and
+//!   verifies; the `*_ui` methods only draw and queue [`Action`]s.
+//! - QR decoding runs on its own thread per image ([`worker`]); verifying (well under a
+//!   millisecond) runs in `logic`.
+//! - [`TrustSource`] is the trust data: a verifier data directory, the embedded demo trust
+//!   list (marked "DEMO trust list" on screen), or a list made in memory by tests.
+//! - The history is kept in memory only and holds no personal data.
+//!
+//! `docs/scan.md` describes the app for its users.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod app;
+pub mod i18n;
+pub mod trust;
+pub mod worker;
+
+pub use app::{
+    Action, Clock, Failure, HISTORY_LEN, HistoryEntry, ImageFailure, ScanApp, ScanConfig, Shown,
+    system_clock,
+};
+pub use i18n::Lang;
+pub use trust::TrustSource;
+
+/// The bundled CJK font: a subset of Noto Sans SC (SIL Open Font License 1.1, see
+/// `assets/fonts/OFL.txt`) with the GB 2312 level-1 hanzi and common symbols.
+pub const CJK_FONT: &[u8] = include_bytes!("../../../assets/fonts/NotoSansSC-Tessera.otf");
+
+/// Adds the bundled CJK font behind egui's own fonts, for both families. Idempotent.
+pub fn install_fonts(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    ctx.add_font(FontInsert::new(
+        "NotoSansSC-Tessera",
+        egui::FontData::from_static(CJK_FONT),
+        vec![
+            InsertFontFamily {
+                family: egui::FontFamily::Proportional,
+                priority: FontPriority::Lowest,
+            },
+            InsertFontFamily {
+                family: egui::FontFamily::Monospace,
+                priority: FontPriority::Lowest,
+            },
+        ],
+    ));
+}
+
+/// Window options: a titled window that accepts dropped files, and no system font fallback
+/// (the bundled font covers our text; eframe's system fallback panics on machines without
+/// fonts).
+pub fn native_options() -> eframe::NativeOptions {
+    eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Tessera Scan")
+            .with_inner_size([1000.0, 720.0])
+            .with_min_inner_size([480.0, 400.0])
+            .with_drag_and_drop(true),
+        system_font_fallback: false,
+        ..Default::default()
+    }
+}

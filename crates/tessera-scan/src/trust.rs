@@ -1,0 +1,129 @@
+//! Where the app's trust comes from: a verifier data directory, the embedded demo trust list,
+//! or (in tests) a trust list made in memory.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tessera_core::presentation::normalize_counter_code;
+use tessera_core::{StatusList, TrustList};
+use tessera_verifier::{DataDir, Policy, Verifier, VerifierError};
+
+/// The demo trust-list root public key file (a published demo key).
+pub const DEMO_ROOT_PUB: &str = include_str!("../../../assets/demo/root.pub");
+/// The demo trust list, signed by the demo root.
+pub const DEMO_TRUST_LIST: &[u8] = include_bytes!("../../../assets/demo/trust-list.cbor");
+
+/// The trust data the app verifies against, and the verifiers made from it.
+///
+/// The verifier's counter code is fixed when it is made, so the app keeps one [`Verifier`]
+/// per counter code it has used. Replay protection still holds across codes: the holder
+/// signs the code (or its absence), so a presentation is valid under exactly one setting and
+/// only that setting's replay cache ever accepts it.
+#[derive(Debug)]
+pub struct TrustSource {
+    trust: TrustList,
+    status: Vec<StatusList>,
+    policy: Policy,
+    demo: bool,
+    origin: String,
+    problems: Vec<String>,
+    verifiers: HashMap<Option<String>, Verifier>,
+}
+
+impl TrustSource {
+    /// Trust from memory: a checked trust list and status lists.
+    pub fn new(trust: TrustList, status: Vec<StatusList>, origin: impl Into<String>) -> Self {
+        TrustSource {
+            trust,
+            status,
+            policy: Policy::default(),
+            demo: false,
+            origin: origin.into(),
+            problems: Vec::new(),
+            verifiers: HashMap::new(),
+        }
+    }
+
+    /// The embedded demo trust list (checked against the embedded demo root).
+    pub fn demo() -> Result<Self, String> {
+        let root = tessera_core::keys::public_key_from_text(DEMO_ROOT_PUB)
+            .map_err(|e| format!("embedded demo root key: {e}"))?;
+        let trust = TrustList::from_signed(DEMO_TRUST_LIST, &root)
+            .map_err(|e| format!("embedded demo trust list: {e}"))?;
+        let mut s = TrustSource::new(trust, Vec::new(), "assets/demo/trust-list.cbor (embedded)");
+        s.demo = true;
+        Ok(s)
+    }
+
+    /// A verifier data directory (`trust-list.cbor`, `status/*.cbor`, as `tessera-verify
+    /// update` installs them), checked against the root key in `root_file`. Status files
+    /// that do not check out are skipped and listed in [`TrustSource::problems`].
+    pub fn from_dir(dir: &Path, root_file: &Path) -> Result<Self, VerifierError> {
+        let root = tessera_verifier::store::read_root(root_file)?;
+        let (trust, status, problems) = DataDir::new(dir).load(&root)?;
+        let mut s = TrustSource::new(trust, status, dir.display().to_string());
+        s.problems = problems;
+        Ok(s)
+    }
+
+    /// Uses `policy` for verifiers made from now on (the counter code is set per check).
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self.verifiers.clear();
+        self
+    }
+
+    /// Whether this is the embedded demo trust list.
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+
+    /// Where the trust data came from, for the screen.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The trust list.
+    pub fn trust_list(&self) -> &TrustList {
+        &self.trust
+    }
+
+    /// Files of the data directory that were skipped, and why.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// The verifier for a counter code as typed (`None` or an invalid code: no code).
+    pub fn verifier(&mut self, counter_code: Option<&str>) -> &mut Verifier {
+        let code = counter_code.and_then(normalize_counter_code);
+        let (trust, status, policy) = (&self.trust, &self.status, &self.policy);
+        self.verifiers.entry(code.clone()).or_insert_with(|| {
+            let mut v = Verifier::new(
+                trust.clone(),
+                Policy {
+                    counter_code: code,
+                    ..policy.clone()
+                },
+            );
+            for l in status {
+                v.add_status_list(l.clone());
+            }
+            v
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_demo_trust_list_verifies() {
+        let mut s = TrustSource::demo().expect("demo trust list checks out under the demo root");
+        assert!(s.is_demo());
+        assert!(!s.trust_list().issuers.is_empty());
+        let v = s.verifier(Some(" ab-12 "));
+        assert_eq!(v.policy().counter_code.as_deref(), Some("AB12"));
+        assert_eq!(s.verifier(Some("not a code!")).policy().counter_code, None);
+    }
+}

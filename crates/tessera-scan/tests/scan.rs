@@ -1,0 +1,556 @@
+//! The scan app driven headless through its AccessKit tree (egui_kittest): QR images made
+//! here from a test issuer are opened by path, dropped, or given at start, and the verdict
+//! screens are read back by label.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::SigningKey;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
+use tessera_core::testing::DeterministicRng;
+use tessera_core::{
+    HeldCredential, IssueParams, PresentRequest, Reason, StatusRef, TrustList, TrustedIssuer,
+    TrustedKey, issue, present, text,
+};
+use tessera_qr::{Ecc, EncodeOptions};
+use tessera_scan::{Lang, ScanApp, ScanConfig, TrustSource};
+
+const NOW: u64 = 1_795_651_200; // 2026-11-26T00:00:00Z
+const DAY: u64 = 86_400;
+
+struct World {
+    holder: SigningKey,
+    trust: TrustList,
+    cred: HeldCredential,
+    rng: DeterministicRng,
+    dir: tempfile::TempDir,
+}
+
+fn portrait_jpeg() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(30, 38, |x, y| {
+        image::Rgb([(x * 8) as u8, (y * 6) as u8, 160])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 40)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+fn world() -> World {
+    let mut rng = DeterministicRng::new(7);
+    let issuer = SigningKey::generate(&mut rng);
+    let holder = SigningKey::generate(&mut rng);
+    let trust = TrustList {
+        sequence: 3,
+        issued_at: NOW - DAY,
+        next_update: NOW + 7 * DAY,
+        issuers: vec![TrustedIssuer {
+            id: "test.tessera".into(),
+            name: "Test City ID Office".into(),
+            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
+            keys: vec![TrustedKey::new(
+                issuer.verifying_key(),
+                NOW - 400 * DAY,
+                NOW + 3650 * DAY,
+            )],
+        }],
+    };
+    let mut a = Attributes::default();
+    let t = |s: &str| AttrValue::Text(s.into());
+    a.set(AttrId::FamilyName, t("林"));
+    a.set(AttrId::GivenName, t("美华"));
+    a.set(AttrId::FamilyNameLatin, t("LIN"));
+    a.set(AttrId::GivenNameLatin, t("MEIHUA"));
+    a.set(AttrId::BirthDate, t("1990-05-17"));
+    a.set(AttrId::IdNumber, t("110105199005171234"));
+    a.set(AttrId::Portrait, AttrValue::Bytes(portrait_jpeg()));
+    a.compute_age_flags(NOW - DAY);
+    let cred = issue(
+        &issuer,
+        &IssueParams {
+            holder: holder.verifying_key(),
+            not_before: NOW - DAY,
+            expires: NOW + 365 * DAY,
+            status: StatusRef { list: 1, index: 42 },
+            attributes: a,
+        },
+        &mut rng,
+    )
+    .unwrap();
+    World {
+        holder,
+        trust,
+        cred,
+        rng,
+        dir: tempfile::tempdir().unwrap(),
+    }
+}
+
+impl World {
+    /// QR text of a presentation made at NOW.
+    fn present(&mut self, disclose: &[AttrId], purpose: Purpose, code: Option<&str>) -> String {
+        let p = present(
+            &self.cred,
+            &self.holder,
+            &PresentRequest {
+                disclose,
+                purpose,
+                counter_code: code,
+                time: NOW,
+            },
+            &mut self.rng,
+        )
+        .unwrap();
+        text::encode(&p)
+    }
+
+    /// A presentation rendered as a QR code PNG in the temporary folder.
+    fn qr(
+        &mut self,
+        name: &str,
+        disclose: &[AttrId],
+        purpose: Purpose,
+        code: Option<&str>,
+    ) -> PathBuf {
+        let text = self.present(disclose, purpose, code);
+        self.png(name, &text)
+    }
+
+    /// Renders `text` as a QR code PNG in the temporary folder.
+    fn png(&self, name: &str, text: &str) -> PathBuf {
+        write_qr_png(&self.dir.path().join(name), text)
+    }
+
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn app(&self) -> Harness<'static, ScanApp> {
+        app_with(
+            TrustSource::new(self.trust.clone(), Vec::new(), "test"),
+            vec![],
+        )
+    }
+}
+
+fn write_qr_png(path: &Path, text: &str) -> PathBuf {
+    let opts = EncodeOptions {
+        max_version: 40,
+        min_ecc: Ecc::L,
+    };
+    tessera_qr::encode(text, &opts)
+        .unwrap()
+        .to_image(4)
+        .save(path)
+        .unwrap();
+    path.to_owned()
+}
+
+fn app_with(trust: TrustSource, images: Vec<PathBuf>) -> Harness<'static, ScanApp> {
+    app_at(trust, images, NOW + 5)
+}
+
+fn app_at(trust: TrustSource, images: Vec<PathBuf>, now: u64) -> Harness<'static, ScanApp> {
+    let config = ScanConfig {
+        images,
+        clock: Arc::new(move || now),
+        ..ScanConfig::new(trust)
+    };
+    Harness::builder()
+        .with_size([1100.0, 900.0])
+        .build_eframe(move |cc| ScanApp::new(&cc.egui_ctx, config))
+}
+
+/// Steps the app until no decode is running or waiting (decoding runs on its own thread).
+fn settle(h: &mut Harness<'_, ScanApp>) {
+    let start = Instant::now();
+    h.run_ok();
+    while h.state().is_busy() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "decode did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.run_ok();
+}
+
+/// Types `path` into the image field and presses the scan button.
+fn open(h: &mut Harness<'_, ScanApp>, path: &Path) {
+    let label = match h.state().lang() {
+        Lang::En => "Image file",
+        Lang::Zh => "图像文件",
+    };
+    let field = h.get_by_label(label);
+    field.focus();
+    h.run_ok();
+    h.state_mut().path_input.clear();
+    h.get_by_label(label).type_text(&path.display().to_string());
+    h.run_ok();
+    let button = match h.state().lang() {
+        Lang::En => "Scan image",
+        Lang::Zh => "扫描图像",
+    };
+    h.get_by_label(button).click();
+    settle(h);
+}
+
+fn dismiss(h: &mut Harness<'_, ScanApp>) {
+    h.key_press(egui::Key::Escape);
+    h.run_ok();
+    assert!(h.state().shown().is_none());
+}
+
+fn reason_of(h: &Harness<'_, ScanApp>) -> Option<Reason> {
+    h.state()
+        .shown()
+        .expect("a verdict is shown")
+        .verdict
+        .reason
+}
+
+#[test]
+fn valid_code_shows_green_verdict_with_only_the_disclosed_items() {
+    let mut w = world();
+    let qr = w.present(
+        &[
+            AttrId::FamilyName,
+            AttrId::GivenName,
+            AttrId::BirthDate,
+            AttrId::Portrait,
+        ],
+        Purpose::Custom,
+        None,
+    );
+    let png = w.png("valid.png", &qr);
+    let mut h = w.app();
+    open(&mut h, &png);
+
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("VALID");
+    h.get_by_label("Purpose: Items chosen by the holder");
+    h.get_by_label("Issuer: Test City ID Office");
+    h.get_by_label("Family name");
+    h.get_by_label("林");
+    h.get_by_label("美华");
+    h.get_by_label("1990-05-17");
+    // The portrait is decoded and shown as an image with its alternative text.
+    h.get_by_label("Portrait");
+    // Nothing that was not disclosed.
+    assert!(h.query_by_label("110105199005171234").is_none());
+    assert!(h.query_by_label("ID number").is_none());
+    assert!(h.query_by_label("MEIHUA").is_none());
+    // Enter on the focused "Scan next" button goes back to the scan screen.
+    assert!(h.get_by_label("Scan next").is_focused());
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+    assert!(h.state().shown().is_none());
+    h.get_by_label("Image file");
+    let hist: Vec<_> = h.state().history().cloned().collect();
+    assert_eq!(hist.len(), 1);
+    assert_eq!(hist[0].outcome, Some(None));
+    assert_eq!(hist[0].purpose, Some(Purpose::Custom));
+}
+
+#[test]
+fn tampered_code_shows_red_with_the_reason() {
+    let mut w = world();
+    let qr = w.present(&[AttrId::GivenNameLatin], Purpose::Custom, None);
+    let mut cbor = text::decode(&qr).unwrap();
+    let at = cbor
+        .windows(6)
+        .position(|s| s == b"MEIHUA")
+        .expect("the disclosed name is in the presentation");
+    cbor[at + 5] = b'B';
+    let png = w.png("tampered.png", &text::encode(&cbor));
+    let mut h = w.app();
+    open(&mut h, &png);
+
+    assert_eq!(reason_of(&h), Some(Reason::BadIssuerSignature));
+    h.get_by_label("NOT VALID");
+    h.get_by_label("The ID's data does not match the issuer's signature (altered or forged)");
+    // An invalid presentation's items are never shown.
+    assert!(h.query_by_label("MEIHUB").is_none());
+    assert!(h.query_by_label("MEIHUA").is_none());
+}
+
+#[test]
+fn scanning_the_same_image_again_says_already_used() {
+    let mut w = world();
+    let qr = w.present(Purpose::Age18.preset(), Purpose::Age18, None);
+    let png = w.png("age.png", &qr);
+    let mut h = w.app();
+    open(&mut h, &png);
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("Purpose: Age check (18 or over)");
+    h.get_by_label("Age 18 or over");
+    h.get_by_label("yes");
+    dismiss(&mut h);
+
+    open(&mut h, &png);
+    assert_eq!(reason_of(&h), Some(Reason::Replayed));
+    h.get_by_label("NOT VALID");
+    h.get_by_label_contains("already used");
+    let outcomes: Vec<_> = h.state().history().map(|e| e.outcome).collect();
+    assert_eq!(outcomes, [Some(Some(Reason::Replayed)), Some(None)]);
+}
+
+#[test]
+fn hostile_images_give_clear_errors_not_panics() {
+    let w = world();
+    let noise: Vec<u8> = {
+        let mut rng = 0x1234_5678_u32;
+        let img = image::GrayImage::from_fn(400, 300, |_, _| {
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            image::Luma([rng as u8])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let huge = {
+        let path = w.dir.path().join("huge.png");
+        image::GrayImage::new(9000, 4).save(&path).unwrap();
+        path
+    };
+    let truncated = {
+        let bytes = std::fs::read(w.png("ok.png", "TS1:HELLO")).unwrap();
+        w.file("truncated.png", &bytes[..bytes.len() / 2])
+    };
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (w.file("empty.png", b""), "The file is empty."),
+        (
+            w.file("noise.png", &noise),
+            "No QR code was found in the image.",
+        ),
+        (
+            w.file("garbage.jpg", b"\xFF\xD8\xFF\xE0 not really a jpeg at all"),
+            "The image is damaged or unreadable.",
+        ),
+        (
+            w.file("text.png", b"hello"),
+            "This is not a PNG or JPEG image.",
+        ),
+        (huge, "The image is too large to scan."),
+        (truncated, "The image is damaged or unreadable."),
+        (
+            w.dir.path().join("missing.png"),
+            "The file could not be opened.",
+        ),
+    ];
+    let mut h = w.app();
+    for (path, message) in &cases {
+        open(&mut h, path);
+        assert!(h.state().shown().is_none(), "{}", path.display());
+        assert!(h.state().failure().is_some(), "{}", path.display());
+        h.get_by_label("No verdict: the image could not be used");
+        h.get_by_label(message);
+    }
+    // A QR code that is not a Tessera code is a verdict: malformed.
+    let other = w.png("other.png", "HELLO WORLD");
+    open(&mut h, &other);
+    assert_eq!(reason_of(&h), Some(Reason::Malformed));
+    h.get_by_label("This is not a readable Tessera ID code");
+    assert_eq!(h.state().history().count(), cases.len() + 1);
+    assert!(h.state().history().skip(1).all(|e| e.outcome.is_none()));
+}
+
+#[test]
+fn counter_code_accepts_only_codes_bound_to_it() {
+    let mut w = world();
+    let bound = w.qr(
+        "bound.png",
+        Purpose::Delivery.preset(),
+        Purpose::Delivery,
+        Some("K7-42"),
+    );
+    let unbound = w.qr(
+        "unbound.png",
+        Purpose::Delivery.preset(),
+        Purpose::Delivery,
+        None,
+    );
+    let mut h = w.app();
+    let field = h.get_by_label("Counter code");
+    field.focus();
+    h.run_ok();
+    h.get_by_label("Counter code").type_text("k742");
+    h.run_ok();
+    h.get_by_label("Accepting only codes made for K742");
+
+    open(&mut h, &unbound);
+    assert_eq!(reason_of(&h), Some(Reason::WrongCounterCode));
+    h.get_by_label("The code was made for a different counter code");
+    dismiss(&mut h);
+
+    open(&mut h, &bound);
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("Purpose: Delivery");
+    h.get_by_label("林");
+    dismiss(&mut h);
+
+    // Without the code, the bound one fails and the unbound one (never accepted) passes.
+    h.state_mut().counter_input.clear();
+    open(&mut h, &bound);
+    assert_eq!(reason_of(&h), Some(Reason::WrongCounterCode));
+    dismiss(&mut h);
+    open(&mut h, &unbound);
+    assert_eq!(reason_of(&h), None);
+}
+
+#[test]
+fn chinese_screens() {
+    let mut w = world();
+    let png = w.qr(
+        "checkin.png",
+        Purpose::CheckIn.preset(),
+        Purpose::CheckIn,
+        None,
+    );
+    let mut h = w.app();
+    h.get_by_label("中文").click();
+    h.run_ok();
+    assert_eq!(h.state().lang(), Lang::Zh);
+    h.get_by_label("柜台代码");
+    h.get_by_label("尚无扫描记录。");
+
+    open(&mut h, &png);
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("有效");
+    h.get_by_label("用途: 酒店入住");
+    h.get_by_label("公民身份号码");
+    h.get_by_label("110105199005171234");
+    dismiss(&mut h);
+
+    open(&mut h, &png);
+    h.get_by_label("无效");
+    h.get_by_label("此码已被使用过：请对方出示新码");
+    dismiss(&mut h);
+
+    let empty = w.file("empty.png", b"");
+    open(&mut h, &empty);
+    h.get_by_label("无法核验：图像不可用");
+    h.get_by_label("文件是空的。");
+    h.get_by_label("最近扫描");
+
+    h.get_by_label("English").click();
+    h.run_ok();
+    h.get_by_label("Recent scans");
+}
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropped_files_and_start_images_are_scanned() {
+    let mut w = world();
+    let first = w.qr(
+        "first.png",
+        Purpose::Delivery.preset(),
+        Purpose::Delivery,
+        None,
+    );
+    let second = w.qr("second.png", Purpose::Age18.preset(), Purpose::Age18, None);
+    let mut h = app_with(
+        TrustSource::new(w.trust.clone(), Vec::new(), "test"),
+        vec![first, second],
+    );
+    settle(&mut h);
+    // Both were checked in order; the last one is on screen.
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("Purpose: Age check (18 or over)");
+    assert_eq!(h.state().history().count(), 2);
+    dismiss(&mut h);
+
+    let dropped = w.qr(
+        "dropped.png",
+        Purpose::CheckIn.preset(),
+        Purpose::CheckIn,
+        None,
+    );
+    h.input_mut().dropped_files.push(Arc::new(Dropped(dropped)));
+    settle(&mut h);
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("Purpose: Hotel check-in");
+}
+
+#[test]
+fn enter_in_the_path_field_scans() {
+    let mut w = world();
+    let png = w.qr("enter.png", Purpose::Age18.preset(), Purpose::Age18, None);
+    let mut h = w.app();
+    h.get_by_label("Image file").focus();
+    h.run_ok();
+    h.get_by_label("Image file")
+        .type_text(&png.display().to_string());
+    h.run_ok();
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    assert_eq!(reason_of(&h), None);
+}
+
+#[test]
+fn demo_trust_list_is_marked_and_verifies_demo_codes() {
+    let trust = TrustSource::demo().unwrap();
+    let t = trust.trust_list().issued_at + 3600;
+    let mut rng = DeterministicRng::new(11);
+    let issuer =
+        tessera_core::keys::secret_key_from_text(include_str!("../../../assets/demo/issuer.key"))
+            .unwrap();
+    let holder = SigningKey::generate(&mut rng);
+    let mut a = Attributes::default();
+    a.set(AttrId::AgeOver18, AttrValue::Bool(true));
+    let cred = issue(
+        &issuer,
+        &IssueParams {
+            holder: holder.verifying_key(),
+            not_before: t - DAY,
+            expires: t + DAY,
+            status: StatusRef { list: 0, index: 1 },
+            attributes: a,
+        },
+        &mut rng,
+    )
+    .unwrap();
+    let p = present(
+        &cred,
+        &holder,
+        &PresentRequest {
+            disclose: &[AttrId::AgeOver18],
+            purpose: Purpose::Age18,
+            counter_code: None,
+            time: t,
+        },
+        &mut rng,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let png = write_qr_png(&dir.path().join("demo.png"), &text::encode(&p));
+
+    let mut h = app_at(trust, vec![], t + 5);
+    h.run_ok();
+    h.get_by_label("DEMO trust list");
+    open(&mut h, &png);
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("VALID");
+    // The verdict screen says the trust is the demo's too.
+    h.get_by_label("DEMO trust list");
+}
