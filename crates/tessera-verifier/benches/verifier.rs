@@ -1,1 +1,207 @@
-fn main() {}
+//! Load test: verifying presentations from QR text with a bounded replay cache, against the
+//! floor of the cryptography (two `VerifyingKey::from_bytes` + two `verify_strict`).
+//!
+//! `cargo bench -p tessera-verifier --bench verifier`; figures in docs/performance.md.
+//! Times are per-thread CPU time (`CLOCK_THREAD_CPUTIME_ID`), not wall time, so that a busy
+//! shared machine does not inflate them: "per core" figures.
+
+use cpu_time::ThreadTime;
+use criterion::{Criterion, criterion_group, criterion_main};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use rand_core::{Infallible, TryCryptoRng, TryRng};
+use std::hint::black_box;
+use std::time::Duration;
+use tessera_core::{
+    IssueParams, PresentRequest, Purpose, StatusList, StatusRef, TrustList, TrustedIssuer,
+    TrustedKey, attributes::AttrId, attributes::AttrValue, attributes::Attributes, issue, present,
+    text,
+};
+use tessera_verifier::{Policy, Verifier};
+
+struct TestRng(u64);
+impl TryRng for TestRng {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(self.try_next_u64()? as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        Ok(self.0)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for b in dst {
+            *b = self.try_next_u64()? as u8;
+        }
+        Ok(())
+    }
+}
+impl TryCryptoRng for TestRng {}
+
+const NOW: u64 = 1_795_651_200;
+const DAY: u64 = 86_400;
+/// Distinct presentations cycled through; also the replay cache's capacity.
+const POOL: usize = 4096;
+
+struct Setup {
+    trust: TrustList,
+    status: StatusList,
+    texts: Vec<String>,
+}
+
+fn setup(purpose: Purpose) -> Setup {
+    let mut rng = TestRng(0x9E37_79B9_7F4A_7C15);
+    let issuer = SigningKey::generate(&mut rng);
+    let holder = SigningKey::generate(&mut rng);
+    let trust = TrustList {
+        sequence: 1,
+        issued_at: NOW - DAY,
+        next_update: NOW + 7 * DAY,
+        issuers: vec![TrustedIssuer {
+            id: "demo.tessera".into(),
+            name: "Demo City ID Office".into(),
+            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
+            keys: vec![TrustedKey::new(
+                issuer.verifying_key(),
+                NOW - 400 * DAY,
+                NOW + 3650 * DAY,
+            )],
+        }],
+    };
+    let mut a = Attributes::default();
+    let t = |s: &str| AttrValue::Text(s.into());
+    a.set(AttrId::FamilyName, t("林"));
+    a.set(AttrId::GivenName, t("美华"));
+    a.set(AttrId::FamilyNameLatin, t("LIN"));
+    a.set(AttrId::GivenNameLatin, t("MEIHUA"));
+    a.set(AttrId::Sex, AttrValue::Uint(2));
+    a.set(AttrId::Ethnicity, t("汉"));
+    a.set(AttrId::BirthDate, t("1990-05-17"));
+    a.set(AttrId::Address, t("幸福路 88 号 3 单元 501 室"));
+    a.set(AttrId::IdNumber, t("110105199005171234"));
+    a.set(AttrId::IssuingAuthority, t("示范市公安局"));
+    a.compute_age_flags(NOW - DAY);
+    let cred = issue(
+        &issuer,
+        &IssueParams {
+            holder: holder.verifying_key(),
+            not_before: NOW - DAY,
+            expires: NOW + 365 * DAY,
+            status: StatusRef { list: 1, index: 42 },
+            attributes: a,
+        },
+        &mut rng,
+    )
+    .unwrap();
+    let texts = (0..POOL)
+        .map(|_| {
+            let p = present(
+                &cred,
+                &holder,
+                &PresentRequest {
+                    disclose: purpose.preset(),
+                    purpose,
+                    counter_code: None,
+                    time: NOW,
+                },
+                &mut rng,
+            )
+            .unwrap();
+            text::encode(&p)
+        })
+        .collect();
+    let status = StatusList::new("demo.tessera", 1, 2, 100_000, NOW - 3600, DAY);
+    Setup {
+        trust,
+        status,
+        texts,
+    }
+}
+
+fn verifier(s: &Setup) -> Verifier {
+    let mut v = Verifier::new(
+        s.trust.clone(),
+        Policy {
+            replay_capacity: POOL,
+            ..Policy::default()
+        },
+    );
+    v.add_status_list(s.status.clone());
+    v
+}
+
+/// Verifies `iters` presentations, cycling through the pool; a new verifier (empty replay
+/// cache) each time the pool wraps, so every check is a first scan.
+fn run_verifier(s: &Setup, iters: u64) -> Duration {
+    let mut v = verifier(s);
+    let start = ThreadTime::now();
+    for i in 0..iters as usize {
+        let idx = i % POOL;
+        if idx == 0 && i > 0 {
+            v = verifier(s);
+        }
+        let verdict = v.check_text(black_box(&s.texts[idx]), NOW + 5);
+        assert!(verdict.is_valid(), "{verdict:?}");
+    }
+    start.elapsed()
+}
+
+fn benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("verifier");
+    for purpose in [Purpose::Age18, Purpose::CheckIn, Purpose::Full] {
+        let s = setup(purpose);
+        g.bench_function(format!("check_text/{purpose}"), |b| {
+            b.iter_custom(|iters| run_verifier(&s, iters))
+        });
+        if purpose == Purpose::Age18 {
+            g.bench_function("core_verify_text/age18", |b| {
+                let policy = tessera_core::VerifyPolicy::at(NOW + 5);
+                b.iter_custom(|iters| {
+                    let start = ThreadTime::now();
+                    for i in 0..iters as usize {
+                        let t = black_box(&s.texts[i % POOL]);
+                        black_box(tessera_core::verify_text(t, &s.trust, &policy).unwrap());
+                    }
+                    start.elapsed()
+                })
+            });
+            eprintln!(
+                "age18 presentation: {} characters of QR text",
+                s.texts[0].len()
+            );
+        }
+    }
+
+    // The floor: what any verifier of two Ed25519 signatures must do.
+    let mut rng = TestRng(7);
+    let k1 = SigningKey::generate(&mut rng);
+    let k2 = SigningKey::generate(&mut rng);
+    let m1 = vec![0x5a_u8; 300];
+    let m2 = vec![0xa5_u8; 200];
+    let (s1, s2) = (k1.sign(&m1), k2.sign(&m2));
+    let (b1, b2) = (k1.verifying_key().to_bytes(), k2.verifying_key().to_bytes());
+    let (sb1, sb2) = (s1.to_bytes(), s2.to_bytes());
+    g.bench_function("floor/2x(from_bytes+verify_strict)", |b| {
+        b.iter_custom(|iters| {
+            let start = ThreadTime::now();
+            for _ in 0..iters {
+                let v1 = VerifyingKey::from_bytes(black_box(&b1)).unwrap();
+                let v2 = VerifyingKey::from_bytes(black_box(&b2)).unwrap();
+                v1.verify_strict(black_box(&m1), &Signature::from_bytes(&sb1))
+                    .unwrap();
+                v2.verify_strict(black_box(&m2), &Signature::from_bytes(&sb2))
+                    .unwrap();
+            }
+            start.elapsed()
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = load;
+    config = Criterion::default().measurement_time(Duration::from_secs(5)).sample_size(30);
+    targets = benches
+}
+criterion_main!(load);

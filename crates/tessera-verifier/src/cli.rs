@@ -447,16 +447,14 @@ fn read_stdin(v: &mut Verifier, out: &mut Output, now: Option<u64>) -> Result<()
 }
 
 fn image(v: &mut Verifier, out: &mut Output, path: &Path, now: UnixTime) -> Result<()> {
+    // An image that gives no QR text (missing, not a PNG or JPEG, damaged, too large, no
+    // code found) gives no verdict: it is a file error (exit code 2), not a presentation.
     match tessera_qr::decode_file(path) {
-        Err(e @ tessera_qr::DecodeError::Io { .. }) => out.file_error(&e),
-        Err(e) => {
-            let verdict = v.malformed(e.to_string(), now);
-            out.verdict(&path.display().to_string(), &verdict)?;
-        }
-        Ok(texts) if texts.is_empty() => {
-            let verdict = v.malformed("no qr code found in the image".into(), now);
-            out.verdict(&path.display().to_string(), &verdict)?;
-        }
+        Err(e) => out.file_error(&format!("{}: {e}", path.display())),
+        Ok(texts) if texts.is_empty() => out.file_error(&format!(
+            "{}: no qr code found in the image",
+            path.display()
+        )),
         Ok(texts) => {
             let many = texts.len() > 1;
             for (i, t) in texts.iter().enumerate() {

@@ -7,8 +7,10 @@
 //! The cache is bounded. Expired entries are evicted first. When it is full of unexpired
 //! entries it refuses to record more, and the verifier refuses the presentation
 //! ("refuse-safe"): forgetting an unexpired entry would let that QR code be accepted twice.
-//! With the default capacity (100,000) this needs more than 1,100 accepted presentations per
-//! second for 90 s, far beyond a counter's rate: it happens only under attack or a bad setting.
+//! An entry lives at most lifetime + 2 × skew (120 s by default) after it is recorded, so
+//! with the default capacity (100,000) this needs more than 800 accepted presentations per
+//! second, sustained: far beyond a counter's rate, it happens only under attack or with a bad
+//! setting.
 //!
 //! A kiosk can persist the cache in an append-only file (one `HEX_SIGNATURE ACCEPT_UNTIL`
 //! line per entry, fsynced before the verdict is shown). Opening it skips expired entries,

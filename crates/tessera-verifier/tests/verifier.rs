@@ -701,6 +701,22 @@ fn images_and_watch_folder() {
     args.push(shots.path().join("missing.png").display().to_string());
     let r = run(&args, "");
     assert_eq!(r.code, 2, "a missing file is a file error");
+    assert_eq!(
+        r.reasons(),
+        ["valid", "replayed"],
+        "the others still get verdicts"
+    );
+    let mut args = f.base_args();
+    args.extend([
+        "--image".into(),
+        shots.path().join("notes.txt").display().to_string(),
+    ]);
+    let r = run(&args, "");
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (2, ""),
+        "not an image: a file error"
+    );
 
     let mut args = f.base_args();
     args.extend([
@@ -710,8 +726,12 @@ fn images_and_watch_folder() {
         "--once".into(),
     ]);
     let r = run(&args, "");
-    assert_eq!(r.reasons(), ["valid", "valid", "malformed"], "{}", r.stderr);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.reasons(), ["valid", "valid"], "{}", r.stderr);
+    assert_eq!(r.code, 2, "c.jpg gives no verdict: a file error");
+    assert!(r.stderr.contains("c.jpg: "), "{}", r.stderr);
+    std::fs::remove_file(shots.path().join("c.jpg")).unwrap();
+    let r = run(&args, "");
+    assert_eq!((r.reasons().len(), r.code), (2, 0), "{}", r.stderr);
 }
 
 #[test]
