@@ -843,3 +843,74 @@ fn library_status_lists_and_from_dir() {
     // The rejected presentation was not recorded: nothing new in the cache.
     assert_eq!(v.replay_cache().len(), 1);
 }
+
+#[test]
+fn key_rotation_by_kid() {
+    // The issuer rotated keys: the old key's window ended yesterday, the new one is current.
+    let mut f = Fix::new();
+    let old = f.issuer.clone();
+    let new = SigningKey::generate(&mut f.rng);
+    let mut trust = trust_list(&old, 2, NOW - DAY);
+    trust.issuers[0].keys[0].not_after = NOW - DAY;
+    trust.issuers[0].keys.push(TrustedKey::new(
+        new.verifying_key(),
+        NOW - DAY,
+        NOW + 3650 * DAY,
+    ));
+    std::fs::write(f.path("trust-list.cbor"), trust.sign(&f.root)).unwrap();
+    // The status list is signed by the new key.
+    std::fs::write(
+        f.path("status/demo.tessera-1.cbor"),
+        f.status_list(NOW - 3600, DAY).sign(&new),
+    )
+    .unwrap();
+    let c_old = f.cred(&old, NOW - 9 * DAY, NOW + 365 * DAY, VALID_IDX);
+    let c_new = f.cred(&new, NOW - DAY, NOW + 365 * DAY, VALID_IDX);
+    let c_revoked = f.cred(&new, NOW - DAY, NOW + 365 * DAY, REVOKED_IDX);
+    let lines = [
+        f.qr_of(&c_old, None, NOW),
+        f.qr_of(&c_new, None, NOW),
+        f.qr_of(&c_revoked, None, NOW),
+    ];
+    let r = verify_json(&f, &[], &lines);
+    assert_eq!(
+        r.reasons(),
+        ["issuer_key_not_valid", "valid", "revoked"],
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr, "", "the new key's status list is accepted");
+}
+
+#[test]
+fn human_output_snapshot() {
+    let mut f = Fix::new();
+    let qr = f.qr();
+    let r = run(&f.base_args(), &format!("{qr}\nnot a code\n"));
+    assert_eq!(r.code, 1);
+    let want = "\
+####   ###   ####  ####
+#   # #   # #     #
+####  #####  ###   ###
+#     #   #     #     #
+#     #   # ####  ####
+PASS  valid
+issuer:      Demo City ID Office (demo.tessera)
+purpose:     age18
+  age_over_18:       yes
+trust data:  1 d 0 h old; status data: 1 h 0 min old
+source:      stdin:1
+
+#####  ###   ###  #
+#     #   #   #   #
+####  #####   #   #
+#     #   #   #   #
+#     #   #  ###  #####
+FAIL  malformed: this is not a readable Tessera ID code
+      (qr text does not start with \"TS1:\": not a Tessera presentation)
+trust data:  1 d 0 h old; status data: none
+source:      stdin:2
+
+";
+    assert_eq!(r.stdout, want);
+}
