@@ -141,6 +141,7 @@ impl ScanApp {
     /// The app, with the bundled fonts installed in `ctx`.
     pub fn new(ctx: &egui::Context, config: ScanConfig) -> ScanApp {
         crate::install_fonts(ctx);
+        crate::larger_text(ctx);
         ScanApp {
             trust: config.trust,
             lang: config.lang,
@@ -324,6 +325,24 @@ impl ScanApp {
         let v = &shown.verdict;
         let fill = if v.is_valid() { GREEN } else { RED };
         let mut dismiss = ui.input(|i| i.key_pressed(Key::Escape));
+        egui::Panel::bottom("verdict-actions")
+            .frame(egui::Frame::new().fill(fill).inner_margin(16))
+            .show(ui, |ui| {
+                let next = ui.add(
+                    egui::Button::new(
+                        RichText::new(T::ScanNext.get(lang))
+                            .size(26.0)
+                            .color(Color32::WHITE),
+                    )
+                    .fill(Color32::from_black_alpha(110))
+                    .stroke(egui::Stroke::new(2.0, Color32::WHITE))
+                    .min_size(egui::vec2(240.0, 52.0)),
+                );
+                if self.focus_next {
+                    next.request_focus();
+                }
+                dismiss |= next.clicked();
+            });
         let frame = egui::Frame::new().fill(fill).inner_margin(24);
         egui::CentralPanel::default().frame(frame).show(ui, |ui| {
             ui.visuals_mut().override_text_color = Some(Color32::WHITE);
@@ -368,28 +387,12 @@ impl ScanApp {
                     ui.label(format!("{}: {w}", T::Warnings.get(lang)));
                 }
                 if !v.detail.is_empty() {
-                    ui.label(
-                        RichText::new(format!("{}: {}", T::Detail.get(lang), v.detail)).small(),
-                    );
+                    ui.label(format!("{}: {}", T::Detail.get(lang), v.detail));
                 }
                 if shown.codes > 1 {
                     ui.label(format!("{} {}", shown.codes, T::MoreCodes.get(lang)));
                 }
-                ui.label(RichText::new(&shown.source).small());
-                ui.add_space(16.0);
-                let next = ui.add(
-                    egui::Button::new(
-                        RichText::new(T::ScanNext.get(lang))
-                            .size(24.0)
-                            .color(Color32::BLACK),
-                    )
-                    .fill(Color32::WHITE)
-                    .min_size(egui::vec2(220.0, 48.0)),
-                );
-                if self.focus_next {
-                    next.request_focus();
-                }
-                dismiss |= next.clicked();
+                ui.label(&shown.source);
             });
         });
         self.focus_next = false;
@@ -469,7 +472,7 @@ impl ScanApp {
                 .desired_width(200.0),
         )
         .labelled_by(label.id);
-        ui.label(RichText::new(T::CounterExplain.get(lang)).small());
+        ui.weak(T::CounterExplain.get(lang));
         let typed = self.counter_input.trim();
         if typed.is_empty() {
             ui.label(T::CounterNone.get(lang));
@@ -505,7 +508,7 @@ impl ScanApp {
         if !self.trust.problems().is_empty() {
             ui.label(RichText::new(T::TrustProblems.get(lang)).strong());
             for p in self.trust.problems() {
-                ui.label(RichText::new(p).small());
+                ui.weak(p);
             }
         }
     }
@@ -513,7 +516,7 @@ impl ScanApp {
     fn history_ui(&mut self, ui: &mut Ui) {
         let lang = self.lang;
         ui.heading(T::History.get(lang));
-        ui.label(RichText::new(T::HistoryNote.get(lang)).small());
+        ui.weak(T::HistoryNote.get(lang));
         if self.history.is_empty() {
             ui.label(T::HistoryEmpty.get(lang));
             return;
@@ -536,7 +539,7 @@ impl ScanApp {
                     .map(|p| format!(" · {}", i18n::purpose(p, lang)))
                     .unwrap_or_default();
                 ui.colored_label(color, format!("{} {what}", clock_time(h.at)));
-                ui.label(RichText::new(format!("{}{purpose}", h.source)).small());
+                ui.weak(format!("{}{purpose}", h.source));
                 ui.add_space(4.0);
             }
         });
@@ -660,8 +663,8 @@ fn failure_ui(ui: &mut Ui, lang: Lang, f: &ImageFailure) {
                 Failure::Crashed(m) => (T::DecoderFailed.get(lang), m.clone()),
             };
             ui.label(RichText::new(plain).size(18.0));
-            ui.label(RichText::new(format!("{}: {detail}", T::Detail.get(lang))).small());
-            ui.label(RichText::new(&f.source).small());
+            ui.weak(format!("{}: {detail}", T::Detail.get(lang)));
+            ui.weak(&f.source);
         });
 }
 

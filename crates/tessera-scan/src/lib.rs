@@ -49,6 +49,33 @@ pub fn install_fonts(ctx: &egui::Context) {
     ));
 }
 
+/// Text a step larger than egui's defaults: the app is read at arm's length at a counter.
+pub fn larger_text(ctx: &egui::Context) {
+    use egui::{FontFamily, FontId, TextStyle};
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (
+                TextStyle::Small,
+                FontId::new(12.0, FontFamily::Proportional),
+            ),
+            (TextStyle::Body, FontId::new(16.0, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(16.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Heading,
+                FontId::new(24.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(14.0, FontFamily::Monospace),
+            ),
+        ]
+        .into();
+    });
+}
+
 /// Window options: a titled window that accepts dropped files, and no system font fallback
 /// (the bundled font covers our text; eframe's system fallback panics on machines without
 /// fonts).
