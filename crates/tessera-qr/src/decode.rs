@@ -42,6 +42,16 @@ pub(crate) enum Prepare {
     Scale(u32),
     /// Stretch the 1st–99th luma percentiles to 0–255, then downscale by this factor.
     Stretch(u32),
+    /// Downscale by 2, then undo a keystone: the frame edge `side` (0 left, 1 top, 2 right,
+    /// 3 bottom) is taken as `percent` % as long as the opposite edge and stretched to full
+    /// length by a projective warp. rxing's detector gives up on strong perspective; this
+    /// brings it back within reach.
+    Keystone(u8, u8),
+    /// Downscale by 2, then multiply the distance from this luma percentile by 4
+    /// (clamped): low-contrast codes reach rxing's minimum block contrast (24 levels). The
+    /// median suits a code that fills the frame; a high percentile a bright screen on a
+    /// dark background, a low one the reverse.
+    Gain(u8),
 }
 
 /// One attempt of the pipeline.
@@ -84,6 +94,54 @@ pub(crate) const PIPELINE: &[Pass] = &[
     },
     Pass {
         prepare: Prepare::Scale(4),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Gain(50),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Gain(85),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Gain(15),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Gain(50),
+        binarize: Binarize::Global,
+    },
+    Pass {
+        prepare: Prepare::Keystone(0, 75),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Keystone(2, 75),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Keystone(1, 75),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Keystone(3, 75),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Keystone(0, 60),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Keystone(2, 60),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Keystone(1, 60),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Keystone(3, 60),
         binarize: Binarize::Hybrid,
     },
 ];
@@ -143,10 +201,10 @@ pub fn decode_luma_probe(
         "global" => Binarize::Global,
         _ => Binarize::Global,
     };
-    let prepare = if stretch {
-        Prepare::Stretch(factor)
-    } else {
-        Prepare::Scale(factor)
+    let prepare = match (stretch, factor) {
+        (true, 0) => Prepare::Gain(50),
+        (true, f) => Prepare::Stretch(f),
+        (false, f) => Prepare::Scale(f),
     };
     run(luma, &[Pass { prepare, binarize }])
         .map(|r| r.1)
@@ -208,7 +266,87 @@ fn prepare(luma: &GrayImage, prepare: Prepare, stretched: &mut Option<GrayImage>
             let s = stretched.get_or_insert_with(|| stretch(luma));
             downscale(s, f)
         }
+        Prepare::Gain(p) => gain(&downscale(luma, 2), p, 4),
+        Prepare::Keystone(side, percent) => {
+            keystone(&downscale(luma, 2), side, f64::from(percent) / 100.0)
+        }
     }
+}
+
+/// `128 + factor × (v − the percentile-th luma)`, clamped.
+fn gain(img: &GrayImage, percentile: u8, factor: i32) -> GrayImage {
+    let mut hist = [0usize; 256];
+    for p in img.as_raw() {
+        hist[usize::from(*p)] += 1;
+    }
+    let rank = img.as_raw().len() * usize::from(percentile) / 100;
+    let mut acc = 0;
+    let center = hist
+        .iter()
+        .position(|&n| {
+            acc += n;
+            acc > rank
+        })
+        .unwrap_or(128) as i32;
+    let lut: Vec<u8> = (0..256)
+        .map(|v| (128 + factor * (v - center)).clamp(0, 255) as u8)
+        .collect();
+    let data = img.as_raw().iter().map(|&v| lut[usize::from(v)]).collect();
+    GrayImage::from_raw(img.width(), img.height(), data).unwrap_or_else(|| img.clone())
+}
+
+/// Projective warp of the whole image that stretches edge `side` (0 left, 1 top, 2 right,
+/// 3 bottom), assumed `k` times as long as the opposite edge, to full length.
+fn keystone(img: &GrayImage, side: u8, k: f64) -> GrayImage {
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    let (a, b) = ((1.0 - k) / 2.0, (1.0 + k) / 2.0);
+    // Source quad (top-left, top-right, bottom-right, bottom-left) that maps to the output
+    // rectangle.
+    let quad = match side {
+        0 => [(0.0, a * h), (w, 0.0), (w, h), (0.0, b * h)],
+        1 => [(a * w, 0.0), (b * w, 0.0), (w, h), (0.0, h)],
+        2 => [(0.0, 0.0), (w, a * h), (w, b * h), (0.0, h)],
+        _ => [(0.0, 0.0), (w, 0.0), (b * w, h), (a * w, h)],
+    };
+    let m = square_to_quad(quad);
+    let (iw, ih) = (img.width() as usize, img.height() as usize);
+    let src = img.as_raw();
+    let mut out = vec![255u8; iw * ih];
+    for (y, row) in out.chunks_exact_mut(iw).enumerate() {
+        let v = (y as f64 + 0.5) / h;
+        for (x, px) in row.iter_mut().enumerate() {
+            let u = (x as f64 + 0.5) / w;
+            let d = m[6] * u + m[7] * v + 1.0;
+            let sx = (m[0] * u + m[1] * v + m[2]) / d;
+            let sy = (m[3] * u + m[4] * v + m[5]) / d;
+            if sx >= 0.0 && sy >= 0.0 && sx < w && sy < h {
+                *px = src[sy as usize * iw + sx as usize];
+            }
+        }
+    }
+    GrayImage::from_raw(img.width(), img.height(), out).unwrap_or_else(|| img.clone())
+}
+
+/// Projective map from the unit square to `q` (Heckbert): `[a b c d e f g h]` with
+/// x = (a u + b v + c) / (g u + h v + 1), y = (d u + e v + f) / (g u + h v + 1).
+fn square_to_quad(q: [(f64, f64); 4]) -> [f64; 8] {
+    let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = q;
+    let sx = x0 - x1 + x2 - x3;
+    let sy = y0 - y1 + y2 - y3;
+    let (dx1, dx2, dy1, dy2) = (x1 - x2, x3 - x2, y1 - y2, y3 - y2);
+    let den = dx1 * dy2 - dx2 * dy1;
+    let g = (sx * dy2 - dx2 * sy) / den;
+    let h = (dx1 * sy - sx * dy1) / den;
+    [
+        x1 - x0 + g * x1,
+        x3 - x0 + h * x3,
+        x0,
+        y1 - y0 + g * y1,
+        y3 - y0 + h * y3,
+        y0,
+        g,
+        h,
+    ]
 }
 
 /// Area-averaging downscale by an integer factor; small images are left alone.

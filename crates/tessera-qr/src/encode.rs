@@ -8,7 +8,7 @@
 
 use image::{GrayImage, Luma, Rgba, RgbaImage};
 use qrcode::bits::Bits;
-use qrcode::canvas::{Canvas, MaskPattern};
+use qrcode::canvas::{Canvas, MaskPattern, Module};
 use qrcode::types::{EcLevel, Version};
 
 use crate::QrError;
@@ -266,49 +266,89 @@ const ALL_MASKS: [MaskPattern; 8] = [
     MaskPattern::Meadow,
 ];
 
-/// Applies each of the eight masks (with its format information) and keeps the grid with
-/// the lowest ISO/IEC 18004 penalty; ties go to the lower mask number.
+/// Chooses the mask with the lowest ISO/IEC 18004 penalty (ties to the lower mask number)
+/// and returns the final module grid.
+///
+/// The eight candidates are scored on our own flat grid: the data modules XOR the mask
+/// function, function patterns untouched. The format-information modules are scored as
+/// drawn before masking rather than with each mask's format bits (15 modules of thousands;
+/// any mask is valid, the penalty only steers towards easy-to-read patterns). The chosen
+/// mask is then applied by `qrcode`'s `Canvas::apply_mask`, which writes the format bits.
 fn best_mask(unmasked: &Canvas, width: usize) -> Vec<u8> {
-    let mut best: Option<(u32, Vec<u8>)> = None;
-    let mut scratch = Vec::with_capacity(width * width);
-    for pattern in ALL_MASKS {
-        let mut canvas = unmasked.clone();
-        canvas.apply_mask(pattern);
-        scratch.clear();
-        for y in 0..width as i16 {
-            for x in 0..width as i16 {
-                scratch.push(u8::from(canvas.get(x, y).is_dark()));
-            }
-        }
-        let score = penalty(&scratch, width);
-        if best.as_ref().is_none_or(|(s, _)| score < *s) {
-            best = Some((score, scratch.clone()));
+    let w = width as i16;
+    let mut base = Vec::with_capacity(width * width);
+    let mut data = Vec::with_capacity(width * width);
+    for y in 0..w {
+        for x in 0..w {
+            let module = unmasked.get(x, y);
+            base.push(u8::from(module.is_dark()));
+            // Data, error-correction and remainder modules are masked; function patterns
+            // are already `Masked`.
+            data.push(!matches!(module, Module::Masked(_)));
         }
     }
-    best.map(|(_, grid)| grid).unwrap_or_default()
+    let mut best = (u32::MAX, 0);
+    let mut grid = vec![0u8; width * width];
+    for (i, mask) in MASK_FUNCTIONS.iter().enumerate() {
+        for y in 0..width {
+            let row = y * width;
+            for x in 0..width {
+                let flip = data[row + x] && mask(x, y);
+                grid[row + x] = base[row + x] ^ u8::from(flip);
+            }
+        }
+        let score = penalty(&grid, width);
+        if score < best.0 {
+            best = (score, i);
+        }
+    }
+    let mut canvas = unmasked.clone();
+    canvas.apply_mask(ALL_MASKS[best.1]);
+    grid.clear();
+    for y in 0..w {
+        for x in 0..w {
+            grid.push(u8::from(canvas.get(x, y).is_dark()));
+        }
+    }
+    grid
 }
+
+/// ISO/IEC 18004 table 10 mask conditions (true = invert), in mask-number order, with
+/// `x` the column and `y` the row.
+const MASK_FUNCTIONS: [fn(usize, usize) -> bool; 8] = [
+    |x, y| (x + y) % 2 == 0,
+    |_, y| y % 2 == 0,
+    |x, _| x % 3 == 0,
+    |x, y| (x + y) % 3 == 0,
+    |x, y| (y / 2 + x / 3) % 2 == 0,
+    |x, y| (x * y) % 2 + (x * y) % 3 == 0,
+    |x, y| ((x * y) % 2 + (x * y) % 3) % 2 == 0,
+    |x, y| ((x + y) % 2 + (x * y) % 3) % 2 == 0,
+];
 
 /// ISO/IEC 18004:2015 §7.8.3 mask penalty of a row-major grid (`1` = dark):
 /// N1 runs of ≥ 5, N2 2×2 blocks, N3 finder-like 1:1:3:1:1 patterns with 4 light modules
 /// on one side (within the symbol), N4 dark/light balance.
 pub(crate) fn penalty(grid: &[u8], width: usize) -> u32 {
     let w = width;
-    let at = |x: usize, y: usize| grid[y * w + x];
     let mut score = 0u32;
-    // N1 and N3 along rows (horizontal) and columns (vertical).
-    let mut line = vec![0u8; w];
-    for horizontal in [true, false] {
-        for i in 0..w {
-            for (j, cell) in line.iter_mut().enumerate() {
-                *cell = if horizontal { at(j, i) } else { at(i, j) };
-            }
-            score += line_penalty(&line);
+    // N1 and N3 along rows, then along columns (rows of the transpose).
+    let mut runs = Vec::with_capacity(w);
+    for row in grid.chunks_exact(w) {
+        score += line_penalty(row, &mut runs);
+    }
+    let mut transposed = vec![0u8; w * w];
+    for (y, row) in grid.chunks_exact(w).enumerate() {
+        for (x, &m) in row.iter().enumerate() {
+            transposed[x * w + y] = m;
         }
     }
+    for column in transposed.chunks_exact(w) {
+        score += line_penalty(column, &mut runs);
+    }
     // N2: 2×2 blocks of one colour.
-    for y in 0..w - 1 {
-        let top = &grid[y * w..(y + 1) * w];
-        let bottom = &grid[(y + 1) * w..(y + 2) * w];
+    for pair in grid.windows(2 * w).step_by(w) {
+        let (top, bottom) = pair.split_at(w);
         for x in 0..w - 1 {
             let c = top[x];
             if top[x + 1] == c && bottom[x] == c && bottom[x + 1] == c {
@@ -323,24 +363,36 @@ pub(crate) fn penalty(grid: &[u8], width: usize) -> u32 {
     score + 10 * deviation as u32
 }
 
-/// N1 + N3 of one row or column.
-fn line_penalty(line: &[u8]) -> u32 {
-    const FINDER_LIGHT_AFTER: [u8; 11] = [1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0];
-    const FINDER_LIGHT_BEFORE: [u8; 11] = [0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1];
+/// N1 + N3 of one row or column, from its runs of equal modules.
+///
+/// N3 counts each 11-module window equal to `1011101 0000` or `0000 1011101`, exactly as a
+/// sliding-window comparison would: in run terms dark(≥1) light1 dark3 light1 dark1 then
+/// light ≥ 4, or the mirror image.
+fn line_penalty(line: &[u8], runs: &mut Vec<(u8, u32)>) -> u32 {
+    runs.clear();
     let mut score = 0;
-    let mut run = 1;
+    let mut start = 0;
     for j in 1..=line.len() {
-        if j < line.len() && line[j] == line[j - 1] {
-            run += 1;
-        } else {
-            if run >= 5 {
-                score += 3 + (run - 5) as u32;
+        if j == line.len() || line[j] != line[start] {
+            let len = (j - start) as u32;
+            if len >= 5 {
+                score += 3 + (len - 5);
             }
-            run = 1;
+            runs.push((line[start], len));
+            start = j;
         }
     }
-    for window in line.windows(11) {
-        if window == FINDER_LIGHT_AFTER || window == FINDER_LIGHT_BEFORE {
+    for k in 0..runs.len().saturating_sub(4) {
+        let r = &runs[k..k + 5];
+        if r[0].0 != 1 || r[1].1 != 1 || r[2].1 != 3 || r[3].1 != 1 {
+            continue;
+        }
+        // Light ≥ 4 after: the last dark run is exactly 1, the first at least 1.
+        if r[4].1 == 1 && runs.get(k + 5).is_some_and(|n| n.1 >= 4) {
+            score += 40;
+        }
+        // Light ≥ 4 before: the first dark run is exactly 1, the last at least 1.
+        if r[0].1 == 1 && k > 0 && runs[k - 1].1 >= 4 {
             score += 40;
         }
     }
@@ -373,6 +425,55 @@ mod tests {
         // 5×5 all light: rows and columns are runs of 5 (3 each × 10), 16 blocks × 3,
         // balance 0 % dark → 10 × 10.
         assert_eq!(penalty(&[0; 25], 5), 30 + 48 + 100);
+    }
+
+    /// The run-based N3 equals the sliding-window definition.
+    #[test]
+    fn finder_penalty_matches_window_definition() {
+        fn by_windows(line: &[u8]) -> u32 {
+            let a = [1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0];
+            let b = [0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1];
+            line.windows(11).filter(|w| *w == a || *w == b).count() as u32 * 40
+        }
+        fn runs_only(line: &[u8]) -> u32 {
+            let mut n1 = 0;
+            let mut run = 1;
+            for j in 1..=line.len() {
+                if j < line.len() && line[j] == line[j - 1] {
+                    run += 1;
+                } else {
+                    if run >= 5 {
+                        n1 += 3 + (run - 5);
+                    }
+                    run = 1;
+                }
+            }
+            n1
+        }
+        let mut state = 0x1234_5678_u64;
+        let mut runs = Vec::new();
+        for len in [11usize, 12, 21, 40, 97] {
+            for _ in 0..2000 {
+                let line: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        // Biased towards the pattern's building blocks.
+                        u8::from(state % 5 < 2)
+                    })
+                    .collect();
+                assert_eq!(
+                    line_penalty(&line, &mut runs),
+                    by_windows(&line) + runs_only(&line),
+                    "{line:?}"
+                );
+            }
+        }
+        let mut fixed = vec![0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0];
+        assert_eq!(line_penalty(&fixed, &mut runs), 80);
+        fixed[0] = 1; // now only three light modules before the pattern
+        assert_eq!(line_penalty(&fixed, &mut runs), 40);
     }
 
     #[test]

@@ -351,27 +351,3 @@ proptest! {
         prop_assert_eq!(found, vec![t]);
     }
 }
-
-#[test]
-#[ignore]
-fn timing_probe() {
-    for d in [
-        Degradation::Rotation,
-        Degradation::Moire,
-        Degradation::Noise,
-    ] {
-        let t = Instant::now();
-        let case = corpus::case(d, Strength::Mild, 0);
-        let gen_t = t.elapsed();
-        let t = Instant::now();
-        let luma = case.image.clone();
-        let r = tessera_qr::decode_luma_traced(&luma);
-        eprintln!(
-            "{} gen {:?} decode {:?} pass {:?}",
-            d.name(),
-            gen_t,
-            t.elapsed(),
-            r.map(|r| r.0)
-        );
-    }
-}
