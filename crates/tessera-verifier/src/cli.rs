@@ -219,7 +219,7 @@ fn update(from: &Path, data: &Path, root: Option<&Path>, json: bool, now: UnixTi
             });
             writeln!(out, "{line}")?;
         } else {
-            let what = f.what.as_deref().unwrap_or("?");
+            let what = f.what.as_deref().unwrap_or("unreadable");
             let age = f.issued_at.map_or(String::new(), |t| {
                 format!(", {} old", format_age(now.saturating_sub(t)))
             });
@@ -271,14 +271,18 @@ fn print_states(out: &mut impl Write, states: &[store::FileState], json: bool) -
             });
             writeln!(out, "{line}")?;
         } else if let Some(e) = &s.error {
-            writeln!(out, "  BAD    {:<24} {e}", s.what)?;
+            writeln!(out, "  BAD    {:<28} {e}", s.what)?;
         } else {
+            // A status list's ordering number is its issue time: print it once.
+            let seq = match s.sequence {
+                Some(n) if s.issued_at != Some(n) => format!("sequence {n}, "),
+                _ => String::new(),
+            };
             writeln!(
                 out,
-                "  {:<6} {:<24} sequence {}, issued at {} ({} old), fresh until {}  {}",
+                "  {:<6} {:<28} {seq}issued at {} ({} old), fresh until {}  {}",
                 if s.stale { "STALE" } else { "ok" },
                 s.what,
-                s.sequence.unwrap_or(0),
                 s.issued_at.unwrap_or(0),
                 format_age(s.age.unwrap_or(0)),
                 s.fresh_until.unwrap_or(0),

@@ -520,7 +520,7 @@ fn trust_list_problems_exit_2() {
 }
 
 fn update(f: &Fix, data: &Path, src: &Path) -> Run {
-    run(
+    let r = run(
         &[
             "update",
             "--from",
@@ -533,7 +533,9 @@ fn update(f: &Fix, data: &Path, src: &Path) -> Run {
             &NOW.to_string(),
         ],
         "",
-    )
+    );
+    eprintln!("$ tessera-verify update\n{}{}", r.stdout, r.stderr);
+    r
 }
 
 fn status_json(data: &Path, now: u64) -> Run {
