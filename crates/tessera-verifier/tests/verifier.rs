@@ -749,20 +749,37 @@ fn watch_runs_until_sigterm() {
         "--poll-ms".into(),
         "50".into(),
     ]);
-    let child = Command::new(env!("CARGO_BIN_EXE_tessera-verify"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera-verify"))
         .args(&args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // It says it skips the image already there once it has looked at the folder.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    assert!(
+        line.contains("1 image(s) already there are skipped"),
+        "{line}"
+    );
     // Written elsewhere and renamed in, as camera software should.
     let qr = f.qr();
     write_qr_png(&qr, &f.path("new.png"));
     std::fs::rename(f.path("new.png"), shots.path().join("new.png")).unwrap();
-    let out_path = shots.path().join("new.png");
-    assert!(out_path.exists());
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for l in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            let _ = tx.send(l.unwrap());
+        }
+    });
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("a verdict for the new image");
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v["verdict"], "valid", "{first}");
+    assert!(v["source"].as_str().unwrap().ends_with("new.png"));
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
@@ -771,16 +788,10 @@ fn watch_runs_until_sigterm() {
             .unwrap()
             .success()
     );
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), 1, "only the new image: {stdout}");
-    assert_eq!(lines[0]["verdict"], "valid");
-    assert!(lines[0]["source"].as_str().unwrap().ends_with("new.png"));
-    assert_eq!(out.status.code(), Some(0), "clean exit on SIGTERM");
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert_eq!(rx.try_iter().count(), 0, "the old image is never verified");
+    assert_eq!(status.code(), Some(0), "clean exit on SIGTERM");
 }
 
 #[test]
