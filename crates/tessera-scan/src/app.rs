@@ -72,6 +72,10 @@ pub enum Action {
     SetLang(Lang),
     /// Forget the history.
     ClearHistory,
+    /// Start the camera at this device path (feature `camera`).
+    StartCamera(PathBuf),
+    /// Stop the camera.
+    StopCamera,
 }
 
 /// A verdict on screen.
@@ -135,6 +139,20 @@ pub struct ScanApp {
     actions: Vec<Action>,
     flash: Option<(f64, Color32)>,
     focus_next: bool,
+    #[cfg(all(feature = "camera", target_os = "linux"))]
+    cam: CameraState,
+}
+
+/// The live camera (feature `camera`).
+#[cfg(all(feature = "camera", target_os = "linux"))]
+struct CameraState {
+    device: String,
+    running: Option<crate::camera::Camera>,
+    status: String,
+    preview: Option<TextureHandle>,
+    /// The last text verified from the camera: a code held in front of the camera is checked
+    /// once, not again on every frame (which would say "already used").
+    last_text: Option<String>,
 }
 
 impl ScanApp {
@@ -156,6 +174,14 @@ impl ScanApp {
             actions: Vec::new(),
             flash: None,
             focus_next: false,
+            #[cfg(all(feature = "camera", target_os = "linux"))]
+            cam: CameraState {
+                device: "/dev/video0".into(),
+                running: None,
+                status: String::new(),
+                preview: None,
+                last_text: None,
+            },
         }
     }
 
@@ -201,6 +227,19 @@ impl ScanApp {
                 }
                 Action::SetLang(lang) => self.lang = lang,
                 Action::ClearHistory => self.history.clear(),
+                #[cfg(all(feature = "camera", target_os = "linux"))]
+                Action::StartCamera(device) => {
+                    self.cam.running = Some(crate::camera::Camera::start(device, ctx));
+                    self.cam.status.clear();
+                    self.cam.last_text = None;
+                }
+                #[cfg(all(feature = "camera", target_os = "linux"))]
+                Action::StopCamera => {
+                    self.cam.running = None;
+                    self.cam.preview = None;
+                }
+                #[cfg(not(all(feature = "camera", target_os = "linux")))]
+                Action::StartCamera(_) | Action::StopCamera => {}
             }
         }
         let dropped: Vec<PathBuf> = ctx.input(|i| {
@@ -222,6 +261,8 @@ impl ScanApp {
         {
             self.job = Some(Job::spawn(path, ctx));
         }
+        #[cfg(all(feature = "camera", target_os = "linux"))]
+        self.camera_logic(ctx);
         if let Some((start, _)) = self.flash {
             if ctx.input(|i| i.time) - start < FLASH_SECS {
                 ctx.request_repaint();
@@ -242,6 +283,16 @@ impl ScanApp {
             Decoded::Failed(e) => return self.fail(ctx, source, Failure::Decode(e), now),
             Decoded::Crashed(m) => return self.fail(ctx, source, Failure::Crashed(m), now),
         };
+        self.verify_texts(ctx, source, &texts, now);
+    }
+
+    fn verify_texts(
+        &mut self,
+        ctx: &egui::Context,
+        source: String,
+        texts: &[String],
+        now: UnixTime,
+    ) {
         let verifier = self.trust.verifier(Some(&self.counter_input));
         let verdicts: Vec<Verdict> = texts.iter().map(|t| verifier.check_text(t, now)).collect();
         for v in &verdicts {
@@ -277,6 +328,77 @@ impl ScanApp {
             portrait,
             portrait_error,
         });
+    }
+
+    #[cfg(all(feature = "camera", target_os = "linux"))]
+    fn camera_logic(&mut self, ctx: &egui::Context) {
+        use crate::camera::CamEvent;
+        let events = match &self.cam.running {
+            Some(cam) => cam.poll(),
+            None => return,
+        };
+        for event in events {
+            match event {
+                CamEvent::Started(format) => self.cam.status = format,
+                CamEvent::Preview(luma) => {
+                    let size = [luma.width() as usize, luma.height() as usize];
+                    let img = egui::ColorImage::from_gray(size, luma.as_raw());
+                    match &mut self.cam.preview {
+                        Some(tex) => tex.set(img, TextureOptions::LINEAR),
+                        None => {
+                            self.cam.preview =
+                                Some(ctx.load_texture("camera", img, TextureOptions::LINEAR));
+                        }
+                    }
+                }
+                CamEvent::Texts(texts) => {
+                    let fresh =
+                        self.shown.is_none() && self.cam.last_text.as_ref() != texts.first();
+                    if fresh {
+                        self.cam.last_text = texts.first().cloned();
+                        let now = (self.clock)();
+                        let source = format!("camera {}", self.cam.device.trim());
+                        self.verify_texts(ctx, source, &texts, now);
+                    }
+                }
+                CamEvent::Stopped(why) => {
+                    self.cam.status = why;
+                    self.cam.running = None;
+                    self.cam.preview = None;
+                    return;
+                }
+            }
+        }
+    }
+
+    #[cfg(all(feature = "camera", target_os = "linux"))]
+    fn camera_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        ui.add_space(16.0);
+        ui.separator();
+        let label = ui.label(RichText::new(T::Camera.get(lang)).strong());
+        ui.horizontal(|ui| {
+            ui.add(TextEdit::singleline(&mut self.cam.device).desired_width(200.0))
+                .labelled_by(label.id);
+            if self.cam.running.is_some() {
+                if ui.button(T::StopCamera.get(lang)).clicked() {
+                    self.actions.push(Action::StopCamera);
+                }
+            } else if ui.button(T::StartCamera.get(lang)).clicked() {
+                let device = PathBuf::from(self.cam.device.trim());
+                self.actions.push(Action::StartCamera(device));
+            }
+        });
+        if !self.cam.status.is_empty() {
+            ui.weak(&self.cam.status);
+        }
+        if let Some(tex) = &self.cam.preview {
+            ui.add(
+                egui::Image::from_texture(egui::load::SizedTexture::from_handle(tex))
+                    .max_width(480.0)
+                    .alt_text(T::CameraPreview.get(lang)),
+            );
+        }
     }
 
     fn fail(&mut self, ctx: &egui::Context, source: String, failure: Failure, now: UnixTime) {
@@ -462,6 +584,8 @@ impl ScanApp {
         if let Some(f) = &self.failure {
             failure_ui(ui, lang, f);
         }
+        #[cfg(all(feature = "camera", target_os = "linux"))]
+        self.camera_ui(ui);
 
         ui.add_space(16.0);
         ui.separator();

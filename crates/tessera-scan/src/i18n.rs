@@ -123,6 +123,14 @@ pub enum T {
     TrustProblems,
     /// The decoder stopped without an answer.
     DecoderFailed,
+    /// Label of the camera device field.
+    Camera,
+    /// The button that starts the camera.
+    StartCamera,
+    /// The button that stops the camera.
+    StopCamera,
+    /// Alternative text of the camera preview.
+    CameraPreview,
 }
 
 impl T {
@@ -204,6 +212,10 @@ impl T {
                 "The QR decoder failed on this image.",
                 "二维码解码器处理此图像时出错。",
             ),
+            T::Camera => ("Camera device", "摄像头设备"),
+            T::StartCamera => ("Start camera", "打开摄像头"),
+            T::StopCamera => ("Stop camera", "关闭摄像头"),
+            T::CameraPreview => ("Camera picture", "摄像头画面"),
         };
         match lang {
             Lang::En => en,

@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 mod app;
+pub mod camera;
 pub mod i18n;
 pub mod trust;
 pub mod worker;

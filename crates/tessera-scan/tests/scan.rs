@@ -554,3 +554,27 @@ fn demo_trust_list_is_marked_and_verifies_demo_codes() {
     // The verdict screen says the trust is the demo's too.
     h.get_by_label("DEMO trust list");
 }
+
+#[cfg(all(feature = "camera", target_os = "linux"))]
+#[test]
+fn a_missing_camera_is_an_error_not_a_panic() {
+    let w = world();
+    let mut h = w.app();
+    h.get_by_label("Camera device");
+    h.state_mut().push_action(tessera_scan::Action::StartCamera(
+        "/nonexistent/video9".into(),
+    ));
+    let start = Instant::now();
+    loop {
+        h.step();
+        if h.query_by_label_contains("/nonexistent/video9:").is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no camera error shown"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.get_by_label("Start camera");
+}
