@@ -326,7 +326,14 @@ fn hostile_images_give_clear_errors_not_panics() {
         let bytes = std::fs::read(w.png("ok.png", "TS1:HELLO")).unwrap();
         w.file("truncated.png", &bytes[..bytes.len() / 2])
     };
+    let oversized = {
+        let path = w.dir.path().join("oversized.jpg");
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(tessera_qr::MAX_FILE_BYTES + 1).unwrap(); // sparse: costs no disk
+        path
+    };
     let cases: Vec<(PathBuf, &str)> = vec![
+        (oversized, "The file is too large."),
         (w.file("empty.png", b""), "The file is empty."),
         (
             w.file("noise.png", &noise),
@@ -505,6 +512,30 @@ fn enter_in_the_path_field_scans() {
     h.key_press(egui::Key::Enter);
     settle(&mut h);
     assert_eq!(reason_of(&h), None);
+}
+
+#[test]
+fn keyboard_only_scan_and_return() {
+    let mut w = world();
+    let png = w.qr("keys.png", Purpose::Age18.preset(), Purpose::Age18, None);
+    let mut h = w.app();
+    let mut presses = 0;
+    while !h.get_by_label("Image file").is_focused() {
+        presses += 1;
+        assert!(presses <= 10, "Tab never reached the image field");
+        h.key_press(egui::Key::Tab);
+        h.run_ok();
+    }
+    h.get_by_label("Image file")
+        .type_text(&png.display().to_string());
+    h.run_ok();
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    assert_eq!(reason_of(&h), None);
+    assert!(h.get_by_label("Scan next").is_focused());
+    h.key_press(egui::Key::Space);
+    h.run_ok();
+    assert!(h.state().shown().is_none());
 }
 
 #[test]
