@@ -108,6 +108,17 @@ pub struct ImageFailure {
     pub failure: Failure,
 }
 
+/// The outcome of one scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A valid presentation.
+    Valid,
+    /// An invalid one, and why.
+    Invalid(Reason),
+    /// No QR code could be read from the image.
+    NoCode,
+}
+
 /// One line of the history. It keeps no personal data: only the outcome, the purpose and
 /// where the image came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,8 +127,8 @@ pub struct HistoryEntry {
     pub at: UnixTime,
     /// The image's file name.
     pub source: String,
-    /// `None`: no code was read; `Some(None)`: valid; `Some(Some(reason))`: invalid.
-    pub outcome: Option<Option<Reason>>,
+    /// What came of it.
+    pub outcome: Outcome,
     /// The purpose the holder signed, when known.
     pub purpose: Option<Purpose>,
 }
@@ -299,7 +310,7 @@ impl ScanApp {
             self.remember(HistoryEntry {
                 at: now,
                 source: source.clone(),
-                outcome: Some(v.reason),
+                outcome: v.reason.map_or(Outcome::Valid, Outcome::Invalid),
                 purpose: v.purpose,
             });
         }
@@ -405,7 +416,7 @@ impl ScanApp {
         self.remember(HistoryEntry {
             at: now,
             source: source.clone(),
-            outcome: None,
+            outcome: Outcome::NoCode,
             purpose: None,
         });
         self.shown = None;
@@ -651,9 +662,9 @@ impl ScanApp {
         egui::ScrollArea::vertical().show(ui, |ui| {
             for h in &self.history {
                 let (color, what) = match h.outcome {
-                    None => (AMBER, T::NoCodeRead.get(lang).to_string()),
-                    Some(None) => (GREEN, T::Valid.get(lang).to_string()),
-                    Some(Some(r)) => (
+                    Outcome::NoCode => (AMBER, T::NoCodeRead.get(lang).to_string()),
+                    Outcome::Valid => (GREEN, T::Valid.get(lang).to_string()),
+                    Outcome::Invalid(r) => (
                         RED,
                         format!("{}: {}", T::Invalid.get(lang), i18n::reason(r, lang)),
                     ),

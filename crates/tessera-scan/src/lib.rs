@@ -21,8 +21,8 @@ pub mod trust;
 pub mod worker;
 
 pub use app::{
-    Action, Clock, Failure, HISTORY_LEN, HistoryEntry, ImageFailure, ScanApp, ScanConfig, Shown,
-    system_clock,
+    Action, Clock, Failure, HISTORY_LEN, HistoryEntry, ImageFailure, Outcome, ScanApp, ScanConfig,
+    Shown, system_clock,
 };
 pub use i18n::Lang;
 pub use trust::TrustSource;

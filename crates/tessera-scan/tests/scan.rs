@@ -16,7 +16,7 @@ use tessera_core::{
     TrustedKey, issue, present, text,
 };
 use tessera_qr::{Ecc, EncodeOptions};
-use tessera_scan::{Lang, ScanApp, ScanConfig, TrustSource};
+use tessera_scan::{Lang, Outcome, ScanApp, ScanConfig, TrustSource};
 
 const NOW: u64 = 1_795_651_200; // 2026-11-26T00:00:00Z
 const DAY: u64 = 86_400;
@@ -255,7 +255,7 @@ fn valid_code_shows_green_verdict_with_only_the_disclosed_items() {
     h.get_by_label("Image file");
     let hist: Vec<_> = h.state().history().cloned().collect();
     assert_eq!(hist.len(), 1);
-    assert_eq!(hist[0].outcome, Some(None));
+    assert_eq!(hist[0].outcome, Outcome::Valid);
     assert_eq!(hist[0].purpose, Some(Purpose::Custom));
 }
 
@@ -299,7 +299,10 @@ fn scanning_the_same_image_again_says_already_used() {
     h.get_by_label("NOT VALID");
     h.get_by_label_contains("already used");
     let outcomes: Vec<_> = h.state().history().map(|e| e.outcome).collect();
-    assert_eq!(outcomes, [Some(Some(Reason::Replayed)), Some(None)]);
+    assert_eq!(
+        outcomes,
+        [Outcome::Invalid(Reason::Replayed), Outcome::Valid]
+    );
 }
 
 #[test]
@@ -368,7 +371,12 @@ fn hostile_images_give_clear_errors_not_panics() {
     assert_eq!(reason_of(&h), Some(Reason::Malformed));
     h.get_by_label("This is not a readable Tessera ID code");
     assert_eq!(h.state().history().count(), cases.len() + 1);
-    assert!(h.state().history().skip(1).all(|e| e.outcome.is_none()));
+    assert!(
+        h.state()
+            .history()
+            .skip(1)
+            .all(|e| e.outcome == Outcome::NoCode)
+    );
 }
 
 #[test]
