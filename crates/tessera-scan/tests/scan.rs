@@ -22,6 +22,7 @@ const NOW: u64 = 1_795_651_200; // 2026-11-26T00:00:00Z
 const DAY: u64 = 86_400;
 
 struct World {
+    issuer: SigningKey,
     holder: SigningKey,
     trust: TrustList,
     cred: HeldCredential,
@@ -82,6 +83,7 @@ fn world() -> World {
     )
     .unwrap();
     World {
+        issuer,
         holder,
         trust,
         cred,
@@ -520,6 +522,47 @@ fn enter_in_the_path_field_scans() {
     h.key_press(egui::Key::Enter);
     settle(&mut h);
     assert_eq!(reason_of(&h), None);
+}
+
+#[test]
+fn trust_dir_with_a_status_list_reports_revocation() {
+    use tessera_core::keys::public_key_to_text;
+    use tessera_core::{Status, StatusList};
+    let mut w = world();
+    let root = SigningKey::generate(&mut w.rng);
+    let data = w.dir.path().join("data");
+    std::fs::create_dir_all(data.join("status")).unwrap();
+    std::fs::write(data.join("trust-list.cbor"), w.trust.sign(&root)).unwrap();
+    let root_file = w.dir.path().join("root.pub");
+    std::fs::write(
+        &root_file,
+        public_key_to_text(&root.verifying_key(), "test root"),
+    )
+    .unwrap();
+    let mut list = StatusList::new("test.tessera", 1, 2, 100, NOW - 3600, DAY);
+    list.set(42, Status::Revoked).unwrap();
+    let status = data.join("status");
+    let name = tessera_verifier::store::status_file_name("test.tessera", 1);
+    std::fs::write(status.join(name), list.sign(&w.issuer)).unwrap();
+    std::fs::write(status.join("junk-9.cbor"), b"junk").unwrap();
+
+    let other = w.dir.path().join("other.pub");
+    let other_key = SigningKey::generate(&mut w.rng).verifying_key();
+    std::fs::write(&other, public_key_to_text(&other_key, "not the root")).unwrap();
+    assert!(TrustSource::from_dir(&data, &other).is_err());
+
+    let trust = TrustSource::from_dir(&data, &root_file).unwrap();
+    assert!(!trust.is_demo());
+    assert_eq!(trust.problems().len(), 1, "{:?}", trust.problems());
+    let png = w.qr("revoked.png", Purpose::Age18.preset(), Purpose::Age18, None);
+    let mut h = app_with(trust, vec![png]);
+    settle(&mut h);
+    assert_eq!(reason_of(&h), Some(Reason::Revoked));
+    h.get_by_label("The ID has been revoked by its issuer");
+    h.get_by_label("Revocation data age: 1 h 0 min");
+    assert!(h.query_by_label("DEMO trust list").is_none());
+    dismiss(&mut h);
+    h.get_by_label("Trust data problems");
 }
 
 #[test]
