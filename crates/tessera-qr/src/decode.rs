@@ -229,14 +229,26 @@ fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
         }
         // A small symbol hints at a frame of several codes, some of which this pass may
         // have missed (at a downscaled layer, or because finder patterns of neighbouring
-        // codes were grouped wrongly): rescan four overlapping full-resolution crops of
-        // 2/3 × 2/3 of the frame, which each hold any code smaller than 1/3 of the frame
-        // whole, and return the union.
+        // codes were grouped wrongly): rescan overlapping full-resolution crops (2/3 × 2/3
+        // of the frame, which hold any code smaller than 1/3 of the frame whole, and two
+        // full-height strips for codes in a row) and return the union.
         let factor = layer_factor(luma, layer);
         if smallest * factor < SMALL_SYMBOL_PX {
             let (w, h) = luma.dimensions();
             let (cw, ch) = (w * 2 / 3, h * 2 / 3);
-            for (x, y) in [(0, 0), (w - cw, 0), (0, h - ch), (w - cw, h - ch)] {
+            let crops = [
+                (0, 0, cw, ch),
+                (w - cw, 0, cw, ch),
+                (0, h - ch, cw, ch),
+                (w - cw, h - ch, cw, ch),
+                // Full-height strips: codes side by side in a row.
+                (0, 0, cw, h),
+                (w - cw, 0, cw, h),
+            ];
+            for (x, y, cw, ch) in crops {
+                if found.len() >= MAX_SYMBOLS {
+                    break;
+                }
                 let crop = image::imageops::crop_imm(luma, x, y, cw, ch).to_image();
                 let (more, _) = scan(&crop, Binarize::Hybrid);
                 for text in more {
@@ -254,6 +266,9 @@ fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
 /// Side (finder to finder corner, full-resolution pixels) below which a symbol found on a
 /// downscaled layer triggers a full-resolution rescan for more codes.
 const SMALL_SYMBOL_PX: f32 = 560.0;
+
+/// The crop rescan stops once this many codes are known (a frame holds a few at most).
+const MAX_SYMBOLS: usize = 8;
 
 fn layer_factor(luma: &GrayImage, layer: &GrayImage) -> f32 {
     luma.width() as f32 / layer.width().max(1) as f32

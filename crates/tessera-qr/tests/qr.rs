@@ -351,3 +351,38 @@ proptest! {
         prop_assert_eq!(found, vec![t]);
     }
 }
+
+/// A small in-test fuzz smoke: random byte flips, truncations and insertions in a valid PNG
+/// and JPEG of a code. Property: an answer (either way) within a time bound, no panic, and
+/// any text returned is the original (flips the checksums miss must not forge text).
+#[test]
+fn mutated_images_never_panic() {
+    let symbol = encode("TS1:MUTATE", &EncodeOptions::default()).unwrap();
+    let img = symbol.to_image(2);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&img)
+        .unwrap();
+    let seeds = [png(&img.into()), jpeg];
+    let mut rng = Rng::new(2026);
+    for i in 0..400 {
+        let mut bytes = seeds[i % 2].clone();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(bytes.len());
+            match rng.below(3) {
+                0 => bytes[at] ^= 1 << rng.below(8),
+                1 => bytes.truncate(at.max(1)),
+                _ => bytes.insert(at, rng.next_u64() as u8),
+            }
+        }
+        let found = assert_fast("mutated image", Duration::from_secs(5), || {
+            decode_bytes(&bytes)
+        });
+        if let Ok(texts) = found {
+            assert!(
+                texts.iter().all(|t| t == "TS1:MUTATE"),
+                "case {i}: {texts:?}"
+            );
+        }
+    }
+}
