@@ -84,7 +84,8 @@ pub struct Shown {
     pub verdict: Verdict,
     /// The image it came from.
     pub source: String,
-    /// How many codes the image held.
+    /// How many codes the image held (the one shown is the most telling: valid, else about a
+    /// Tessera code, else the first).
     pub codes: usize,
     portrait: Option<TextureHandle>,
     portrait_error: Option<String>,
@@ -315,7 +316,14 @@ impl ScanApp {
             });
         }
         let codes = verdicts.len();
-        let Some(verdict) = verdicts.into_iter().next() else {
+        // Show the most telling verdict of the image: a valid one, else one about a Tessera
+        // code (not some other QR code next to it), else the first.
+        let rank = |v: &Verdict| match v.reason {
+            None => 0,
+            Some(Reason::Malformed) => 2,
+            Some(_) => 1,
+        };
+        let Some(verdict) = verdicts.into_iter().min_by_key(rank) else {
             return;
         };
         let (portrait, portrait_error) = match portrait_bytes(&verdict) {

@@ -203,8 +203,8 @@ impl T {
             ),
             T::Portrait => ("Portrait", "照片"),
             T::MoreCodes => (
-                "codes in this image; each was checked and is in the history. Showing the first.",
-                "个二维码在此图像中；均已核验并记入历史。显示第一个。",
+                "codes in this image; each was checked and is in the history.",
+                "个二维码在此图像中；均已核验并记入历史。",
             ),
             T::TrustList => ("Trust list", "信任列表"),
             T::TrustProblems => ("Trust data problems", "信任数据问题"),

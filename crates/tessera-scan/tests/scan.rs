@@ -566,6 +566,37 @@ fn trust_dir_with_a_status_list_reports_revocation() {
 }
 
 #[test]
+fn an_image_with_two_codes_shows_the_tessera_one() {
+    let mut w = world();
+    let opts = EncodeOptions::default();
+    let other = tessera_qr::encode("HELLO WORLD", &opts)
+        .unwrap()
+        .to_image(4);
+    let qr = w.present(Purpose::Age18.preset(), Purpose::Age18, None);
+    let ours = tessera_qr::encode(&qr, &opts).unwrap().to_image(4);
+    let mut both = image::GrayImage::from_pixel(
+        other.width() + ours.width() + 40,
+        other.height().max(ours.height()),
+        image::Luma([255]),
+    );
+    image::imageops::overlay(&mut both, &other, 0, 0);
+    image::imageops::overlay(&mut both, &ours, i64::from(other.width() + 40), 0);
+    let path = w.dir.path().join("both.png");
+    both.save(&path).unwrap();
+    let mut h = w.app();
+    open(&mut h, &path);
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("VALID");
+    h.get_by_label("2 codes in this image; each was checked and is in the history.");
+    let mut outcomes: Vec<_> = h.state().history().map(|e| e.outcome).collect();
+    outcomes.sort_by_key(|o| format!("{o:?}"));
+    assert_eq!(
+        outcomes,
+        [Outcome::Invalid(Reason::Malformed), Outcome::Valid]
+    );
+}
+
+#[test]
 fn keyboard_only_scan_and_return() {
     let mut w = world();
     let png = w.qr("keys.png", Purpose::Age18.preset(), Purpose::Age18, None);
