@@ -170,10 +170,18 @@ fn cells(i: u32) {
     let case = corpus::case(Degradation::Multi, Strength::Hard, i);
     for (x, y) in [(0, 0), (960, 0), (0, 540), (960, 540)] {
         let crop = image::imageops::crop_imm(&case.image, x, y, 960, 540).to_image();
-        for f in [1, 2] {
-            let found = tessera_qr::decode_luma_probe(&crop, f, false, "hybrid");
+        let up = image::DynamicImage::ImageLuma8(crop.clone())
+            .resize_exact(1920, 1080, image::imageops::FilterType::Triangle)
+            .into_luma8();
+        for (name, img, bin) in [
+            ("x1 hybrid", &crop, "hybrid"),
+            ("x1 global", &crop, "global"),
+            ("up2 hybrid", &up, "hybrid"),
+            ("up2 global", &up, "global"),
+        ] {
+            let found = tessera_qr::decode_luma_probe(img, 1, false, bin);
             let lens: Vec<usize> = found.iter().map(String::len).collect();
-            println!("cell {x},{y} x{f}: {lens:?}");
+            println!("cell {x},{y} {name}: {lens:?}");
         }
     }
     let exp: Vec<usize> = case.expected.iter().map(String::len).collect();

@@ -229,14 +229,21 @@ fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
         }
         // A small symbol hints at a frame of several codes, some of which this pass may
         // have missed (at a downscaled layer, or because finder patterns of neighbouring
-        // codes were grouped wrongly): rescan overlapping full-resolution crops (2/3 × 2/3
-        // of the frame, which hold any code smaller than 1/3 of the frame whole, and two
-        // full-height strips for codes in a row) and return the union.
+        // codes were grouped wrongly): rescan full-resolution crops (the four quadrants,
+        // four overlapping 2/3 × 2/3 crops which hold any code smaller than 1/3 of the
+        // frame whole, and two full-height strips for codes in a row) and return the
+        // union.
         let factor = layer_factor(luma, layer);
         if smallest * factor < SMALL_SYMBOL_PX {
             let (w, h) = luma.dimensions();
             let (cw, ch) = (w * 2 / 3, h * 2 / 3);
+            let (qw, qh) = (w / 2, h / 2);
             let crops = [
+                // Quadrants: a 2 × 2 grid of codes, one per crop.
+                (0, 0, qw, qh),
+                (w - qw, 0, qw, qh),
+                (0, h - qh, qw, qh),
+                (w - qw, h - qh, qw, qh),
                 (0, 0, cw, ch),
                 (w - cw, 0, cw, ch),
                 (0, h - ch, cw, ch),
@@ -245,12 +252,20 @@ fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
                 (0, 0, cw, h),
                 (w - cw, 0, cw, h),
             ];
-            for (x, y, cw, ch) in crops {
+            for (i, (x, y, cw, ch)) in crops.into_iter().enumerate() {
                 if found.len() >= MAX_SYMBOLS {
                     break;
                 }
                 let crop = image::imageops::crop_imm(luma, x, y, cw, ch).to_image();
-                let (more, _) = scan(&crop, Binarize::Hybrid);
+                let (mut more, _) = scan(&crop, Binarize::Hybrid);
+                if more.is_empty() && i < 4 {
+                    // A quadrant with nothing readable: small modules (~3 px) read better
+                    // upsampled ×2.
+                    let up = DynamicImage::ImageLuma8(crop)
+                        .resize_exact(cw * 2, ch * 2, image::imageops::FilterType::Triangle)
+                        .into_luma8();
+                    more = scan(&up, Binarize::Hybrid).0;
+                }
                 for text in more {
                     if !found.contains(&text) {
                         found.push(text);
