@@ -4,6 +4,7 @@
 //! up (the message says which), 2 for a bad command line.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use clap::Parser;
@@ -29,8 +30,17 @@ struct Args {
     images: Vec<PathBuf>,
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tessera-scan: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<()> {
     let trust = match (&args.trust_dir, &args.root) {
         (Some(dir), Some(root)) => TrustSource::from_dir(dir, root)
             .with_context(|| format!("cannot use the trust data in {}", dir.display()))?,

@@ -691,3 +691,42 @@ fn a_missing_camera_is_an_error_not_a_panic() {
     }
     h.get_by_label("Start camera");
 }
+
+#[test]
+fn command_line_errors_exit_before_any_window() {
+    use std::process::Command;
+    let bin = env!("CARGO_BIN_EXE_tessera-scan");
+    let help = Command::new(bin).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("--trust-dir") && text.contains("[IMAGE]..."),
+        "{text}"
+    );
+
+    // --trust-dir needs --root.
+    let half = Command::new(bin)
+        .args(["--trust-dir", "/nonexistent"])
+        .output()
+        .unwrap();
+    assert_eq!(half.status.code(), Some(2));
+
+    let dir = tempfile::tempdir().unwrap();
+    let missing = Command::new(bin)
+        .arg("--trust-dir")
+        .arg(dir.path())
+        .arg("--root")
+        .arg(dir.path().join("root.pub"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("cannot use the trust data"), "{err}");
+    assert!(err.contains("root.pub"), "{err}");
+
+    let lang = Command::new(bin).args(["--lang", "fr"]).output().unwrap();
+    assert_eq!(lang.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&lang.stderr).contains("unknown language"));
+}
