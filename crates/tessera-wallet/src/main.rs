@@ -2,22 +2,34 @@
 //! without one it opens the wallet app.
 #![forbid(unsafe_code)]
 
+use std::time::Instant;
+
 use clap::Parser;
-use tessera_wallet::cli::{Cli, exit_code, run};
+use tessera_wallet::app::{self, AppConfig};
+use tessera_wallet::cli::{Cli, data_dir, exit_code, kdf_params, run};
 
 fn main() {
+    let started = Instant::now();
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(command) => run(&cli, command),
-        None => {
-            // The app arrives with issue 5; until then, say what works.
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
+        None => open_app(&cli, started),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(exit_code(&e));
     }
+}
+
+/// Opens the wallet app on the wallet directory.
+fn open_app(cli: &Cli, started: Instant) -> anyhow::Result<()> {
+    let mut cfg = AppConfig::new(data_dir(cli)?);
+    cfg.kdf = kdf_params();
+    cfg.started = started;
+    cfg.script = app::script::Script::from_env();
+    app::run(cfg).map_err(|e| anyhow::anyhow!("cannot open the wallet window: {e}"))?;
+    if app::script::FAILED.load(std::sync::atomic::Ordering::SeqCst) {
+        anyhow::bail!("the screenshot script found a problem (see above)");
+    }
+    Ok(())
 }

@@ -264,6 +264,46 @@ impl Wallet {
         now: UnixTime,
         rng: &mut R,
     ) -> Result<Presentation, WalletError> {
+        let (id, p) = self.make_presentation(id, items, purpose, counter_code, now, rng)?;
+        let record = HistoryRecord {
+            seq: 0,
+            time: now,
+            purpose: purpose.name().into(),
+            items: p.items.iter().map(|a| a.name().to_string()).collect(),
+            counter_code: counter_code.map(str::to_string),
+            credential: id,
+        };
+        let json = serde_json::to_vec(&record).unwrap_or_default();
+        self.store.append_history(&json)?;
+        Ok(p)
+    }
+
+    /// Makes a fresh presentation like [`Wallet::present`] without a new history entry: the
+    /// app renews the QR code every 20 s while it is shown, and the citizen's history records
+    /// the showing once.
+    pub fn present_again<R: CryptoRng + ?Sized>(
+        &self,
+        id: Option<&str>,
+        items: &[AttrId],
+        purpose: Purpose,
+        counter_code: Option<&str>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<Presentation, WalletError> {
+        Ok(self
+            .make_presentation(id, items, purpose, counter_code, now, rng)?
+            .1)
+    }
+
+    fn make_presentation<R: CryptoRng + ?Sized>(
+        &self,
+        id: Option<&str>,
+        items: &[AttrId],
+        purpose: Purpose,
+        counter_code: Option<&str>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<(String, Presentation), WalletError> {
         let (id, cred) = self.credential(id)?;
         let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
         let bytes = present(
@@ -280,23 +320,16 @@ impl Wallet {
         let mut items = items.to_vec();
         items.sort();
         items.dedup();
-        let record = HistoryRecord {
-            seq: 0,
-            time: now,
-            purpose: purpose.name().into(),
-            items: items.iter().map(|a| a.name().to_string()).collect(),
-            counter_code: counter_code.map(str::to_string),
-            credential: id,
-        };
-        let json = serde_json::to_vec(&record).unwrap_or_default();
-        self.store.append_history(&json)?;
-        Ok(Presentation {
-            text: text::encode(&bytes),
-            bytes,
-            time: now,
-            purpose,
-            items,
-        })
+        Ok((
+            id,
+            Presentation {
+                text: text::encode(&bytes),
+                bytes,
+                time: now,
+                purpose,
+                items,
+            },
+        ))
     }
 
     /// The presentation history, oldest first.

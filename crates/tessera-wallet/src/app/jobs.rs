@@ -1,0 +1,182 @@
+//! Slow work off the UI thread: every Argon2id derivation (create, unlock, PIN change, backup,
+//! restore). A job runs on its own thread, sends one [`Done`] back and asks for a repaint.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use tessera_store::{KdfParams, Secret, Store, StoreError};
+
+use crate::wallet::{Wallet, WalletError};
+
+/// Work to do off the UI thread.
+pub enum Job {
+    /// Create a new wallet.
+    Create {
+        /// Wallet directory.
+        dir: PathBuf,
+        /// The new PIN or passphrase.
+        secret: Secret,
+        /// Argon2id cost.
+        params: KdfParams,
+    },
+    /// Unlock the wallet.
+    Unlock {
+        /// Wallet directory.
+        dir: PathBuf,
+        /// The PIN or passphrase typed.
+        secret: Secret,
+    },
+    /// Change the PIN or passphrase of an open wallet.
+    ChangeSecret {
+        /// The wallet (given back in [`Done::SecretChanged`]).
+        wallet: Box<Wallet>,
+        /// The new secret.
+        secret: Secret,
+        /// Argon2id cost.
+        params: KdfParams,
+    },
+    /// Write a backup file.
+    Backup {
+        /// The wallet (given back in [`Done::BackedUp`]).
+        wallet: Box<Wallet>,
+        /// Where.
+        out: PathBuf,
+        /// The backup passphrase.
+        passphrase: Secret,
+        /// Argon2id cost.
+        params: KdfParams,
+    },
+    /// Restore a backup into the wallet directory, replacing the wallet there if any (the
+    /// app has closed it before).
+    Restore {
+        /// The backup file.
+        backup: PathBuf,
+        /// Its passphrase.
+        passphrase: Secret,
+        /// Wallet directory.
+        dir: PathBuf,
+        /// The PIN or passphrase for the restored wallet.
+        secret: Secret,
+        /// Argon2id cost.
+        params: KdfParams,
+    },
+}
+
+/// What a job sends back.
+pub enum Done {
+    /// A wallet was created or unlocked.
+    Opened {
+        /// The wallet, or why not.
+        result: Result<Wallet, WalletError>,
+        /// Whether it was just created.
+        created: bool,
+    },
+    /// The PIN change finished.
+    SecretChanged(Box<Wallet>, Result<(), StoreError>),
+    /// The backup finished.
+    BackedUp(Box<Wallet>, Result<PathBuf, StoreError>),
+    /// The restore finished.
+    Restored(Result<(), StoreError>),
+}
+
+/// A job that is running.
+pub struct Running {
+    rx: Receiver<Done>,
+}
+
+impl Running {
+    /// The result, if the job has finished.
+    pub fn poll(&self) -> Option<Done> {
+        match self.rx.try_recv() {
+            Ok(done) => Some(done),
+            Err(TryRecvError::Empty) => None,
+            // The thread panicked: report it as a failed unlock rather than spin forever.
+            Err(TryRecvError::Disconnected) => Some(Done::Restored(Err(StoreError::Corrupt {
+                what: "internal error: the background task stopped".into(),
+            }))),
+        }
+    }
+}
+
+/// Starts `job` on a new thread; `ctx` is asked to repaint when it is done.
+pub fn spawn(job: Job, ctx: &egui::Context) -> Running {
+    let (tx, rx) = channel();
+    let ctx = ctx.clone();
+    std::thread::spawn(move || {
+        let done = run(job);
+        let _ = tx.send(done);
+        ctx.request_repaint();
+    });
+    Running { rx }
+}
+
+fn run(job: Job) -> Done {
+    match job {
+        Job::Create {
+            dir,
+            secret,
+            params,
+        } => Done::Opened {
+            result: Wallet::create(&dir, &secret, params),
+            created: true,
+        },
+        Job::Unlock { dir, secret } => Done::Opened {
+            result: Wallet::unlock(&dir, &secret),
+            created: false,
+        },
+        Job::ChangeSecret {
+            mut wallet,
+            secret,
+            params,
+        } => {
+            let r = wallet.store_mut().change_secret(&secret, params);
+            Done::SecretChanged(wallet, r)
+        }
+        Job::Backup {
+            wallet,
+            out,
+            passphrase,
+            params,
+        } => {
+            let r = wallet
+                .store()
+                .backup(&out, &passphrase, params)
+                .map(|()| out);
+            Done::BackedUp(wallet, r)
+        }
+        Job::Restore {
+            backup,
+            passphrase,
+            dir,
+            secret,
+            params,
+        } => Done::Restored(restore(&backup, &passphrase, &dir, &secret, params)),
+    }
+}
+
+/// Restores into a fresh directory beside the wallet first, so a wrong passphrase or a bad
+/// file leaves the current wallet untouched; then swaps the store in.
+fn restore(
+    backup: &Path,
+    passphrase: &Secret,
+    dir: &Path,
+    secret: &Secret,
+    params: KdfParams,
+) -> Result<(), StoreError> {
+    if !Store::exists(dir) {
+        return Store::restore(backup, passphrase, dir, secret, params).map(drop);
+    }
+    let staging = dir.join(".restore-staging");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    let result = Store::restore(backup, passphrase, &staging, secret, params).and_then(|store| {
+        // Close the restored store before moving its files.
+        drop(store);
+        Store::destroy(dir)?;
+        std::fs::rename(staging.join("store"), dir.join("store"))?;
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&staging);
+    result
+}

@@ -1,0 +1,334 @@
+//! The wallet app driven headless through its AccessKit tree (egui_kittest): no display, no
+//! GPU. Every `run` also checks that every input widget has an accessible name.
+
+use std::path::Path;
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tessera_core::attributes::{AttrId, AttrValue};
+use tessera_core::{Reason, VerifyPolicy, verify_text};
+use tessera_store::{KdfParams, Store};
+use tessera_wallet::app::i18n::Lang;
+use tessera_wallet::app::{AppConfig, Tab, WalletApp};
+use tessera_wallet::cli::now;
+use tessera_wallet::demo;
+
+const PIN: &str = "246810";
+
+fn app(dir: &Path, lang: Lang) -> Harness<'static, WalletApp> {
+    let mut cfg = AppConfig::new(dir.to_path_buf());
+    cfg.kdf = KdfParams::insecure_for_tests();
+    cfg.lang = Some(lang);
+    Harness::builder()
+        .with_size(egui::vec2(420.0, 860.0))
+        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
+}
+
+/// Runs frames until no background job runs and the UI has settled.
+fn settle(h: &mut Harness<'_, WalletApp>) {
+    for _ in 0..400 {
+        h.run_ok();
+        if !h.state().busy() {
+            h.run_ok();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the background job did not finish");
+}
+
+/// Clicks the control named `label` (scrolled into view first, as a person would).
+fn click(h: &mut Harness<'_, WalletApp>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_ok();
+    h.get_by_label(label).click();
+    settle(h);
+}
+
+fn type_into(h: &mut Harness<'_, WalletApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run_ok();
+    h.get_by_label(label).type_text(text);
+    h.run_ok();
+}
+
+/// First run → PIN → demo ID, in English.
+fn first_run(h: &mut Harness<'_, WalletApp>) {
+    click(h, "Get started");
+    type_into(h, "PIN", PIN);
+    type_into(h, "PIN again", PIN);
+    click(h, "Create wallet");
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    click(h, "Add the demo ID");
+    assert_eq!(h.state().card_count(), 1, "{:?}", h.state().message());
+}
+
+fn verify_shown(
+    h: &Harness<'_, WalletApp>,
+    policy: &VerifyPolicy,
+) -> tessera_core::VerifiedPresentation {
+    let (text, symbol) = h.state().shown_qr().expect("a QR code is shown");
+    let trust = demo::trust_list().expect("demo trust list");
+    // The payload the app holds…
+    let from_state = verify_text(text, &trust, policy).expect("the shown payload verifies");
+    // …and the symbol it draws, rendered and decoded.
+    let img = image::DynamicImage::ImageLuma8(symbol.to_image(4));
+    let decoded = tessera_qr::decode_image(&img).expect("decodes");
+    assert_eq!(decoded, vec![text.to_owned()]);
+    let from_image = verify_text(&decoded[0], &trust, policy).expect("the decoded QR verifies");
+    assert_eq!(from_state, from_image);
+    from_image
+}
+
+#[test]
+fn first_run_demo_id_age18_qr_verifies_then_lock_clears_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    first_run(&mut h);
+
+    click(&mut h, "Show ID");
+    click(&mut h, "Age 18+");
+    // The screen says plainly what the verifier will see.
+    h.get_by_label("The verifier will see:");
+    h.get_by_label_contains("Over 18:");
+    click(&mut h, "Show QR code");
+    h.get_by_label("QR code with your ID for the verifier");
+
+    let v = verify_shown(&h, &VerifyPolicy::at(now()));
+    assert_eq!(
+        v.disclosed,
+        vec![(AttrId::AgeOver18, AttrValue::Bool(true))]
+    );
+    assert!(!v.counter_bound);
+    let first = h.state().shown_qr().unwrap().0.to_owned();
+
+    // Renew by hand: a new payload, the same disclosure.
+    click(&mut h, "Renew now");
+    let second = h.state().shown_qr().unwrap().0.to_owned();
+    assert_ne!(first, second);
+    // And on its own after 20 s (kittest steps 0.25 s of input time each).
+    h.run_steps(84);
+    let third = h.state().shown_qr().unwrap().0.to_owned();
+    assert_ne!(second, third);
+    let v = verify_shown(&h, &VerifyPolicy::at(now()));
+    assert_eq!(v.disclosed.len(), 1);
+
+    // Locking clears the QR code.
+    click(&mut h, "Lock");
+    assert!(h.state().is_locked());
+    assert!(h.state().shown_qr().is_none());
+    assert!(
+        h.query_by_label("QR code with your ID for the verifier")
+            .is_none()
+    );
+    assert!(h.query_by_label("Show ID").is_none());
+
+    // The history recorded the showing once (renewals are not new showings).
+    type_into(&mut h, "PIN", PIN);
+    click(&mut h, "Unlock");
+    assert!(h.state().is_unlocked());
+    click(&mut h, "History");
+    assert_eq!(h.state().tab(), Some(Tab::History));
+    assert_eq!(h.get_all_by_label("Age 18+").count(), 1);
+    h.get_by_label("Over 18");
+}
+
+#[test]
+fn wrong_pin_shows_the_error_and_the_right_one_unlocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    first_run(&mut h);
+    click(&mut h, "Lock");
+    type_into(&mut h, "PIN", "111111");
+    click(&mut h, "Unlock");
+    assert!(h.state().is_locked());
+    let m = h.state().message().expect("an error").clone();
+    assert!(
+        m.error && m.text.starts_with("Wrong PIN or passphrase."),
+        "{m:?}"
+    );
+    h.get_by_label_contains("Wrong PIN or passphrase.");
+    // Enter submits too.
+    type_into(&mut h, "PIN", PIN);
+    assert!(h.get_by_label("PIN").is_focused());
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    assert_eq!(h.state().card_count(), 1);
+}
+
+#[test]
+fn language_switch_changes_the_labels_and_chinese_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    first_run(&mut h);
+    click(&mut h, "Settings");
+    click(&mut h, "简体中文");
+    assert_eq!(h.state().lang(), Lang::Zh);
+    assert!(h.query_by_label("Settings").is_none());
+    assert!(h.query_all_by_label("设置").count() >= 1);
+    h.get_by_label("我的证件");
+    // Every screen in Chinese (egui_kittest fails on a glyph the bundled font lacks).
+    click(&mut h, "记录");
+    click(&mut h, "我的证件");
+    click(&mut h, "出示证件");
+    click(&mut h, "收快递");
+    h.get_by_label("核验方将看到：");
+    click(&mut h, "出示二维码");
+    let v = verify_shown(&h, &VerifyPolicy::at(now()));
+    let items: Vec<AttrId> = v.disclosed.iter().map(|(a, _)| *a).collect();
+    assert_eq!(items, vec![AttrId::FamilyName, AttrId::GivenName]);
+    click(&mut h, "完成");
+    click(&mut h, "锁定");
+    h.get_by_label("解锁");
+    // The choice is kept for the next start.
+    drop(h);
+    let mut cfg = AppConfig::new(dir.path().to_path_buf());
+    cfg.kdf = KdfParams::insecure_for_tests();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(420.0, 860.0))
+        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg));
+    h.run_ok();
+    assert_eq!(h.state().lang(), Lang::Zh);
+}
+
+#[test]
+fn chinese_first_run_and_settings_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::Zh);
+    click(&mut h, "开始使用");
+    click(&mut h, "改用口令");
+    type_into(&mut h, "口令", "correct horse battery");
+    type_into(&mut h, "再次输入口令", "correct horse battery");
+    click(&mut h, "创建证件夹");
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    click(&mut h, "添加示范证件");
+    click(&mut h, "设置");
+    click(&mut h, "修改密码或口令");
+    click(&mut h, "备份");
+    click(&mut h, "从备份恢复");
+    click(&mut h, "删除证件夹");
+    h.get_by_label("全部删除");
+    click(&mut h, "取消");
+    assert!(h.state().is_unlocked());
+}
+
+#[test]
+fn counter_code_and_custom_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    first_run(&mut h);
+    click(&mut h, "Show ID");
+    click(&mut h, "Choose items");
+    click(&mut h, "Show QR code");
+    assert!(h.state().shown_qr().is_none());
+    assert_eq!(
+        h.state().message().unwrap().text,
+        "Choose at least one item."
+    );
+    click(&mut h, "ID number");
+    click(&mut h, "Over 60");
+    type_into(&mut h, "Counter code (optional)", "k7-2");
+    click(&mut h, "Show QR code");
+    let mut policy = VerifyPolicy::at(now());
+    policy.counter_code = Some("K72".into());
+    let v = verify_shown(&h, &policy);
+    assert!(v.counter_bound);
+    let items: Vec<AttrId> = v.disclosed.iter().map(|(a, _)| *a).collect();
+    assert_eq!(items, vec![AttrId::IdNumber, AttrId::AgeOver60]);
+    h.get_by_label("Only valid at counter K72");
+    // Another counter's code is refused by the verifier.
+    let (text, _) = h.state().shown_qr().unwrap();
+    policy.counter_code = Some("ZZ".into());
+    let err = verify_text(text, &demo::trust_list().unwrap(), &policy).unwrap_err();
+    assert_eq!(err.reason(), Reason::WrongCounterCode);
+    // Leaving the screen clears the code.
+    click(&mut h, "Done");
+    assert!(h.state().shown_qr().is_none());
+    // History: purpose, counter code, items.
+    click(&mut h, "History");
+    h.get_by_label("Counter: K72");
+    h.get_by_label("ID number · Over 60");
+    click(&mut h, "Clear history");
+    click(&mut h, "Clear all");
+    h.get_by_label("You have not shown your ID yet.");
+}
+
+#[test]
+fn auto_lock_after_inactivity() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    first_run(&mut h);
+    click(&mut h, "Settings");
+    click(&mut h, "30 s");
+    // 30 s of input time without input: 0.25 s per step.
+    h.run_steps(125);
+    assert!(h.state().is_locked());
+    // The setting is kept in the wallet.
+    type_into(&mut h, "PIN", PIN);
+    click(&mut h, "Unlock");
+    click(&mut h, "Settings");
+    h.run_steps(125);
+    assert!(h.state().is_locked());
+}
+
+#[test]
+fn delete_wallet_with_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    first_run(&mut h);
+    click(&mut h, "Settings");
+    click(&mut h, "Delete wallet");
+    click(&mut h, "Cancel");
+    assert!(Store::exists(dir.path()));
+    click(&mut h, "Delete wallet");
+    click(&mut h, "Delete everything");
+    assert!(!Store::exists(dir.path()));
+    h.get_by_label("Get started");
+}
+
+#[test]
+fn import_a_credential_file_and_backup_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    click(&mut h, "Get started");
+    type_into(&mut h, "PIN", PIN);
+    type_into(&mut h, "PIN again", PIN);
+    click(&mut h, "Create wallet");
+    // A file that is not a credential is refused with a message.
+    let junk = dir.path().join("junk.cbor");
+    std::fs::write(&junk, b"not a credential").unwrap();
+    type_into(&mut h, "Credential file path", junk.to_str().unwrap());
+    click(&mut h, "Import");
+    assert!(h.state().message().unwrap().error);
+    assert_eq!(h.state().card_count(), 0);
+
+    click(&mut h, "Add the demo ID");
+    click(&mut h, "Settings");
+    click(&mut h, "Back up");
+    let backup = dir.path().join("wallet.backup");
+    type_into(&mut h, "Backup file path", backup.to_str().unwrap());
+    type_into(&mut h, "Backup passphrase", "a long backup passphrase");
+    type_into(
+        &mut h,
+        "Backup passphrase again",
+        "a long backup passphrase",
+    );
+    click(&mut h, "Write backup");
+    assert!(backup.exists(), "{:?}", h.state().message());
+
+    // Restore into another directory from the first-run screen.
+    let other = tempfile::tempdir().unwrap();
+    let mut h2 = app(other.path(), Lang::En);
+    click(&mut h2, "Restore a backup");
+    type_into(&mut h2, "Backup file path", backup.to_str().unwrap());
+    type_into(&mut h2, "Backup passphrase", "a long backup passphrase");
+    type_into(&mut h2, "New PIN or passphrase", "135790");
+    type_into(&mut h2, "New PIN or passphrase again", "135790");
+    click(&mut h2, "Restore");
+    assert!(h2.state().is_locked(), "{:?}", h2.state().message());
+    type_into(&mut h2, "PIN", "135790");
+    click(&mut h2, "Unlock");
+    assert_eq!(h2.state().card_count(), 1);
+}
