@@ -39,7 +39,11 @@ fn wallet(dir: &Path) -> Command {
 }
 
 fn stdout(out: &Output) -> String {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
@@ -55,7 +59,9 @@ fn setup() -> Setup {
     let t = tmp.path().to_path_buf();
     let iss = t.join("issuer");
     let wal = t.join("wallet");
-    stdout(&run(Command::new(bin("tessera-issuer")).args(["init", "--dir"]).arg(&iss)));
+    stdout(&run(Command::new(bin("tessera-issuer"))
+        .args(["init", "--dir"])
+        .arg(&iss)));
     let pubfile = stdout(&run(wallet(&wal).arg("keygen")));
     let pubfile = PathBuf::from(pubfile.trim());
     assert!(pubfile.exists());
@@ -97,7 +103,10 @@ fn every_preset_through_png_and_the_kiosk() {
     let presets = [
         ("age18", vec!["age_over_18"]),
         ("delivery", vec!["family_name", "given_name"]),
-        ("checkin", vec!["birth_date", "family_name", "given_name", "id_number"]),
+        (
+            "checkin",
+            vec!["birth_date", "family_name", "given_name", "id_number"],
+        ),
     ];
     for (preset, items) in presets {
         let png = s.tmp.join(format!("{preset}.png"));
@@ -135,23 +144,42 @@ fn keyboard_wedge_replay_and_counter_code() {
     let feed = |extra: &[&str]| {
         let mut c = verify(&s);
         c.arg("--replay-db").arg(&db).args(extra);
-        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = c.spawn().unwrap();
         use std::io::Write;
         // A scanner types the text and Enter; Caps Lock may be on.
-        write!(child.stdin.take().unwrap(), "{}\r\n", text.trim().to_lowercase()).unwrap();
+        write!(
+            child.stdin.take().unwrap(),
+            "{}\r\n",
+            text.trim().to_lowercase()
+        )
+        .unwrap();
         let out = child.wait_with_output().unwrap();
         let v: serde_json::Value =
             serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
         (out.status.code(), v)
     };
     let (code, v) = feed(&["--counter-code", "K8"]);
-    assert_eq!((code, v["reason"].as_str()), (Some(1), Some("wrong_counter_code")), "{v}");
+    assert_eq!(
+        (code, v["reason"].as_str()),
+        (Some(1), Some("wrong_counter_code")),
+        "{v}"
+    );
     let (code, v) = feed(&["--counter-code", "k7"]);
-    assert_eq!((code, v["verdict"].as_str()), (Some(0), Some("valid")), "{v}");
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (Some(0), Some("valid")),
+        "{v}"
+    );
     // A new process with the same replay database: the same QR is refused.
     let (code, v) = feed(&["--counter-code", "K7"]);
-    assert_eq!((code, v["reason"].as_str()), (Some(1), Some("replayed")), "{v}");
+    assert_eq!(
+        (code, v["reason"].as_str()),
+        (Some(1), Some("replayed")),
+        "{v}"
+    );
 }
 
 #[test]
@@ -178,5 +206,64 @@ fn bad_input_files_give_clear_errors() {
     let out = run(wallet(&s.wal).args(["present", "--preset", "everything"]));
     assert_eq!(out.status.code(), Some(2));
     let out = run(verify(&s).arg("--image").arg(&junk));
-    assert_eq!(out.status.code(), Some(2), "an unreadable image is a file error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unreadable image is a file error"
+    );
+}
+
+#[test]
+fn revocation_reaches_the_kiosk_through_publish_and_update() {
+    let s = setup();
+    let www = s.tmp.join("www");
+    let kiosk = s.tmp.join("kiosk");
+    std::fs::create_dir_all(&kiosk).unwrap();
+    std::fs::copy(s.iss.join("root.pub"), kiosk.join("root.pub")).unwrap();
+    let issuer = |args: &[&str]| {
+        let mut c = Command::new(bin("tessera-issuer"));
+        c.args(args).arg("--dir").arg(&s.iss);
+        stdout(&run(&mut c))
+    };
+    let publish_and_update = || {
+        let mut c = Command::new(bin("tessera-issuer"));
+        stdout(&run(c.args(["publish", "--dir"]).arg(&s.iss).arg("--out").arg(&www)));
+        let mut c = Command::new(bin("tessera-verify"));
+        stdout(&run(c.args(["update", "--from"]).arg(&www).arg("--data").arg(&kiosk)));
+    };
+    let scan = || {
+        let text = stdout(&run(wallet(&s.wal).args(["present", "--preset", "age18"])));
+        let mut c = Command::new(bin("tessera-verify"));
+        c.arg("--trust")
+            .arg(&kiosk)
+            .arg("--json")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{}", text.trim()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+        v
+    };
+    let id = {
+        let list = stdout(&run(wallet(&s.wal).arg("list")));
+        // The wallet's id is KID-LIST-INDEX; the issuer's is LIST-INDEX.
+        let wallet_id = list.split('\t').next().unwrap().to_string();
+        wallet_id.splitn(2, '-').nth(1).unwrap().to_string()
+    };
+    publish_and_update();
+    assert_eq!(scan()["verdict"], "valid");
+    issuer(&["revoke", &id]);
+    publish_and_update();
+    let v = scan();
+    assert_eq!(v["reason"], "revoked", "{v}");
+    issuer(&["reinstate", "--undo-revocation", &id]);
+    publish_and_update();
+    let v = scan();
+    assert_eq!(v["verdict"], "valid", "{v}");
+    issuer(&["suspend", &id]);
+    publish_and_update();
+    assert_eq!(scan()["reason"], "suspended");
 }

@@ -24,6 +24,7 @@ struct Case<'a> {
     now: u64,
     counter_code: Option<&'a str>,
     scan_twice: bool,
+    stale_fail: bool,
     status_list: Option<Vec<u8>>,
     disclosed: Option<Vec<AttrId>>,
     bytes: Vec<u8>,
@@ -43,6 +44,9 @@ fn write(dir: &Path, c: &Case) -> std::io::Result<()> {
     }
     if c.scan_twice {
         let _ = writeln!(s, "scan-twice: yes");
+    }
+    if c.stale_fail {
+        let _ = writeln!(s, "stale-policy: fail");
     }
     if let Some(d) = &c.disclosed {
         let names: Vec<&str> = d.iter().map(|a| a.name()).collect();
@@ -165,6 +169,7 @@ fn main() -> std::io::Result<()> {
         now: NOW,
         counter_code: None,
         scan_twice: false,
+        stale_fail: false,
         status_list: None,
         disclosed: None,
         bytes,
@@ -354,6 +359,17 @@ fn main() -> std::io::Result<()> {
         ),
     );
     c.now = NOW - 2 * DAY;
+    cases.push(c);
+
+    let later = NOW + 31 * DAY;
+    let mut c = base(
+        "trust-data-stale",
+        "the trust list is past its next_update and the policy says fail",
+        "trust_data_stale",
+        show(&good, &holder, Purpose::Age18, None, later, &mut rng),
+    );
+    c.now = later;
+    c.stale_fail = true;
     cases.push(c);
 
     for c in &cases {

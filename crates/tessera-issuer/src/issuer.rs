@@ -236,6 +236,10 @@ pub(crate) struct State {
     /// Argon2id cost for keys sealed later (key rotation): `[m KiB, t, p]`.
     #[serde(default = "default_kdf")]
     kdf: [u32; 3],
+    /// `issued_at` of the last published status lists: each publish uses a later second, so
+    /// two publishes within one second still give verifiers a newer list to install.
+    #[serde(default)]
+    last_status_issued_at: UnixTime,
 }
 
 fn default_kdf() -> [u32; 3] {
@@ -403,6 +407,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, Error> {
         }],
         pending: None,
         kdf: [opts.kdf.m_cost_kib, opts.kdf.t_cost, opts.kdf.p_cost],
+        last_status_issued_at: 0,
     };
     let mut issuer = Issuer {
         dir: dir.to_path_buf(),
@@ -799,8 +804,11 @@ impl Issuer {
             next.list
         };
         let key = self.signing_key()?.clone();
+        let issued_at = now.max(self.state.last_status_issued_at.saturating_add(1));
+        self.state.last_status_issued_at = issued_at;
+        self.save_state()?;
         for list in 0..=last {
-            let bytes = self.status_list(list, now, ttl)?.sign(&key);
+            let bytes = self.status_list(list, issued_at, ttl)?.sign(&key);
             files.push(write_published(
                 out,
                 &format!("status/{list}.cbor"),
