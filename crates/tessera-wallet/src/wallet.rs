@@ -31,10 +31,10 @@ pub enum WalletError {
     Store(#[from] StoreError),
     /// A credential file is not valid.
     #[error("credential file refused: {0}")]
-    Credential(#[from] CredentialError),
+    Credential(CredentialError),
     /// A presentation could not be made.
-    #[error(transparent)]
-    Present(#[from] PresentError),
+    #[error("cannot make the code: {0}")]
+    Present(PresentError),
     /// The wallet has no device key yet.
     #[error("this wallet has no device key yet: run `tessera-wallet keygen` first")]
     NoDeviceKey,
@@ -53,6 +53,18 @@ pub enum WalletError {
     /// A stored record is damaged.
     #[error("stored record {0:?} is damaged: {1}")]
     Damaged(String, String),
+}
+
+impl From<CredentialError> for WalletError {
+    fn from(e: CredentialError) -> Self {
+        WalletError::Credential(e)
+    }
+}
+
+impl From<PresentError> for WalletError {
+    fn from(e: PresentError) -> Self {
+        WalletError::Present(e)
+    }
 }
 
 /// How a credential's validity looks now.
