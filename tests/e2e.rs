@@ -35,14 +35,23 @@ fn issuer(now: UnixTime) -> Issuer {
             id: "test.issuer".into(),
             name: "Test ID Office".into(),
             doctypes: vec![tessera_core::DOCTYPE_EID.into()],
-            keys: vec![TrustedKey::new(key.verifying_key(), now - 86_400, now + 86_400 * 400)],
+            keys: vec![TrustedKey::new(
+                key.verifying_key(),
+                now - 86_400,
+                now + 86_400 * 400,
+            )],
         }],
     };
     Issuer { key, trust }
 }
 
 fn new_wallet(dir: &std::path::Path) -> Wallet {
-    Wallet::create(dir, &Secret::pin("482913").unwrap(), KdfParams::insecure_for_tests()).unwrap()
+    Wallet::create(
+        dir,
+        &Secret::pin("482913").unwrap(),
+        KdfParams::insecure_for_tests(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -75,14 +84,23 @@ fn issue_import_present_render_decode_verify_every_preset() {
     assert_eq!(wallet.credentials().unwrap()[0].0, id);
 
     let mut verifier = Verifier::new(iss.trust.clone(), Policy::default());
-    for purpose in [Purpose::Age18, Purpose::Delivery, Purpose::CheckIn, Purpose::Full] {
+    for purpose in [
+        Purpose::Age18,
+        Purpose::Delivery,
+        Purpose::CheckIn,
+        Purpose::Full,
+    ] {
         let p = wallet
             .present(None, purpose.preset(), purpose, None, now, &mut rng)
             .unwrap();
         let png = dir.path().join(format!("{purpose}.png"));
         tessera_wallet::cli::write_png(&p.text, &png).unwrap();
         let texts = tessera_qr::decode_file(&png).unwrap();
-        assert_eq!(texts, vec![p.text.clone()], "{purpose}: the PNG decodes to the QR text");
+        assert_eq!(
+            texts,
+            vec![p.text.clone()],
+            "{purpose}: the PNG decodes to the QR text"
+        );
 
         let verdict = verifier.check_text(&texts[0], now + 2);
         assert!(verdict.is_valid(), "{purpose}: {verdict:?}");
@@ -90,9 +108,16 @@ fn issue_import_present_render_decode_verify_every_preset() {
         got.sort();
         let mut want = purpose.preset().to_vec();
         want.sort();
-        assert_eq!(got, want, "{purpose}: exactly the preset's items, no others");
+        assert_eq!(
+            got, want,
+            "{purpose}: exactly the preset's items, no others"
+        );
         for (a, v) in &verdict.disclosed {
-            assert_eq!(attributes.get(*a), Some(v), "{purpose}: {a} matches the issued value");
+            assert_eq!(
+                attributes.get(*a),
+                Some(v),
+                "{purpose}: {a} matches the issued value"
+            );
         }
         assert_eq!(verdict.purpose, Some(purpose));
 
@@ -113,7 +138,14 @@ fn demo_id_verifies_against_the_demo_trust_list() {
     let wallet = new_wallet(dir.path());
     wallet.add_demo(now, &mut rng).unwrap();
     let p = wallet
-        .present(None, &[AttrId::AgeOver18], Purpose::Age18, None, now, &mut rng)
+        .present(
+            None,
+            &[AttrId::AgeOver18],
+            Purpose::Age18,
+            None,
+            now,
+            &mut rng,
+        )
         .unwrap();
     let trust = tessera_wallet::demo::trust_list().unwrap();
     let mut verifier = Verifier::new(trust, Policy::default());
@@ -146,5 +178,9 @@ fn credential_for_another_device_is_refused_and_nothing_is_lost() {
     let err = wallet.import(&cred.to_vec()).unwrap_err();
     assert!(err.to_string().contains("another device key"), "{err}");
     assert!(wallet.import(b"\x00garbage").is_err());
-    assert_eq!(wallet.credentials().unwrap().len(), 1, "the demo ID is still there");
+    assert_eq!(
+        wallet.credentials().unwrap().len(),
+        1,
+        "the demo ID is still there"
+    );
 }
