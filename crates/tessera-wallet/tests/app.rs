@@ -158,6 +158,69 @@ fn wrong_pin_shows_the_error_and_the_right_one_unlocks() {
     assert_eq!(h.state().card_count(), 1);
 }
 
+/// Presses Tab until the control named `label` has the focus, then Enter (keyboard only).
+fn tab_to_and_press(h: &mut Harness<'_, WalletApp>, label: &str) {
+    for _ in 0..40 {
+        if h.get_by_label(label).is_focused() {
+            h.key_press(egui::Key::Enter);
+            settle(h);
+            return;
+        }
+        h.key_press(egui::Key::Tab);
+        h.run_ok();
+    }
+    panic!("Tab never reached {label:?}");
+}
+
+#[test]
+fn keyboard_alone_from_first_run_to_a_qr_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    h.run_ok();
+    tab_to_and_press(&mut h, "Get started");
+    // The PIN field has the focus on arrival.
+    assert!(h.get_by_label("PIN").is_focused());
+    h.get_by_label("PIN").type_text(PIN);
+    h.key_press(egui::Key::Tab);
+    h.run_ok();
+    assert!(h.get_by_label("PIN again").is_focused());
+    h.get_by_label("PIN again").type_text(PIN);
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    tab_to_and_press(&mut h, "Add the demo ID");
+    tab_to_and_press(&mut h, "Show ID");
+    tab_to_and_press(&mut h, "Hotel check-in");
+    tab_to_and_press(&mut h, "Show QR code");
+    let v = verify_shown(&h, &VerifyPolicy::at(now()));
+    assert_eq!(v.disclosed.len(), 4);
+    tab_to_and_press(&mut h, "Lock");
+    assert!(h.state().shown_qr().is_none());
+}
+
+#[test]
+fn after_three_wrong_pins_the_unlock_button_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    first_run(&mut h);
+    click(&mut h, "Lock");
+    for _ in 0..3 {
+        type_into(&mut h, "PIN", "111111");
+        click(&mut h, "Unlock");
+    }
+    // The store asks for 2 s before the next attempt: the screen counts down.
+    h.get_by_label("Too many wrong attempts. Try again in seconds: 2");
+    std::thread::sleep(Duration::from_millis(2100));
+    h.run_steps(10);
+    assert!(
+        h.query_by_label_contains("Too many wrong attempts. Try again")
+            .is_none()
+    );
+    type_into(&mut h, "PIN", PIN);
+    click(&mut h, "Unlock");
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+}
+
 #[test]
 fn language_switch_changes_the_labels_and_chinese_renders() {
     let dir = tempfile::tempdir().unwrap();

@@ -449,6 +449,8 @@ pub struct WalletApp {
     forms: Forms,
     message: Option<Message>,
     failed_attempts: u32,
+    /// Until when (egui time) the store refuses another unlock attempt.
+    retry_until: Option<f64>,
     now: f64,
     last_input: f64,
     timings: Timings,
@@ -499,6 +501,14 @@ impl WalletApp {
         } else {
             0
         };
+        let retry_until = if matches!(phase, Phase::Locked) {
+            Store::retry_after(&cfg.data_dir)
+                .ok()
+                .flatten()
+                .map(|d| d.as_secs_f64())
+        } else {
+            None
+        };
         let script = cfg.script.clone().map(script::Runner::new);
         WalletApp {
             cfg,
@@ -510,6 +520,7 @@ impl WalletApp {
             forms: Forms::default(),
             message: None,
             failed_attempts,
+            retry_until,
             now: 0.0,
             last_input: 0.0,
             timings: Timings::default(),
@@ -1129,6 +1140,15 @@ impl WalletApp {
                 Err(e) => {
                     let m = self.describe(&e);
                     self.error(m);
+                    let wait = match &e {
+                        WalletError::Store(StoreError::WrongSecret {
+                            retry_after: Some(d),
+                            ..
+                        })
+                        | WalletError::Store(StoreError::TooSoon { retry_after: d }) => Some(*d),
+                        _ => None,
+                    };
+                    self.retry_until = wait.map(|d| self.now + d.as_secs_f64());
                     if !created {
                         self.failed_attempts =
                             Store::failed_attempts(&self.cfg.data_dir).unwrap_or(0);

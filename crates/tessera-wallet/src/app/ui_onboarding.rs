@@ -261,7 +261,10 @@ impl WalletApp {
                 ui.label(RichText::new(t.restore_replace).color(style::WARN));
             }
         });
-        message_strip(ui, self.message.as_ref(), t, out);
+        if !replaces {
+            // In the settings the strip is at the top of the page.
+            message_strip(ui, self.message.as_ref(), t, out);
+        }
         if style::primary(ui, t.restore).clicked() {
             out.push(if replaces {
                 Action::Ask(super::ConfirmKind::Restore)
@@ -293,7 +296,20 @@ impl WalletApp {
             }
         });
         message_strip(ui, self.message.as_ref(), t, out);
-        if style::primary(ui, t.unlock).clicked() {
+        let wait = self.retry_until.map_or(0.0, |until| until - self.now);
+        if wait > 0.0 {
+            // The store refuses attempts until then: say how long, and count down.
+            ui.label(
+                RichText::new(format!("{} {}", t.too_soon, wait.ceil() as u64)).color(style::WARN),
+            );
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(500));
+        }
+        let button =
+            egui::Button::new(RichText::new(t.unlock).color(egui::Color32::WHITE).strong())
+                .fill(style::ACCENT)
+                .min_size(Vec2::new(ui.available_width(), 48.0));
+        if ui.add_enabled(wait <= 0.0, button).clicked() {
             out.push(Action::SubmitUnlock);
         }
         ui.add_space(12.0);
