@@ -17,11 +17,17 @@ use tessera_wallet::demo;
 const PIN: &str = "246810";
 
 fn app(dir: &Path, lang: Lang) -> Harness<'static, WalletApp> {
+    app_at(dir, lang, 1.0)
+}
+
+/// The app in a 420×860-point window at `ppp` physical pixels per point.
+fn app_at(dir: &Path, lang: Lang, ppp: f32) -> Harness<'static, WalletApp> {
     let mut cfg = AppConfig::new(dir.to_path_buf());
     cfg.kdf = KdfParams::insecure_for_tests();
     cfg.lang = Some(lang);
     Harness::builder()
         .with_size(egui::vec2(420.0, 860.0))
+        .with_pixels_per_point(ppp)
         .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
 }
 
@@ -102,6 +108,7 @@ fn first_run_demo_id_age18_qr_verifies_then_lock_clears_it() {
     );
     assert!(!v.counter_bound);
     let first = h.state().shown_qr().unwrap().0.to_owned();
+    assert!(h.state().shown_qr_side().unwrap() >= 0.8 * 420.0);
 
     // Renew by hand: a new payload, the same disclosure.
     click(&mut h, "Renew now");
@@ -316,6 +323,35 @@ fn counter_code_and_custom_items() {
     click(&mut h, "Clear history");
     click(&mut h, "Clear all");
     h.get_by_label("You have not shown your ID yet.");
+}
+
+#[test]
+fn full_id_qr_verifies_with_every_item_but_the_portrait() {
+    for ppp in [1.0, 2.0] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = app_at(dir.path(), Lang::En, ppp);
+        first_run(&mut h);
+        click(&mut h, "Show ID");
+        click(&mut h, "Full ID");
+        click(&mut h, "Show QR code");
+        let v = verify_shown(&h, &VerifyPolicy::at(now()));
+        let items: Vec<AttrId> = v.disclosed.iter().map(|(a, _)| *a).collect();
+        let expect: Vec<AttrId> = AttrId::ALL
+            .into_iter()
+            .filter(|a| *a != AttrId::Portrait)
+            .collect();
+        assert_eq!(items, expect);
+        // Modules are whole physical pixels. This largest code (version 21, 109 modules with
+        // the quiet zone) gets 3 px per module at 1 pixel per point: 327 of 420 points (78%).
+        // On a phone-like screen (2 pixels per point) it gets 7 px, over 80% of the width.
+        let modules = (h.state().shown_qr().unwrap().1.width() + 8) as f32;
+        let side = h.state().shown_qr_side().unwrap();
+        let px = side * ppp / modules;
+        assert_eq!(px, px.round(), "{px} px per module");
+        if ppp >= 2.0 {
+            assert!(side >= 0.8 * 420.0, "{side}");
+        }
+    }
 }
 
 #[test]

@@ -271,6 +271,8 @@ pub struct Showing {
     counter_code: Option<String>,
     /// When this code was made (egui time, seconds).
     made_at: f64,
+    /// The side of the drawn code in points (0 before the first frame).
+    side: f32,
 }
 
 /// The presentation screen.
@@ -567,6 +569,11 @@ impl WalletApp {
     pub fn shown_qr(&self) -> Option<(&str, &tessera_qr::QrSymbol)> {
         let s = self.showing()?;
         Some((s.qr.text(), s.qr.symbol()))
+    }
+
+    /// The side of the QR code as last drawn, in points (quiet zone included).
+    pub fn shown_qr_side(&self) -> Option<f32> {
+        self.showing().map(|s| s.side)
     }
 
     /// The presentation behind the QR code on screen.
@@ -1108,6 +1115,7 @@ impl WalletApp {
                         qr,
                         counter_code: code,
                         made_at: now_t,
+                        side: 0.0,
                     });
                     self.message = None;
                 }

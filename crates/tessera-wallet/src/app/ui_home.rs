@@ -379,7 +379,7 @@ fn present_ui(
         });
         // The code itself: as wide as the window allows, black on white in both themes.
         let width = ui.available_width();
-        showing.qr.show(ui, width, t.qr_alt);
+        showing.side = showing.qr.show(ui, width, t.qr_alt);
         let left = (RENEW_SECS - (now - showing.made_at)).max(0.0);
         ui.horizontal(|ui| {
             countdown_ring(ui, (left / RENEW_SECS) as f32);
