@@ -19,7 +19,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 packages=()
 command -v Xvfb >/dev/null || packages+=(xvfb)
 command -v zbarimg >/dev/null || packages+=(zbar-tools)
-command -v convert >/dev/null || packages+=(imagemagick)
+dpkg -s imagemagick >/dev/null 2>&1 || packages+=(imagemagick)
 for p in libgl1-mesa-dri libgl1 libglx-mesa0 libx11-6 libx11-xcb1 libxcursor1 libxi6 \
     libxkbcommon-x11-0 libxrandr2; do
     dpkg -s "$p" >/dev/null 2>&1 || packages+=("$p")

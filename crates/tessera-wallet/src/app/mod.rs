@@ -343,6 +343,8 @@ pub enum Action {
     Purpose(Purpose),
     /// Toggle one item of a custom choice.
     ToggleItem(AttrId),
+    /// Type a counter code (the script; tests type into the field).
+    CounterCode(String),
     /// Make the QR code.
     ShowQr,
     /// Renew the QR code now.
@@ -895,6 +897,7 @@ impl WalletApp {
                     ps.custom.insert(a);
                 }
             }
+            Action::CounterCode(code) => self.forms.counter_code = code,
             Action::ShowQr => self.make_qr(true),
             Action::RenewQr => self.make_qr(false),
             Action::HideQr => {

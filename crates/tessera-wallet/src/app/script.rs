@@ -12,7 +12,7 @@ use tessera_core::attributes::{AttrId, Purpose};
 use tessera_core::{VerifyPolicy, verify_text};
 
 use super::i18n::Lang;
-use super::{Action, Tab, WalletApp};
+use super::{Action, Tab, ThemeChoice, WalletApp};
 
 /// Set when a check of the script failed (the binary then exits with status 1).
 pub static FAILED: AtomicBool = AtomicBool::new(false);
@@ -80,7 +80,7 @@ fn steps() -> Vec<Step> {
     vec![
         Step {
             name: "01-welcome",
-            actions: |_| vec![],
+            actions: |_| vec![Action::Theme(ThemeChoice::Light)],
             qr: None,
         },
         Step {
@@ -124,16 +124,22 @@ fn steps() -> Vec<Step> {
         },
         Step {
             name: "09-cards-zh",
-            actions: |_| vec![Action::Lang(Lang::Zh), Action::Tab(Tab::Cards)],
+            actions: |_| {
+                vec![
+                    Action::Lang(Lang::Zh),
+                    Action::Theme(ThemeChoice::Dark),
+                    Action::Tab(Tab::Cards),
+                ]
+            },
             qr: None,
         },
         Step {
             name: "10-present-qr-zh",
-            actions: |app| {
-                app.forms.counter_code = "K7".into();
+            actions: |_| {
                 vec![
                     Action::OpenPresent(0),
                     Action::Purpose(Purpose::Delivery),
+                    Action::CounterCode("K7".into()),
                     Action::ShowQr,
                 ]
             },
@@ -141,7 +147,13 @@ fn steps() -> Vec<Step> {
         },
         Step {
             name: "11-unlock",
-            actions: |_| vec![Action::Lang(Lang::En), Action::Lock],
+            actions: |_| {
+                vec![
+                    Action::Lang(Lang::En),
+                    Action::Theme(ThemeChoice::Light),
+                    Action::Lock,
+                ]
+            },
             qr: None,
         },
     ]
