@@ -247,6 +247,44 @@ mod tests {
     }
 
     #[test]
+    fn matches_a_naive_model() {
+        // Random records at a slowly advancing clock, against a plain map: same answers, and
+        // never more than `capacity` entries.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let capacity = 16;
+        let mut c = ReplayCache::new(capacity);
+        let mut model: HashMap<[u8; 64], UnixTime> = HashMap::new();
+        let mut now = 1000;
+        for _ in 0..5000 {
+            now += next() % 3;
+            let s = sig((next() % 40) as u8);
+            let until = now + next() % 20;
+            model.retain(|_, u| *u >= now);
+            let want = if let Some(&u) = model.get(&s) {
+                Err(RecordError::Seen { until: u })
+            } else if model.len() >= capacity {
+                Err(RecordError::Full {
+                    capacity,
+                    next_expiry: *model.values().min().unwrap(),
+                })
+            } else {
+                model.insert(s, until);
+                Ok(())
+            };
+            let got = c.record(&s, until, now).map(|io| io.unwrap());
+            assert_eq!(got, want);
+            assert!(c.len() <= capacity);
+            assert_eq!(c.len(), model.len());
+        }
+    }
+
+    #[test]
     fn persisted_prunes_and_tolerates_torn_lines() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("replay.log");
