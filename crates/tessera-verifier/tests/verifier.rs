@@ -322,6 +322,21 @@ fn every_rejection_reason_through_the_cli() {
     cases.push(("revoked", vec![], f.qr_of(&c, None, NOW)));
     let c = f.good_cred(SUSPENDED_IDX);
     cases.push(("suspended", vec![], f.qr_of(&c, None, NOW)));
+    // Signatures: one bit of the holder signature (the presentation's last 64 bytes), or of
+    // the issuer signature (the last 64 bytes of the credential, the first byte string).
+    let p = text::decode(&f.qr()).unwrap();
+    let mut b = p.clone();
+    let n = b.len();
+    b[n - 32] ^= 1;
+    cases.push(("bad_holder_signature", vec![], text::encode(&b)));
+    let (hdr, len) = match p[1] {
+        0x58 => (2, usize::from(p[2])),
+        0x59 => (3, usize::from(u16::from_be_bytes([p[2], p[3]]))),
+        x => panic!("credential header {x:#x}"),
+    };
+    let mut b = p.clone();
+    b[1 + hdr + len - 32] ^= 1;
+    cases.push(("bad_issuer_signature", vec![], text::encode(&b)));
     // Malformed.
     cases.push(("malformed", vec![], "HELLO WORLD".into()));
     cases.push(("malformed", vec![], "TS1:%%%".into()));
