@@ -227,9 +227,17 @@ fn revocation_reaches_the_kiosk_through_publish_and_update() {
     };
     let publish_and_update = || {
         let mut c = Command::new(bin("tessera-issuer"));
-        stdout(&run(c.args(["publish", "--dir"]).arg(&s.iss).arg("--out").arg(&www)));
+        stdout(&run(c
+            .args(["publish", "--dir"])
+            .arg(&s.iss)
+            .arg("--out")
+            .arg(&www)));
         let mut c = Command::new(bin("tessera-verify"));
-        stdout(&run(c.args(["update", "--from"]).arg(&www).arg("--data").arg(&kiosk)));
+        stdout(&run(c
+            .args(["update", "--from"])
+            .arg(&www)
+            .arg("--data")
+            .arg(&kiosk)));
     };
     let scan = || {
         let text = stdout(&run(wallet(&s.wal).args(["present", "--preset", "age18"])));
@@ -251,7 +259,7 @@ fn revocation_reaches_the_kiosk_through_publish_and_update() {
         let list = stdout(&run(wallet(&s.wal).arg("list")));
         // The wallet's id is KID-LIST-INDEX; the issuer's is LIST-INDEX.
         let wallet_id = list.split('\t').next().unwrap().to_string();
-        wallet_id.splitn(2, '-').nth(1).unwrap().to_string()
+        wallet_id.split_once('-').unwrap().1.to_string()
     };
     publish_and_update();
     assert_eq!(scan()["verdict"], "valid");

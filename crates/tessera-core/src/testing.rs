@@ -41,6 +41,149 @@ impl TryRng for DeterministicRng {
 /// Marked as cryptographic only so that the API under test accepts it; it is not.
 impl TryCryptoRng for DeterministicRng {}
 
+/// A fixed test time: 2026-11-26T00:00:00Z.
+pub const TEST_NOW: crate::UnixTime = 1_795_651_200;
+
+/// Seconds in a day.
+pub const DAY: u64 = 86_400;
+
+/// A fictional citizen with every attribute but the portrait; age flags as of `at`.
+pub fn sample_person(at: crate::UnixTime) -> crate::Attributes {
+    use crate::attributes::{AttrId, AttrValue};
+    let mut a = crate::Attributes::default();
+    let t = |s: &str| AttrValue::Text(s.into());
+    a.set(AttrId::FamilyName, t("林"));
+    a.set(AttrId::GivenName, t("美华"));
+    a.set(AttrId::FamilyNameLatin, t("LIN"));
+    a.set(AttrId::GivenNameLatin, t("MEIHUA"));
+    a.set(AttrId::Sex, AttrValue::Uint(2));
+    a.set(AttrId::Ethnicity, t("汉"));
+    a.set(AttrId::BirthDate, t("1990-05-17"));
+    a.set(AttrId::Address, t("示范市幸福路 88 号 3 单元 501 室"));
+    a.set(AttrId::IdNumber, t("DEMO000000000001"));
+    a.set(AttrId::IssuingAuthority, t("示范市公安局"));
+    a.compute_age_flags(at);
+    a
+}
+
+/// Issues [`sample_person`] (age flags as of `not_before`) on status list 1.
+pub fn issue_sample(
+    issuer: &ed25519_dalek::SigningKey,
+    holder: &ed25519_dalek::SigningKey,
+    not_before: crate::UnixTime,
+    expires: crate::UnixTime,
+    index: u32,
+    rng: &mut DeterministicRng,
+) -> crate::HeldCredential {
+    crate::issue(
+        issuer,
+        &crate::IssueParams {
+            holder: holder.verifying_key(),
+            not_before,
+            expires,
+            status: crate::StatusRef { list: 1, index },
+            attributes: sample_person(not_before),
+        },
+        rng,
+    )
+    .unwrap_or_else(|e| panic!("test fixture: {e}"))
+}
+
+/// A test world: an issuer trusted by a trust list, a holder, and a credential issued to the
+/// holder (valid from a day before [`TEST_NOW`] for a year, status list 1 index 42), all made
+/// from one seed.
+pub struct Fixture {
+    /// The generator the fixture was made with; further draws continue from it.
+    pub rng: DeterministicRng,
+    /// The issuer's key.
+    pub issuer: ed25519_dalek::SigningKey,
+    /// The holder's device key.
+    pub holder: ed25519_dalek::SigningKey,
+    /// A trust list (issuer `test.tessera`) holding the issuer key.
+    pub trust: crate::TrustList,
+    /// The holder's credential.
+    pub cred: crate::HeldCredential,
+}
+
+impl Fixture {
+    /// A fixture from `seed`.
+    pub fn new(seed: u64) -> Fixture {
+        use crate::{TrustList, TrustedIssuer, TrustedKey};
+        let mut rng = DeterministicRng::new(seed);
+        let issuer = ed25519_dalek::SigningKey::generate(&mut rng);
+        let holder = ed25519_dalek::SigningKey::generate(&mut rng);
+        let trust = TrustList {
+            sequence: 1,
+            issued_at: TEST_NOW - DAY,
+            next_update: TEST_NOW + 30 * DAY,
+            issuers: vec![TrustedIssuer {
+                id: "test.tessera".into(),
+                name: "Test City ID Office".into(),
+                doctypes: vec![crate::DOCTYPE_EID.into()],
+                keys: vec![TrustedKey::new(
+                    issuer.verifying_key(),
+                    TEST_NOW - 400 * DAY,
+                    TEST_NOW + 3650 * DAY,
+                )],
+            }],
+        };
+        let cred = issue_sample(
+            &issuer,
+            &holder,
+            TEST_NOW - DAY,
+            TEST_NOW + 365 * DAY,
+            42,
+            &mut rng,
+        );
+        Fixture {
+            rng,
+            issuer,
+            holder,
+            trust,
+            cred,
+        }
+    }
+
+    /// Issues [`sample_person`] to `holder` with this fixture's issuer key.
+    pub fn issue_for(
+        &mut self,
+        holder: &ed25519_dalek::SigningKey,
+        not_before: crate::UnixTime,
+        expires: crate::UnixTime,
+        index: u32,
+    ) -> crate::HeldCredential {
+        issue_sample(
+            &self.issuer,
+            holder,
+            not_before,
+            expires,
+            index,
+            &mut self.rng,
+        )
+    }
+
+    /// Presents the fixture's credential with a preset at `time`.
+    pub fn show(
+        &mut self,
+        purpose: crate::Purpose,
+        counter_code: Option<&str>,
+        time: crate::UnixTime,
+    ) -> Vec<u8> {
+        crate::present(
+            &self.cred,
+            &self.holder,
+            &crate::PresentRequest {
+                disclose: purpose.preset(),
+                purpose,
+                counter_code,
+                time,
+            },
+            &mut self.rng,
+        )
+        .unwrap_or_else(|e| panic!("test fixture: {e}"))
+    }
+}
+
 fn wrap(hex: &str) -> String {
     hex.as_bytes()
         .chunks(64)

@@ -6,72 +6,14 @@ use rand_core::CryptoRng;
 use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
 use tessera_core::presentation::verify_text;
 use tessera_core::{
-    HeldCredential, IssueParams, PresentRequest, Reason, StatusRef, TrustList, TrustedIssuer,
-    TrustedKey, VerifyPolicy, issue, present, text, verify,
+    HeldCredential, IssueParams, PresentRequest, Reason, StatusRef, TrustList, VerifyPolicy, issue,
+    present, text, verify,
 };
 
-use tessera_core::testing::DeterministicRng as TestRng;
-
-const NOW: u64 = 1_795_651_200; // 2026-11-26
-const DAY: u64 = 86_400;
-
-fn person() -> Attributes {
-    let mut a = Attributes::default();
-    let t = |s: &str| AttrValue::Text(s.into());
-    a.set(AttrId::FamilyName, t("林"));
-    a.set(AttrId::GivenName, t("美华"));
-    a.set(AttrId::FamilyNameLatin, t("LIN"));
-    a.set(AttrId::GivenNameLatin, t("MEIHUA"));
-    a.set(AttrId::Sex, AttrValue::Uint(2));
-    a.set(AttrId::Ethnicity, t("汉"));
-    a.set(AttrId::BirthDate, t("1990-05-17"));
-    a.set(AttrId::Address, t("幸福路 88 号 3 单元 501 室"));
-    a.set(AttrId::IdNumber, t("110105199005171234"));
-    a.set(AttrId::IssuingAuthority, t("示范市公安局"));
-    a.compute_age_flags(NOW - DAY);
-    a
-}
-
-struct World {
-    issuer: SigningKey,
-    holder: SigningKey,
-    trust: TrustList,
-    cred: HeldCredential,
-    rng: TestRng,
-}
+use tessera_core::testing::{DAY, DeterministicRng as TestRng, Fixture as World, TEST_NOW as NOW};
 
 fn world() -> World {
-    let mut rng = TestRng::new(0x9E37_79B9_7F4A_7C15);
-    let issuer = SigningKey::generate(&mut rng);
-    let holder = SigningKey::generate(&mut rng);
-    let trust = TrustList {
-        sequence: 1,
-        issued_at: NOW - DAY,
-        next_update: NOW + 7 * DAY,
-        issuers: vec![TrustedIssuer {
-            id: "demo.tessera".into(),
-            name: "Demo City ID Office".into(),
-            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
-            keys: vec![TrustedKey::new(
-                issuer.verifying_key(),
-                NOW - 400 * DAY,
-                NOW + 3650 * DAY,
-            )],
-        }],
-    };
-    let cred = issue(
-        &issuer,
-        &params(&holder, NOW - DAY, NOW + 365 * DAY),
-        &mut rng,
-    )
-    .unwrap();
-    World {
-        issuer,
-        holder,
-        trust,
-        cred,
-        rng,
-    }
+    World::new(0x9E37_79B9_7F4A_7C15)
 }
 
 fn params(holder: &SigningKey, nbf: u64, exp: u64) -> IssueParams {
@@ -80,23 +22,12 @@ fn params(holder: &SigningKey, nbf: u64, exp: u64) -> IssueParams {
         not_before: nbf,
         expires: exp,
         status: StatusRef { list: 1, index: 42 },
-        attributes: person(),
+        attributes: tessera_core::testing::sample_person(nbf),
     }
 }
 
 fn show(w: &mut World, purpose: Purpose, code: Option<&str>, time: u64) -> Vec<u8> {
-    present(
-        &w.cred,
-        &w.holder,
-        &PresentRequest {
-            disclose: purpose.preset(),
-            purpose,
-            counter_code: code,
-            time,
-        },
-        &mut w.rng,
-    )
-    .unwrap()
+    w.show(purpose, code, time)
 }
 
 fn reason(bytes: &[u8], trust: &TrustList, policy: &VerifyPolicy) -> Reason {
@@ -119,7 +50,7 @@ fn every_preset_verifies_with_exactly_its_items() {
         want.sort();
         assert_eq!(got, want, "{purpose}");
         assert_eq!(v.purpose, purpose);
-        assert_eq!(v.issuer_name, "Demo City ID Office");
+        assert_eq!(v.issuer_name, "Test City ID Office");
         assert_eq!(v.status, StatusRef { list: 1, index: 42 });
         for (a, value) in &v.disclosed {
             assert_eq!(Some(value), w.cred.attributes().get(*a));
