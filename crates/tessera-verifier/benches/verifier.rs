@@ -8,7 +8,6 @@
 use cpu_time::ThreadTime;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use rand_core::{Infallible, TryCryptoRng, TryRng};
 use std::hint::black_box;
 use std::time::Duration;
 use tessera_core::{
@@ -18,26 +17,7 @@ use tessera_core::{
 };
 use tessera_verifier::{Policy, Verifier};
 
-struct TestRng(u64);
-impl TryRng for TestRng {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        Ok(self.0)
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for b in dst {
-            *b = self.try_next_u64()? as u8;
-        }
-        Ok(())
-    }
-}
-impl TryCryptoRng for TestRng {}
+use tessera_core::testing::DeterministicRng as TestRng;
 
 const NOW: u64 = 1_795_651_200;
 const DAY: u64 = 86_400;
@@ -51,7 +31,7 @@ struct Setup {
 }
 
 fn setup(purpose: Purpose) -> Setup {
-    let mut rng = TestRng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = TestRng::new(0x9E37_79B9_7F4A_7C15);
     let issuer = SigningKey::generate(&mut rng);
     let holder = SigningKey::generate(&mut rng);
     let trust = TrustList {
@@ -174,7 +154,7 @@ fn benches(c: &mut Criterion) {
     }
 
     // The floor: what any verifier of two Ed25519 signatures must do.
-    let mut rng = TestRng(7);
+    let mut rng = TestRng::new(7);
     let k1 = SigningKey::generate(&mut rng);
     let k2 = SigningKey::generate(&mut rng);
     let m1 = vec![0x5a_u8; 300];

@@ -3,7 +3,6 @@
 //! are made here with tessera-core (issue, present), signed with deterministic test keys.
 
 use ed25519_dalek::SigningKey;
-use rand_core::{Infallible, TryCryptoRng, TryRng};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,27 +14,7 @@ use tessera_core::{
 };
 use tessera_verifier::{Policy, StalePolicy, Verifier};
 
-/// A deterministic RNG for tests (xorshift; not for real keys).
-struct TestRng(u64);
-impl TryRng for TestRng {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        Ok(self.0)
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for b in dst {
-            *b = self.try_next_u64()? as u8;
-        }
-        Ok(())
-    }
-}
-impl TryCryptoRng for TestRng {}
+use tessera_core::testing::DeterministicRng as TestRng;
 
 const NOW: u64 = 1_795_651_200; // 2026-11-26
 const DAY: u64 = 86_400;
@@ -69,7 +48,7 @@ fn person() -> Attributes {
 
 impl Fix {
     fn new() -> Fix {
-        let mut rng = TestRng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = TestRng::new(0x9E37_79B9_7F4A_7C15);
         let root = SigningKey::generate(&mut rng);
         let issuer = SigningKey::generate(&mut rng);
         let holder = SigningKey::generate(&mut rng);
