@@ -42,9 +42,10 @@ pub(crate) enum Prepare {
     Scale(u32),
     /// Stretch the 1st–99th luma percentiles to 0–255, then downscale by this factor.
     Stretch(u32),
-    /// Downscale by 2, then undo a keystone: the frame edge `side` (0 left, 1 top, 2 right,
-    /// 3 bottom) is taken as `percent` % as long as the opposite edge and stretched to full
-    /// length by a projective warp. rxing's detector gives up on strong perspective; this
+    /// Downscale by 2, crop to the textured region (where the code is), then undo a
+    /// keystone: the region's edge `side` (0 left, 1 top, 2 right, 3 bottom) is taken as
+    /// `percent` % as long as the opposite edge and stretched to full length by a
+    /// projective warp. rxing's detector gives up on strong perspective; this
     /// brings it back within reach.
     Keystone(u8, u8),
     /// Downscale by 2, then multiply the distance from this luma percentile by 4
@@ -317,9 +318,67 @@ fn prepare(luma: &GrayImage, prepare: Prepare, stretched: &mut Option<GrayImage>
         }
         Prepare::Gain(p) => gain(&downscale(luma, 2), p, 4),
         Prepare::Keystone(side, percent) => {
-            keystone(&downscale(luma, 2), side, f64::from(percent) / 100.0)
+            let half = downscale(luma, 2);
+            let region = busy_region(&half)
+                .map(|(x, y, w, h)| image::imageops::crop_imm(&half, x, y, w, h).to_image())
+                .unwrap_or(half);
+            keystone(&region, side, f64::from(percent) / 100.0)
         }
     }
+}
+
+/// Bounding box (with a margin) of the textured part of the frame — where a QR code's
+/// module edges are — so that keystone correction is centred on the code rather than on the
+/// frame. `None` if the texture covers most of the frame anyway.
+fn busy_region(img: &GrayImage) -> Option<(u32, u32, u32, u32)> {
+    const CELL: u32 = 8;
+    let (w, h) = img.dimensions();
+    let (cw, ch) = (w / CELL, h / CELL);
+    if cw < 4 || ch < 4 {
+        return None;
+    }
+    // Mean absolute horizontal + vertical difference per 8×8 cell.
+    let px = img.as_raw();
+    let mut energy = vec![0u32; (cw * ch) as usize];
+    for y in 1..ch * CELL {
+        let row = (y * w) as usize;
+        for x in 1..cw * CELL {
+            let i = row + x as usize;
+            let d = px[i].abs_diff(px[i - 1]) as u32 + px[i].abs_diff(px[i - w as usize]) as u32;
+            energy[((y / CELL) * cw + x / CELL) as usize] += d;
+        }
+    }
+    let max = *energy.iter().max()?;
+    let threshold = max / 4;
+    let (mut x0, mut y0, mut x1, mut y1) = (cw, ch, 0, 0);
+    for cy in 0..ch {
+        for cx in 0..cw {
+            if energy[(cy * cw + cx) as usize] > threshold {
+                x0 = x0.min(cx);
+                y0 = y0.min(cy);
+                x1 = x1.max(cx + 1);
+                y1 = y1.max(cy + 1);
+            }
+        }
+    }
+    if x1 <= x0 || y1 <= y0 {
+        return None;
+    }
+    let margin_x = (x1 - x0) / 8 + 2;
+    let margin_y = (y1 - y0) / 8 + 2;
+    let (x0, y0) = (
+        x0.saturating_sub(margin_x) * CELL,
+        y0.saturating_sub(margin_y) * CELL,
+    );
+    let (x1, y1) = (
+        ((x1 + margin_x) * CELL).min(w),
+        ((y1 + margin_y) * CELL).min(h),
+    );
+    let (bw, bh) = (x1 - x0, y1 - y0);
+    if u64::from(bw) * u64::from(bh) > u64::from(w) * u64::from(h) * 3 / 4 || bw < 64 || bh < 64 {
+        return None;
+    }
+    Some((x0, y0, bw, bh))
 }
 
 /// `128 + factor × (v − the percentile-th luma)`, clamped.
