@@ -4,7 +4,8 @@
 //! ([`rxing::qrcode::cpp_port::QrReader`], several symbols per image), through one binarizer,
 //! then the same bit matrix inverted (light-on-dark codes). Passes run cheapest first and
 //! the pipeline stops at the first pass that finds at least one symbol; all symbols that
-//! pass found are returned.
+//! pass found are returned, plus any that a rescan of full-resolution crops finds when the
+//! symbols are small (frames with several codes).
 
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -226,6 +227,14 @@ fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
         };
         let (mut found, smallest) = scan(layer, pass.binarize);
         if found.is_empty() {
+            // Keep a prepared layer only while a later pass still needs it: memory stays
+            // at a few frames' worth even for a 24-megapixel input.
+            let last_use = !passes[index + 1..]
+                .iter()
+                .any(|p| p.prepare == pass.prepare);
+            if last_use {
+                layers.retain(|(p, _)| *p != pass.prepare);
+            }
             continue;
         }
         // A small symbol hints at a frame of several codes, some of which this pass may
