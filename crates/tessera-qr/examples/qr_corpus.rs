@@ -143,7 +143,7 @@ fn probe(args: &[String]) {
     let mut wins = std::collections::BTreeMap::<String, (u32, f64)>::new();
     for i in 0..n {
         let case = corpus::case(d, s, i);
-        for factor in [0, 1, 2, 3] {
+        for factor in [0, 1, 2, 3, 11, 12] {
             for stretch in [false, true] {
                 for bin in ["hybrid", "global"] {
                     let start = Instant::now();

@@ -54,6 +54,8 @@ pub(crate) enum Prepare {
     /// median suits a code that fills the frame; a high percentile a bright screen on a
     /// dark background, a low one the reverse.
     Gain(u8),
+    /// Downscale by this factor, then unsharp-mask (σ 2 px, amount 1): blurred modules.
+    Sharpen(u32),
 }
 
 /// One attempt of the pipeline.
@@ -112,6 +114,14 @@ pub(crate) const PIPELINE: &[Pass] = &[
     },
     Pass {
         prepare: Prepare::Gain(50),
+        binarize: Binarize::Global,
+    },
+    Pass {
+        prepare: Prepare::Sharpen(2),
+        binarize: Binarize::Hybrid,
+    },
+    Pass {
+        prepare: Prepare::Sharpen(2),
         binarize: Binarize::Global,
     },
     Pass {
@@ -205,6 +215,7 @@ pub fn decode_luma_probe(
     };
     let prepare = match (stretch, factor) {
         (true, 0) => Prepare::Gain(50),
+        (false, f) if f >= 10 => Prepare::Sharpen(f - 10),
         (true, f) => Prepare::Stretch(f),
         (false, f) => Prepare::Scale(f),
     };
@@ -325,6 +336,9 @@ fn prepare(luma: &GrayImage, prepare: Prepare, stretched: &mut Option<GrayImage>
             let s = stretched.get_or_insert_with(|| stretch(luma));
             downscale(s, f)
         }
+        Prepare::Sharpen(f) => DynamicImage::ImageLuma8(downscale(luma, f))
+            .unsharpen(2.0, 0)
+            .into_luma8(),
         Prepare::Gain(p) => gain(&downscale(luma, 2), p, 4),
         Prepare::Keystone(side, percent) => {
             let half = downscale(luma, 2);
