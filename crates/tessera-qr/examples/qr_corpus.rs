@@ -3,12 +3,19 @@
 //! ```text
 //! cargo run --release -p tessera-qr --example qr_corpus -- report [PER_CELL]
 //! cargo run --release -p tessera-qr --example qr_corpus -- write DIR [PER_CELL]
+//! cargo run --release -p tessera-qr --example qr_corpus -- encode
+//! cargo run --release -p tessera-qr --example qr_corpus -- only DEGRADATION STRENGTH N
+//! cargo run --release -p tessera-qr --example qr_corpus -- probe DEGRADATION STRENGTH N
+//! cargo run --release -p tessera-qr --example qr_corpus -- save DEGRADATION STRENGTH I FILE
 //! ```
 //! `report` decodes every frame with this crate's pipeline and prints a Markdown table
-//! (success rate, median and p90 decode time per degradation × strength) and which
-//! pipeline pass succeeded. `write` saves the frames as PNG with a `manifest.tsv`
+//! (success rate, median and p90 per-thread CPU time per degradation × strength, and which
+//! pipeline pass read each frame). `write` saves the frames as PNG with a `manifest.tsv`
 //! (file, degradation, strength, expected texts joined by `|`) for
-//! `scripts/qr_reference.py`, which runs zxing-cpp on the same frames.
+//! `scripts/qr_reference.py`, which runs zxing-cpp on the same frames. `encode` times
+//! encode + render per payload size against `qrcode`'s own path. `only`, `probe`, `save`
+//! and `cells` are tuning aids (one cell through the pipeline; single passes; one frame as
+//! PNG; the multi-code cells one by one).
 
 #[path = "../tests/corpus/mod.rs"]
 mod corpus;
