@@ -430,4 +430,29 @@ fn import_a_credential_file_and_backup_restore() {
     type_into(&mut h2, "PIN", "135790");
     click(&mut h2, "Unlock");
     assert_eq!(h2.state().card_count(), 1);
+
+    // From the settings, after a confirmation, a restore replaces the open wallet; a wrong
+    // passphrase leaves it as it was.
+    click(&mut h2, "Settings");
+    click(&mut h2, "Restore a backup");
+    type_into(&mut h2, "Backup file path", backup.to_str().unwrap());
+    type_into(&mut h2, "Backup passphrase", "not the passphrase");
+    type_into(&mut h2, "New PIN or passphrase", "975310");
+    type_into(&mut h2, "New PIN or passphrase again", "975310");
+    click(&mut h2, "Restore");
+    click(&mut h2, "Cancel");
+    assert!(h2.state().is_unlocked());
+    click(&mut h2, "Restore");
+    // The warning is on the form and in the dialog.
+    let warning = "Restoring replaces everything in this wallet with the backup.";
+    assert_eq!(h2.query_all_by_label(warning).count(), 2);
+    let restore_buttons = h2.query_all_by_label("Restore").count();
+    assert_eq!(restore_buttons, 2, "the form's button and the dialog's");
+    h2.get_all_by_label("Restore").last().unwrap().click();
+    settle(&mut h2);
+    assert!(h2.state().message().unwrap().error);
+    assert!(h2.state().is_locked());
+    type_into(&mut h2, "PIN", "135790");
+    click(&mut h2, "Unlock");
+    assert_eq!(h2.state().card_count(), 1, "the old wallet is intact");
 }

@@ -65,7 +65,10 @@ pub fn apply(ctx: &egui::Context) {
             if theme == egui::Theme::Light {
                 style.visuals.panel_fill = Color32::from_rgb(0xF3, 0xF5, 0xF8);
                 style.visuals.window_fill = Color32::WHITE;
-                style.visuals.extreme_bg_color = Color32::WHITE;
+                // Text fields: a light grey well with a border, visible on the white panels.
+                style.visuals.extreme_bg_color = Color32::from_rgb(0xEE, 0xF1, 0xF5);
+                style.visuals.widgets.inactive.bg_stroke =
+                    Stroke::new(1.0, Color32::from_rgb(0xC9, 0xD0, 0xDA));
             }
         });
     }
