@@ -159,7 +159,7 @@ fn steps() -> Vec<Step> {
     ]
 }
 
-/// Drives the app through [`steps`].
+/// Drives the app through the screens, one step per screenshot.
 pub struct Runner {
     script: Script,
     steps: Vec<Step>,
