@@ -1,14 +1,17 @@
 //! Writes the demo issuer of `assets/demo/`: keys marked as demo keys, a trust list that
-//! trusts the demo issuer, and a drawn portrait. Run from the repository root:
-//! `cargo run -p tessera-core --example demo_assets -- assets/demo`. The wallet embeds these
-//! files; regenerating them changes the demo issuer (old demo credentials stop verifying).
+//! trusts the demo issuer, an all-valid status list for the demo credentials (list 0), and a
+//! drawn portrait. Run from the repository root:
+//! `cargo run -p tessera-core --example demo_assets -- assets/demo` makes a new demo issuer
+//! (old demo credentials stop verifying); `... -- assets/demo --resign` keeps the keys and
+//! only re-signs the trust list and status list as of today, so verifiers do not warn that the
+//! demo trust data is old. The wallet and the scan app embed these files.
 
 use ed25519_dalek::SigningKey;
 use image::{ImageBuffer, Rgb};
 use rand_core::UnwrapErr;
 use std::path::PathBuf;
-use tessera_core::keys::{public_key_to_text, secret_key_to_text};
-use tessera_core::{DOCTYPE_EID, TrustList, TrustedIssuer, TrustedKey};
+use tessera_core::keys::{public_key_to_text, secret_key_from_text, secret_key_to_text};
+use tessera_core::{DOCTYPE_EID, StatusList, TrustList, TrustedIssuer, TrustedKey};
 
 const WARNING: &str = "DEMO KEY - published in the Tessera repository, trusted by nobody real.\n\
 Never use it for real credentials.";
@@ -20,14 +23,38 @@ fn main() -> std::io::Result<()> {
             .unwrap_or_else(|| "assets/demo".into()),
     );
     std::fs::create_dir_all(&dir)?;
+    let resign = std::env::args().any(|a| a == "--resign");
     let mut rng = UnwrapErr(getrandom::SysRng);
-    let root = SigningKey::generate(&mut rng);
-    let issuer = SigningKey::generate(&mut rng);
-    // 2026-01-01 to 2036-01-01.
+    let read_key = |name: &str| -> std::io::Result<SigningKey> {
+        let text = std::fs::read_to_string(dir.join(name))?;
+        secret_key_from_text(&text).map_err(std::io::Error::other)
+    };
+    let (root, issuer) = if resign {
+        (read_key("root.key")?, read_key("issuer.key")?)
+    } else {
+        (
+            SigningKey::generate(&mut rng),
+            SigningKey::generate(&mut rng),
+        )
+    };
+    // Keys trusted 2026-01-01 to 2036-01-01; data issued at the start of today (UTC).
     let (from, to) = (1_767_225_600, 2_082_758_400);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(std::io::Error::other)?
+        .as_secs();
+    let today = now - now % 86_400;
+    let sequence = if resign {
+        let old = std::fs::read(dir.join("trust-list.cbor"))?;
+        TrustList::from_signed(&old, &root.verifying_key())
+            .map(|l| l.sequence + 1)
+            .map_err(std::io::Error::other)?
+    } else {
+        1
+    };
     let list = TrustList {
-        sequence: 1,
-        issued_at: from,
+        sequence,
+        issued_at: today,
         next_update: to,
         issuers: vec![TrustedIssuer {
             id: "demo.tessera".into(),
@@ -36,6 +63,15 @@ fn main() -> std::io::Result<()> {
             keys: vec![TrustedKey::new(issuer.verifying_key(), from, to)],
         }],
     };
+    // Demo credentials carry status list 0 with an index below 2^24: all valid, for ten years.
+    let status = StatusList::new("demo.tessera", 0, 2, 1 << 24, today, to - today);
+    std::fs::create_dir_all(dir.join("status"))?;
+    std::fs::write(dir.join("status/0.cbor"), status.sign(&issuer))?;
+    std::fs::write(dir.join("trust-list.cbor"), list.sign(&root))?;
+    if resign {
+        println!("re-signed the demo trust list (sequence {sequence}) and status list");
+        return Ok(());
+    }
     std::fs::write(
         dir.join("root.key"),
         secret_key_to_text(&root, WARNING).as_bytes(),
@@ -52,7 +88,6 @@ fn main() -> std::io::Result<()> {
         dir.join("issuer.pub"),
         public_key_to_text(&issuer.verifying_key(), "Demo issuer (DEMO)"),
     )?;
-    std::fs::write(dir.join("trust-list.cbor"), list.sign(&root))?;
 
     // A calm, obviously drawn portrait: a silhouette on a soft background.
     let (w, h) = (96u32, 120u32);
