@@ -4,52 +4,20 @@
 //! docs/performance.md via `python3 scripts/bench_medians.py`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, VerifyingKey};
 use std::hint::black_box;
-use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
-use tessera_core::testing::DeterministicRng;
-use tessera_core::{
-    IssueParams, PresentRequest, StatusRef, TrustList, TrustedIssuer, TrustedKey, VerifyPolicy,
-    issue, present, text, verify_text,
-};
-
-const NOW: u64 = 1_795_651_200;
+use tessera_core::attributes::Purpose;
+use tessera_core::testing::{Fixture, TEST_NOW as NOW};
+use tessera_core::{PresentRequest, VerifyPolicy, present, text, verify_text};
 
 fn bench(c: &mut Criterion) {
-    let mut rng = DeterministicRng::new(42);
-    let issuer = SigningKey::generate(&mut rng);
-    let holder = SigningKey::generate(&mut rng);
-    let mut a = Attributes::default();
-    let t = |s: &str| AttrValue::Text(s.into());
-    a.set(AttrId::FamilyName, t("林"));
-    a.set(AttrId::GivenName, t("美华"));
-    a.set(AttrId::BirthDate, t("1990-05-17"));
-    a.set(AttrId::IdNumber, t("DEMO000000000001"));
-    a.set(AttrId::Address, t("示范市幸福路 88 号"));
-    a.compute_age_flags(NOW);
-    let cred = issue(
-        &issuer,
-        &IssueParams {
-            holder: holder.verifying_key(),
-            not_before: NOW - 10,
-            expires: NOW + 86_400,
-            status: StatusRef { list: 1, index: 1 },
-            attributes: a,
-        },
-        &mut rng,
-    )
-    .unwrap();
-    let trust = TrustList {
-        sequence: 1,
-        issued_at: NOW,
-        next_update: NOW + 1,
-        issuers: vec![TrustedIssuer {
-            id: "bench".into(),
-            name: "Bench".into(),
-            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
-            keys: vec![TrustedKey::new(issuer.verifying_key(), 0, u64::MAX)],
-        }],
-    };
+    let Fixture {
+        mut rng,
+        issuer,
+        holder,
+        trust,
+        cred,
+    } = Fixture::new(42);
     let policy = VerifyPolicy::at(NOW);
 
     // The floor: what any verifier of two Ed25519 signatures must do.
