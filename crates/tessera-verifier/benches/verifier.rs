@@ -10,17 +10,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use std::hint::black_box;
 use std::time::Duration;
-use tessera_core::{
-    IssueParams, PresentRequest, Purpose, StatusList, StatusRef, TrustList, TrustedIssuer,
-    TrustedKey, attributes::AttrId, attributes::AttrValue, attributes::Attributes, issue, present,
-    text,
-};
+use tessera_core::testing::{DAY, DeterministicRng as TestRng, Fixture, TEST_NOW as NOW};
+use tessera_core::{Purpose, StatusList, TrustList, text};
 use tessera_verifier::{Policy, Verifier};
 
-use tessera_core::testing::DeterministicRng as TestRng;
-
-const NOW: u64 = 1_795_651_200;
-const DAY: u64 = 86_400;
 /// Distinct presentations cycled through; also the replay cache's capacity.
 const POOL: usize = 4096;
 
@@ -31,67 +24,13 @@ struct Setup {
 }
 
 fn setup(purpose: Purpose) -> Setup {
-    let mut rng = TestRng::new(0x9E37_79B9_7F4A_7C15);
-    let issuer = SigningKey::generate(&mut rng);
-    let holder = SigningKey::generate(&mut rng);
-    let trust = TrustList {
-        sequence: 1,
-        issued_at: NOW - DAY,
-        next_update: NOW + 7 * DAY,
-        issuers: vec![TrustedIssuer {
-            id: "demo.tessera".into(),
-            name: "Demo City ID Office".into(),
-            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
-            keys: vec![TrustedKey::new(
-                issuer.verifying_key(),
-                NOW - 400 * DAY,
-                NOW + 3650 * DAY,
-            )],
-        }],
-    };
-    let mut a = Attributes::default();
-    let t = |s: &str| AttrValue::Text(s.into());
-    a.set(AttrId::FamilyName, t("林"));
-    a.set(AttrId::GivenName, t("美华"));
-    a.set(AttrId::FamilyNameLatin, t("LIN"));
-    a.set(AttrId::GivenNameLatin, t("MEIHUA"));
-    a.set(AttrId::Sex, AttrValue::Uint(2));
-    a.set(AttrId::Ethnicity, t("汉"));
-    a.set(AttrId::BirthDate, t("1990-05-17"));
-    a.set(AttrId::Address, t("幸福路 88 号 3 单元 501 室"));
-    a.set(AttrId::IdNumber, t("110105199005171234"));
-    a.set(AttrId::IssuingAuthority, t("示范市公安局"));
-    a.compute_age_flags(NOW - DAY);
-    let cred = issue(
-        &issuer,
-        &IssueParams {
-            holder: holder.verifying_key(),
-            not_before: NOW - DAY,
-            expires: NOW + 365 * DAY,
-            status: StatusRef { list: 1, index: 42 },
-            attributes: a,
-        },
-        &mut rng,
-    )
-    .unwrap();
+    // The core's test world: issuer `test.tessera`, the sample citizen, status list 1 index 42.
+    let mut f = Fixture::new(0x9E37_79B9_7F4A_7C15);
     let texts = (0..POOL)
-        .map(|_| {
-            let p = present(
-                &cred,
-                &holder,
-                &PresentRequest {
-                    disclose: purpose.preset(),
-                    purpose,
-                    counter_code: None,
-                    time: NOW,
-                },
-                &mut rng,
-            )
-            .unwrap();
-            text::encode(&p)
-        })
+        .map(|_| text::encode(&f.show(purpose, None, NOW)))
         .collect();
-    let status = StatusList::new("demo.tessera", 1, 2, 100_000, NOW - 3600, DAY);
+    let trust = f.trust;
+    let status = StatusList::new("test.tessera", 1, 2, 100_000, NOW - 3600, DAY);
     Setup {
         trust,
         status,
