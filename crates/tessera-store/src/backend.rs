@@ -95,6 +95,11 @@ impl SledBackend {
                 path: path.to_path_buf(),
             });
         }
+        if create {
+            // Made here with mode 0700 before sled creates anything in it (sled would use
+            // the umask).
+            create_private_dir_all(path)?;
+        }
         let config = sled::Config::new()
             .path(path)
             .cache_capacity(8 * 1024 * 1024)
@@ -110,6 +115,9 @@ impl SledBackend {
                 other => break other?,
             }
         };
+        // sled creates its files with the umask (0644 under the usual 022): repair every
+        // mode on every open, including modes loosened by hand since the last one.
+        repair_modes(path)?;
         Ok(SledBackend {
             db,
             path: path.to_path_buf(),
@@ -146,6 +154,9 @@ impl SyncState {
             names.push(entry.file_name());
             let kind = entry.file_type().map_err(|e| io_at(&path, e))?;
             if kind.is_dir() {
+                if let Ok(meta) = entry.metadata() {
+                    fix_mode(&path, &meta, DIR_MODE)?;
+                }
                 self.sync(&path)?;
             } else if kind.is_file() {
                 let meta = match entry.metadata() {
@@ -154,6 +165,8 @@ impl SyncState {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                     Err(e) => return Err(io_at(&path, e)),
                 };
+                // Files sled made since the last write (snapshots, blobs) get mode 0600.
+                fix_mode(&path, &meta, FILE_MODE)?;
                 let stamp = (meta.len(), meta.modified().ok());
                 let is_log = entry.file_name() == "db";
                 if !is_log && self.files.get(&path) == Some(&stamp) {
@@ -175,6 +188,73 @@ impl SyncState {
         }
         Ok(())
     }
+}
+
+/// Mode of every directory of the store (owner only).
+pub(crate) const DIR_MODE: u32 = 0o700;
+/// Mode of every file of the store (owner read and write only).
+pub(crate) const FILE_MODE: u32 = 0o600;
+
+/// Creates `dir` and any missing parents with mode 0700, whatever the umask. Existing
+/// directories are left as they are.
+pub(crate) fn create_private_dir_all(dir: &Path) -> Result<(), StoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(DIR_MODE);
+    }
+    builder.create(dir).map_err(|e| io_at(dir, e))
+}
+
+/// Sets the mode of `path` to `want` if it differs (Unix; elsewhere nothing). Returns
+/// whether it changed anything.
+fn fix_mode(path: &Path, meta: &std::fs::Metadata, want: u32) -> Result<bool, StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o7777 != want {
+            match std::fs::set_permissions(path, std::fs::Permissions::from_mode(want)) {
+                Ok(()) => return Ok(true),
+                // Removed by sled while we looked: nothing to protect.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+                Err(e) => return Err(io_at(path, e)),
+            }
+        }
+        Ok(false)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, meta, want);
+        Ok(false)
+    }
+}
+
+/// Gives the directory `dir` and everything under it mode 0700 (directories) or 0600
+/// (files). Symbolic links are neither followed nor changed. Returns how many modes were
+/// changed.
+pub(crate) fn repair_modes(dir: &Path) -> Result<usize, StoreError> {
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| io_at(dir, e))?;
+    if !meta.is_dir() {
+        return Ok(0);
+    }
+    let mut changed = usize::from(fix_mode(dir, &meta, DIR_MODE)?);
+    for entry in std::fs::read_dir(dir).map_err(|e| io_at(dir, e))? {
+        let entry = entry.map_err(|e| io_at(dir, e))?;
+        let path = entry.path();
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_at(&path, e)),
+        };
+        if meta.is_dir() {
+            changed += repair_modes(&path)?;
+        } else if meta.is_file() {
+            changed += usize::from(fix_mode(&path, &meta, FILE_MODE)?);
+        }
+    }
+    Ok(changed)
 }
 
 fn open_for_sync(path: &Path) -> std::io::Result<File> {

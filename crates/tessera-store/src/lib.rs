@@ -37,7 +37,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chacha20poly1305::XChaCha20Poly1305;
 use zeroize::Zeroizing;
 
-use crate::backend::{Backend, Op, SledBackend, sync_dir};
+use crate::backend::{Backend, Op, SledBackend, create_private_dir_all, sync_dir};
 use crate::format::{Attempts, BackupHead, Entry, Header};
 
 pub use crate::error::StoreError;
@@ -267,7 +267,9 @@ impl Store {
             return Err(StoreError::AlreadyExists { path: final_path });
         }
         let created_dir = !dir.exists();
-        std::fs::create_dir_all(dir).map_err(|e| io_at(dir, e))?;
+        // A new wallet directory is made with mode 0700; an existing one is left as it is
+        // (it may be a folder the user chose). The store directory inside is always 0700.
+        create_private_dir_all(dir)?;
         if created_dir {
             // Make the new directory's own entry durable too.
             if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {

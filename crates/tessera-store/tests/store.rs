@@ -988,3 +988,115 @@ fn hostile_keys_never_panic() {
     let store = Store::unlock(dir.path(), &pin()).unwrap();
     assert!(matches!(store.history(), Err(StoreError::Tampered { .. })));
 }
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// Every directory of the store is 0700 and every file 0600 (symbolic links aside).
+#[cfg(unix)]
+fn assert_private(store_dir: &Path) {
+    assert_eq!(mode(store_dir), 0o700, "{}", store_dir.display());
+    for entry in std::fs::read_dir(store_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            assert_private(&path);
+        } else if meta.is_file() {
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+    }
+}
+
+const UMASK_CHILD_ENV: &str = "TESSERA_STORE_UMASK_CHILD";
+
+/// Runs only when re-invoked under `umask 022` by `files_are_private_whatever_the_umask`.
+#[cfg(unix)]
+#[test]
+fn umask_child() {
+    if std::env::var_os(UMASK_CHILD_ENV).is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("new").join("wallet");
+    let store = Store::create(&dir, &pin(), fast()).unwrap();
+    // Enough writes for sled to make more files (snapshots) after the store opened.
+    for i in 0..200 {
+        store
+            .put(RecordKind::Setting, &format!("s{i}"), &[7; 2048])
+            .unwrap();
+    }
+    store
+        .put(RecordKind::Credential, "big", &[1; 200 * 1024])
+        .unwrap();
+    drop(store);
+    assert_eq!(mode(&dir), 0o700, "a new wallet directory is 0700");
+    assert_eq!(
+        mode(&dir.parent().unwrap()),
+        0o700,
+        "and so are new parents"
+    );
+    assert_private(&dir.join("store"));
+    let store = Store::unlock(&dir, &pin()).unwrap();
+    store.put(RecordKind::Setting, "after", b"x").unwrap();
+    drop(store);
+    assert_private(&dir.join("store"));
+    // A file a umask of 022 makes readable by everyone would fail above.
+    let probe = tmp.path().join("probe");
+    std::fs::write(&probe, b"x").unwrap();
+    assert_eq!(mode(&probe), 0o644, "the child runs under umask 022");
+    println!("umask child ok");
+}
+
+#[cfg(unix)]
+#[test]
+fn files_are_private_whatever_the_umask() {
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("umask 022 && exec \"$0\" --exact umask_child --nocapture --test-threads=1")
+        .arg(&exe)
+        .env(UMASK_CHILD_ENV, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("umask child ok"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn loosened_modes_are_repaired_on_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    drop(Store::create(dir, &pin(), fast()).unwrap());
+    let store_dir = dir.join("store");
+    let set = |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    set(&store_dir, 0o755).unwrap();
+    let mut files = Vec::new();
+    all_files(&store_dir, &mut files);
+    assert!(!files.is_empty());
+    for f in &files {
+        set(f, 0o644).unwrap();
+    }
+    // Reading the attempt counter while locked opens the database: that repairs too.
+    assert_eq!(Store::failed_attempts(dir).unwrap(), 0);
+    assert_private(&store_dir);
+
+    set(&store_dir, 0o777).unwrap();
+    for f in &files {
+        set(f, 0o666).unwrap();
+    }
+    drop(Store::unlock(dir, &pin()).unwrap());
+    assert_private(&store_dir);
+}
