@@ -26,6 +26,54 @@ pub fn kid_for(key: &VerifyingKey) -> [u8; 8] {
     kid
 }
 
+/// Why 32 bytes are not accepted as an Ed25519 public key.
+#[non_exhaustive]
+#[derive(Debug, Error, PartialEq, Eq, Clone, Copy)]
+pub enum WeakKeyError {
+    /// The bytes do not decode to a point of the curve.
+    #[error("the public key is not a valid ed25519 point")]
+    NotAPoint,
+    /// The bytes decode, but are not the canonical encoding of their point (the y coordinate
+    /// is not reduced modulo p, or the sign bit is set on x = 0).
+    #[error("the public key is not canonically encoded")]
+    NonCanonical,
+    /// The point has small order (it lies in the torsion subgroup of order 8): signatures
+    /// under it prove nothing, for example R = identity and S = 0 verifies any message under
+    /// RFC 8032's cofactored check.
+    #[error("the public key is a weak (small-order) point")]
+    SmallOrder,
+}
+
+/// Checks 32 bytes as an Ed25519 public key the way every key entering Tessera is checked
+/// (issuer keys in a trust list, holder keys in a credential or request, key files): the
+/// bytes must decode to a curve point, be that point's canonical encoding, and the point must
+/// not have small order. RFC 8032 alone requires only the first.
+///
+/// ```
+/// use tessera_core::keys::{check_public_key, WeakKeyError};
+/// let mut identity = [0u8; 32];
+/// identity[0] = 1;
+/// assert_eq!(check_public_key(&identity).unwrap_err(), WeakKeyError::SmallOrder);
+/// let good = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+/// assert!(check_public_key(good.as_bytes()).is_ok());
+/// ```
+pub fn check_public_key(bytes: &[u8; 32]) -> Result<VerifyingKey, WeakKeyError> {
+    let key = VerifyingKey::from_bytes(bytes).map_err(|_| WeakKeyError::NotAPoint)?;
+    if key.to_edwards().compress().as_bytes() != bytes {
+        return Err(WeakKeyError::NonCanonical);
+    }
+    if key.is_weak() {
+        return Err(WeakKeyError::SmallOrder);
+    }
+    Ok(key)
+}
+
+/// [`check_public_key`] under the name used where a holder (device) key enters: at issue,
+/// in an issuance request and in a credential being verified.
+pub fn check_holder_key(bytes: &[u8; 32]) -> Result<VerifyingKey, WeakKeyError> {
+    check_public_key(bytes)
+}
+
 /// Why a key file could not be read.
 #[non_exhaustive]
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -42,6 +90,9 @@ pub enum KeyFileError {
     /// The bytes are not a valid Ed25519 public key.
     #[error("the public key is not a valid ed25519 point")]
     BadPoint,
+    /// The bytes decode, but are a weak or non-canonical key (see [`check_public_key`]).
+    #[error("{0}")]
+    WeakKey(WeakKeyError),
 }
 
 fn body<'a>(text: &'a str, label: &'static str) -> Result<&'a str, KeyFileError> {
@@ -124,7 +175,10 @@ pub fn public_key_to_text(key: &VerifyingKey, comment: &str) -> String {
 pub fn public_key_from_text(text: &str) -> Result<VerifyingKey, KeyFileError> {
     let hex = body(text, PUBLIC_LABEL)?;
     let bytes = from_hex::<32>(hex).ok_or(KeyFileError::BadHex)?;
-    VerifyingKey::from_bytes(&bytes).map_err(|_| KeyFileError::BadPoint)
+    check_public_key(&bytes).map_err(|e| match e {
+        WeakKeyError::NotAPoint => KeyFileError::BadPoint,
+        e => KeyFileError::WeakKey(e),
+    })
 }
 
 #[cfg(test)]
@@ -152,5 +206,53 @@ mod tests {
             Err(KeyFileError::BadHex)
         );
         assert_eq!(from_hex::<2>("0aFf"), Some([0x0a, 0xff]));
+    }
+
+    /// Small-order points and non-canonical encodings, from the Ed25519 torsion subgroup.
+    pub(crate) fn weak_keys() -> Vec<[u8; 32]> {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        // y = -1: the point of order 2.
+        let mut order2 = [0xffu8; 32];
+        order2[0] = 0xec;
+        order2[31] = 0x7f;
+        // y = 0: a point of order 4.
+        let order4 = [0u8; 32];
+        // A point of order 8 (from the list of small-order encodings in the Ed25519 literature).
+        let order8 =
+            from_hex::<32>("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")
+                .unwrap();
+        vec![identity, order2, order4, order8]
+    }
+
+    #[test]
+    fn weak_and_non_canonical_keys_are_refused() {
+        for k in weak_keys() {
+            assert_eq!(
+                check_public_key(&k),
+                Err(WeakKeyError::SmallOrder),
+                "{}",
+                to_hex(&k)
+            );
+            let text = format!("{PUBLIC_LABEL}\n{}\n", to_hex(&k));
+            assert_eq!(
+                public_key_from_text(&text),
+                Err(KeyFileError::WeakKey(WeakKeyError::SmallOrder))
+            );
+        }
+        // y = p + 1 is a non-canonical encoding of the identity's y (1).
+        let mut big = [0xffu8; 32];
+        big[0] = 0xee;
+        big[31] = 0x7f;
+        assert_eq!(check_public_key(&big), Err(WeakKeyError::NonCanonical));
+        // A good key with the x sign bit flipped is still canonical (it is -A), but the
+        // identity with the sign bit set (x = 0, "negative zero") is not.
+        let mut neg_zero = [0u8; 32];
+        neg_zero[0] = 1;
+        neg_zero[31] = 0x80;
+        assert_eq!(check_public_key(&neg_zero), Err(WeakKeyError::NonCanonical));
+        let good = SigningKey::from_bytes(&[7u8; 32]).verifying_key();
+        assert_eq!(check_public_key(good.as_bytes()), Ok(good));
+        assert_eq!(check_holder_key(good.as_bytes()), Ok(good));
     }
 }
