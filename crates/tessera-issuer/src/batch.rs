@@ -19,7 +19,7 @@ use crate::{Error, Issuer};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use tessera_core::keys::{from_hex, to_hex};
@@ -149,11 +149,13 @@ impl Entry {
 /// Reads the journal; a torn last line (from a crash during its write) is ignored.
 /// Returns the entries and the length of the good part.
 fn read_journal(path: &Path) -> Result<(Vec<Entry>, u64), Error> {
-    let text = match fs::read(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
-        Err(e) => return Err(io(path)(e)),
-    };
+    if path.symlink_metadata().is_err() {
+        return Ok((Vec::new(), 0));
+    }
+    let mut text = Vec::new();
+    fsutil::open_private(path)
+        .and_then(|mut f| f.read_to_end(&mut text))
+        .map_err(io(path))?;
     let mut entries: Vec<Entry> = Vec::new();
     let mut good = 0usize;
     while let Some(nl) = text[good..].iter().position(|&b| b == b'\n') {
@@ -178,15 +180,10 @@ fn read_journal(path: &Path) -> Result<(Vec<Entry>, u64), Error> {
     Ok((entries, good as u64))
 }
 
-/// Opens an output file and cuts it to `len` (what the journal says was finished).
+/// Opens an output file (mode 0600, never through a symbolic link) and cuts it to `len`
+/// (what the journal says was finished).
 fn open_output(path: &Path, len: u64) -> Result<File, Error> {
-    let mut f = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(io(path))?;
+    let mut f = fsutil::open_private(path).map_err(io(path))?;
     let actual = f.metadata().map_err(io(path))?.len();
     if actual < len {
         return Err(Error::Batch(format!(
@@ -311,12 +308,25 @@ impl Issuer {
             _ => Path::new(".").to_path_buf(),
         };
         let total = count_lines(requests)?;
-        fsutil::create_dir(out, 0o755).map_err(io(out))?;
+        fsutil::create_dir(out, 0o700).map_err(io(out))?;
         let canon = fs::canonicalize(out)
             .map_err(io(out))?
             .to_string_lossy()
             .into_owned();
         let jp = out.join(JOURNAL_FILE);
+        // Output files without a journal are not from an interrupted batch: never cut them.
+        if jp.symlink_metadata().is_err() {
+            for name in [CREDENTIALS_FILE, ERRORS_FILE] {
+                let p = out.join(name);
+                if p.symlink_metadata().is_ok() {
+                    return Err(Error::Batch(format!(
+                        "{} exists but {} does not: not an interrupted batch of this issuer; choose a new output folder",
+                        p.display(),
+                        JOURNAL_FILE
+                    )));
+                }
+            }
+        }
         let (entries, good_len) = read_journal(&jp)?;
         let mut journal = open_output(&jp, good_len)?;
         let last = entries.last().cloned();

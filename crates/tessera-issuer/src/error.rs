@@ -20,6 +20,9 @@ pub enum Error {
     /// `init` would overwrite an issuer folder.
     #[error("{0} already holds issuer files; use --force to replace them (this destroys the keys)")]
     Exists(PathBuf),
+    /// An output file exists (or is a symbolic link) and replacing it was not asked for.
+    #[error("{0} already exists: use --force to replace it, or choose another file")]
+    FileExists(PathBuf),
     /// The folder has no issuer state.
     #[error("{0} is not an issuer folder (no state.json): run `tessera-issuer init --dir` first")]
     NotInitialised(PathBuf),

@@ -41,6 +41,7 @@ pub use batch::{
     BatchOptions, BatchProgress, BatchReport, CREDENTIALS_FILE, ERRORS_FILE, JOURNAL_FILE,
 };
 pub use error::Error;
+pub use fsutil::write_private_file;
 pub use issuer::{
     ISSUER_KEY_FILE, ISSUER_PUB_FILE, InitOptions, InitReport, IssueOptions, Issuer, KEYS_DIR,
     KeyInfo, PublishOptions, PublishReport, PublishedFile, ROOT_KEY_FILE, ROOT_PUB_FILE,

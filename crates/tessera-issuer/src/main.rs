@@ -14,6 +14,7 @@ use tessera_issuer::{
     BatchOptions, BatchProgress, InitOptions, IssueOptions, Issuer, KdfParams, PASSPHRASE_ENV,
     Passphrase, PublishOptions, RequestPolicy, StatusAction, check_request_with, init,
     make_request, now_unix, parse_credential_id, parse_person_json, read_public_key,
+    write_private_file,
 };
 
 #[derive(Parser)]
@@ -90,9 +91,12 @@ enum Command {
         /// The person's attributes (JSON).
         #[arg(long, value_name = "PERSON.json")]
         attributes: PathBuf,
-        /// Where to write the credential.
+        /// Where to write the credential (a new file, mode 0600).
         #[arg(long, value_name = "CRED")]
         out: PathBuf,
+        /// Replace the --out file if it exists.
+        #[arg(long)]
+        force: bool,
         /// Validity in days.
         #[arg(long, default_value_t = 365 * 5)]
         valid_days: u64,
@@ -139,9 +143,12 @@ enum Command {
         /// The holder's secret key file.
         #[arg(long, value_name = "FILE")]
         holder_secret: PathBuf,
-        /// Where to write the request.
+        /// Where to write the request (a new file, mode 0600).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Replace the --out file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Revoke credentials (permanent).
     Revoke {
@@ -245,10 +252,6 @@ fn read_person(path: &Path) -> Result<tessera_core::Attributes> {
     parse_person_json(&json, base).with_context(|| format!("{}", path.display()))
 }
 
-fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
-}
-
 fn run(cli: Cli) -> Result<ExitCode> {
     let now = cli.now.unwrap_or_else(now_unix);
     let pass = passphrase(&cli)?;
@@ -291,9 +294,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             request,
             attributes,
             out,
+            force,
             valid_days,
             not_before,
         } => {
+            // Refuse before a status id is spent; the write itself refuses again (O_EXCL).
+            if !force && out.symlink_metadata().is_ok() {
+                return Err(tessera_issuer::Error::FileExists(out).into());
+            }
             let holder = match (holder_key, request) {
                 (Some(k), _) => read_public_key(&k)?,
                 (None, Some(r)) => {
@@ -314,7 +322,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 passphrase: None,
             };
             let cred = issuer.issue(&holder, &attrs, &opts)?;
-            write_new(&out, &cred.to_vec())?;
+            write_private_file(&out, &cred.to_vec(), force)?;
             println!("{}", cred.claims().status);
         }
         Command::IssueBatch {
@@ -411,14 +419,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Command::MakeRequest { holder_secret, out } => {
+        Command::MakeRequest {
+            holder_secret,
+            out,
+            force,
+        } => {
             let text = zeroize::Zeroizing::new(
                 std::fs::read_to_string(&holder_secret)
                     .with_context(|| format!("reading {}", holder_secret.display()))?,
             );
             let key = secret_key_from_text(&text)
                 .with_context(|| format!("{}", holder_secret.display()))?;
-            write_new(&out, &make_request(&key, now))?;
+            write_private_file(&out, &make_request(&key, now), force)?;
         }
         Command::Revoke { dir, ids } => {
             let ids = parse_ids(&ids)?;

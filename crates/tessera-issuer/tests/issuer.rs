@@ -1049,3 +1049,174 @@ fn cli_revoke_publish_and_rotate() {
         "old key's credential still verifies"
     );
 }
+
+/// Runs the binary with `--now`; returns (exit code, stdout, stderr).
+fn cli(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let o = Command::new(BIN)
+        .args(args)
+        .arg("--now")
+        .arg(NOW.to_string())
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// An issuer folder, a holder key file and a person file in `t`.
+fn cli_setup(t: &Path) -> std::path::PathBuf {
+    let dir = t.join("iss");
+    init(&dir, &opts()).unwrap();
+    let h = holder(9);
+    std::fs::write(t.join("h.pub"), public_key_to_text(&h.verifying_key(), "")).unwrap();
+    std::fs::write(t.join("face.jpg"), b"\xFF\xD8 jpeg").unwrap();
+    std::fs::write(t.join("p.json"), PERSON).unwrap();
+    dir
+}
+
+fn cli_issue(t: &Path, dir: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["issue".as_ref(), "--dir".as_ref(), dir.as_ref()];
+    let (hk, pj) = (t.join("h.pub"), t.join("p.json"));
+    args.extend([
+        "--holder-key".as_ref(),
+        hk.as_os_str(),
+        "--attributes".as_ref(),
+        pj.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    cli(&args)
+}
+
+#[test]
+fn issue_out_is_a_new_private_file_and_never_follows_a_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = cli_setup(t);
+    // A new file, 0600 whatever the umask (the test runs under the usual 022).
+    let cred = t.join("a.cred");
+    let (code, out, err) = cli_issue(t, &dir, &cred, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.trim(), "0-0");
+    assert_eq!(mode(&cred), 0o600);
+    let first = std::fs::read(&cred).unwrap();
+    // An existing file is refused, before a status id is spent.
+    let (code, _, err) = cli_issue(t, &dir, &cred, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&cred).unwrap(), first);
+    // --force replaces it, still 0600.
+    std::fs::set_permissions(&cred, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, out, err) = cli_issue(t, &dir, &cred, &["--force"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.trim(), "0-1");
+    assert_eq!(mode(&cred), 0o600);
+    assert_ne!(std::fs::read(&cred).unwrap(), first);
+    // A symbolic link is never written through: refused, even dangling...
+    let victim = t.join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let link = t.join("link.cred");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let dangling = t.join("dangling.cred");
+    std::os::unix::fs::symlink(t.join("nowhere"), &dangling).unwrap();
+    for l in [&link, &dangling] {
+        let (code, _, err) = cli_issue(t, &dir, l, &[]);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("already exists"), "{err}");
+    }
+    assert!(!t.join("nowhere").exists());
+    // ...and --force replaces the link itself, not its target.
+    let (code, _, err) = cli_issue(t, &dir, &link, &["--force"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(!link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert_eq!(mode(&link), 0o600);
+    // make-request follows the same rule.
+    let hk = t.join("h.key");
+    std::fs::write(&hk, secret_key_to_text(&holder(9), "").as_bytes()).unwrap();
+    let req = t.join("r.req");
+    let args = |force: bool| {
+        let mut a: Vec<&std::ffi::OsStr> = vec![
+            "make-request".as_ref(),
+            "--holder-secret".as_ref(),
+            hk.as_os_str(),
+            "--out".as_ref(),
+            req.as_os_str(),
+        ];
+        if force {
+            a.push("--force".as_ref());
+        }
+        a
+    };
+    assert_eq!(cli(&args(false)).0, Some(0));
+    assert_eq!(mode(&req), 0o600);
+    assert_eq!(cli(&args(false)).0, Some(1));
+    assert_eq!(cli(&args(true)).0, Some(0));
+}
+
+#[test]
+fn batch_output_is_private_and_keeps_an_existing_folder_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    init(&dir, &opts()).unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let (good, bad) = batch_file(&input, 100);
+    let bopts = BatchOptions {
+        now: Some(NOW),
+        chunk: 64,
+        ..Default::default()
+    };
+    let mut iss = Issuer::open(&dir, None).unwrap();
+    let mut run = |out: &Path| iss.issue_batch(&input, out, &bopts, &mut |_| {}, &mut |_, _| {});
+    // A new output folder is 0700; every file in it 0600.
+    let fresh = tmp.path().join("fresh");
+    run(&fresh).unwrap();
+    assert_eq!(mode(&fresh), 0o700);
+    for f in ["credentials.jsonl", "errors.jsonl", "journal.log"] {
+        assert_eq!(mode(&fresh.join(f)), 0o600, "{f}");
+    }
+    // An existing folder keeps the mode its owner chose.
+    for m in [0o700, 0o750] {
+        let out = tmp.path().join(format!("kept{m:o}"));
+        std::fs::create_dir(&out).unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(m)).unwrap();
+        let r = run(&out).unwrap();
+        assert_eq!((r.issued, r.errors), (good.len() as u64, bad.len() as u64));
+        assert_eq!(mode(&out), m);
+        assert_eq!(mode(&out.join("credentials.jsonl")), 0o600);
+    }
+    // An output file that is a symbolic link is refused, and its target untouched.
+    let linked = tmp.path().join("linked");
+    std::fs::create_dir(&linked).unwrap();
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::fs::write(linked.join("journal.log"), "").unwrap();
+    std::os::unix::fs::symlink(&victim, linked.join("credentials.jsonl")).unwrap();
+    let err = run(&linked).unwrap_err().to_string();
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    // Output files with no journal are not a batch to resume: never cut.
+    let stray = tmp.path().join("stray");
+    std::fs::create_dir(&stray).unwrap();
+    std::fs::write(stray.join("credentials.jsonl"), "earlier output\n").unwrap();
+    let err = run(&stray).unwrap_err().to_string();
+    assert!(err.contains("journal.log"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(stray.join("credentials.jsonl")).unwrap(),
+        "earlier output\n"
+    );
+    // A journal left 0644 by an older version is tightened when the batch resumes.
+    std::fs::set_permissions(
+        fresh.join("journal.log"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    run(&fresh).unwrap();
+    assert_eq!(mode(&fresh.join("journal.log")), 0o600);
+}
