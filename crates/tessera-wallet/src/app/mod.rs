@@ -499,7 +499,7 @@ pub fn date_time(t: UnixTime) -> String {
 impl WalletApp {
     /// Makes the app: installs the bundled fonts and the style, reads the preferences.
     pub fn new(ctx: &egui::Context, cfg: AppConfig) -> WalletApp {
-        ctx.set_fonts(style::fonts());
+        style::install_fonts(ctx);
         style::apply(ctx);
         let prefs = Prefs::load(&cfg.data_dir, cfg.lang);
         ctx.set_theme(prefs.theme.to_egui());
@@ -1364,8 +1364,8 @@ pub fn run(cfg: AppConfig) -> eframe::Result {
             .with_app_id("tessera-wallet")
             .with_inner_size([420.0, 860.0])
             .with_min_inner_size([320.0, 560.0]),
-        // The bundled font covers Chinese; no system font is read (FACTS: fontique panics on
-        // machines with no fonts).
+        // Not eframe's system fonts (fontique panics on machines with no fonts):
+        // `style::install_fonts` brings the bundled font and its own CJK fallback.
         system_font_fallback: false,
         ..Default::default()
     };

@@ -1,33 +1,13 @@
 //! Fonts, colours and the few widgets every screen shares.
 
-use std::sync::Arc;
+use egui::{Color32, CornerRadius, FontId, Margin, RichText, Stroke, TextStyle, Ui, Vec2};
 
-use egui::{
-    Color32, CornerRadius, FontData, FontDefinitions, FontFamily, FontId, Margin, RichText, Stroke,
-    TextStyle, Ui, Vec2,
-};
-
-/// The bundled CJK font: Noto Sans SC (SIL OFL 1.1, `assets/fonts/OFL.txt`), subset to GB2312
-/// level 1 and symbols. No system font is read.
-pub const CJK_FONT: &[u8] = include_bytes!("../../../../assets/fonts/NotoSansSC-Tessera.otf");
-
-/// Name of the bundled font in egui's font table.
-const CJK_NAME: &str = "noto-sans-sc-tessera";
-
-/// egui's built-in fonts plus the bundled CJK font as fallback for every family.
-pub fn fonts() -> FontDefinitions {
-    let mut fonts = FontDefinitions::default();
-    fonts
-        .font_data
-        .insert(CJK_NAME.into(), Arc::new(FontData::from_static(CJK_FONT)));
-    for family in [FontFamily::Proportional, FontFamily::Monospace] {
-        fonts
-            .families
-            .entry(family)
-            .or_default()
-            .push(CJK_NAME.into());
-    }
-    fonts
+/// Installs the fonts in `ctx`: egui's, the bundled CJK font (every character of the Table of
+/// General Standard Chinese Characters and GB 2312) and the system's CJK fonts, when present,
+/// for the rest. Values shown go through [`tessera_ui::drawable`], so a character no font has
+/// shows its code point instead of an empty box.
+pub fn install_fonts(ctx: &egui::Context) {
+    tessera_ui::Fonts::with_system_fallback().install(ctx);
 }
 
 /// The accent colour (a calm deep blue).

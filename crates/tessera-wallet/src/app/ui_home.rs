@@ -70,9 +70,12 @@ fn card_ui(ui: &mut Ui, t: &Words, card: &mut Card) {
             ui.set_width(ui.available_width());
             ui.horizontal(|ui| {
                 ui.label(
-                    RichText::new(card.issuer.as_deref().unwrap_or(t.unknown_issuer))
-                        .color(Color32::from_white_alpha(220))
-                        .small(),
+                    RichText::new(tessera_ui::drawable(
+                        ui.ctx(),
+                        card.issuer.as_deref().unwrap_or(t.unknown_issuer),
+                    ))
+                    .color(Color32::from_white_alpha(220))
+                    .small(),
                 );
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     validity_badge(ui, t, card.validity);
@@ -90,16 +93,21 @@ fn card_ui(ui: &mut Ui, t: &Words, card: &mut Card) {
                 }
                 ui.vertical(|ui| {
                     ui.label(
-                        RichText::new(card.full_name())
+                        RichText::new(tessera_ui::drawable(ui.ctx(), &card.full_name()))
                             .size(28.0)
                             .strong()
                             .color(Color32::WHITE),
                     );
                     ui.label(
-                        RichText::new(card.latin_name()).color(Color32::from_white_alpha(230)),
+                        RichText::new(tessera_ui::drawable(ui.ctx(), &card.latin_name()))
+                            .color(Color32::from_white_alpha(230)),
                     );
                     ui.add_space(6.0);
-                    let small = |s: String| RichText::new(s).color(Color32::from_white_alpha(220));
+                    let ctx = ui.ctx().clone();
+                    let small = |s: String| {
+                        RichText::new(tessera_ui::drawable(&ctx, &s))
+                            .color(Color32::from_white_alpha(220))
+                    };
                     ui.label(small(format!(
                         "{}  {}",
                         t.attr_birth_date,
@@ -402,7 +410,7 @@ fn present_ui(
                 ui.label(format!(
                     "{}: {}",
                     t.attr(*a),
-                    value_text(t, *a, card.attrs.get(*a))
+                    tessera_ui::drawable(ui.ctx(), &value_text(t, *a, card.attrs.get(*a)))
                 ));
             }
         });
@@ -444,7 +452,8 @@ fn present_ui(
         for a in &items {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("{}:", t.attr(*a))).weak());
-                ui.label(RichText::new(value_text(t, *a, card.attrs.get(*a))).strong());
+                let value = value_text(t, *a, card.attrs.get(*a));
+                ui.label(RichText::new(tessera_ui::drawable(ui.ctx(), &value)).strong());
             });
         }
         ui.label(RichText::new(t.verifier_not_sees).weak().small());
