@@ -28,6 +28,7 @@ pub mod merkle;
 pub mod presentation;
 pub mod reason;
 pub mod status;
+#[cfg(feature = "test-util")]
 pub mod testing;
 pub mod text;
 pub mod trust;
