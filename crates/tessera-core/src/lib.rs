@@ -27,6 +27,7 @@ pub mod keys;
 pub mod merkle;
 pub mod presentation;
 pub mod reason;
+pub mod request;
 pub mod status;
 #[cfg(feature = "test-util")]
 pub mod testing;
