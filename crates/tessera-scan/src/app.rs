@@ -508,7 +508,12 @@ impl ScanApp {
                 }
                 if let Some(issuer) = &v.issuer {
                     ui.label(
-                        RichText::new(format!("{}: {issuer}", T::Issuer.get(lang))).size(18.0),
+                        RichText::new(format!(
+                            "{}: {}",
+                            T::Issuer.get(lang),
+                            tessera_ui::drawable(ui.ctx(), issuer)
+                        ))
+                        .size(18.0),
                     );
                 }
                 ui.add_space(12.0);
@@ -774,11 +779,9 @@ fn disclosed_ui(ui: &mut Ui, lang: Lang, shown: &Shown) {
                         continue;
                     }
                     ui.label(RichText::new(i18n::attr_name(*id, lang)).size(20.0));
-                    ui.label(
-                        RichText::new(i18n::attr_value(*id, value, lang))
-                            .size(26.0)
-                            .strong(),
-                    );
+                    let value = i18n::attr_value(*id, value, lang);
+                    let value = tessera_ui::drawable(ui.ctx(), &value);
+                    ui.label(RichText::new(value).size(26.0).strong());
                     ui.end_row();
                 }
             });

@@ -27,27 +27,12 @@ pub use app::{
 pub use i18n::Lang;
 pub use trust::TrustSource;
 
-/// The bundled CJK font: a subset of Noto Sans SC (SIL Open Font License 1.1, see
-/// `assets/fonts/OFL.txt`) with the GB 2312 level-1 hanzi and common symbols.
-pub const CJK_FONT: &[u8] = include_bytes!("../../../assets/fonts/NotoSansSC-Tessera.otf");
-
-/// Adds the bundled CJK font behind egui's own fonts, for both families. Idempotent.
+/// Installs the fonts in `ctx`: egui's, the bundled CJK font (every character of the Table of
+/// General Standard Chinese Characters and GB 2312) and the system's CJK fonts, when present,
+/// for the rest. Values go through [`tessera_ui::drawable`], so a character no font has shows
+/// its code point instead of an empty box. Idempotent.
 pub fn install_fonts(ctx: &egui::Context) {
-    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
-    ctx.add_font(FontInsert::new(
-        "NotoSansSC-Tessera",
-        egui::FontData::from_static(CJK_FONT),
-        vec![
-            InsertFontFamily {
-                family: egui::FontFamily::Proportional,
-                priority: FontPriority::Lowest,
-            },
-            InsertFontFamily {
-                family: egui::FontFamily::Monospace,
-                priority: FontPriority::Lowest,
-            },
-        ],
-    ));
+    tessera_ui::Fonts::with_system_fallback().install(ctx);
 }
 
 /// Text a step larger than egui's defaults: the app is read at arm's length at a counter.
@@ -77,9 +62,8 @@ pub fn larger_text(ctx: &egui::Context) {
     });
 }
 
-/// Window options: a titled window that accepts dropped files, and no system font fallback
-/// (the bundled font covers our text; eframe's system fallback panics on machines without
-/// fonts).
+/// Window options: a titled window that accepts dropped files, and not eframe's system font
+/// fallback (it panics on machines without fonts): [`install_fonts`] brings our own.
 pub fn native_options() -> eframe::NativeOptions {
     eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
