@@ -11,18 +11,12 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The PIN or passphrase did not unwrap the data key. Only the attempt counter changed.
-    #[error("wrong pin or passphrase ({failed_attempts} failed in a row){}", retry_hint(.retry_after))]
+    #[error("wrong pin or passphrase ({failed_attempts} failed in a row){}", wait_hint(.next_wait))]
     WrongSecret {
         /// Failed attempts in a row, this one included (persisted across restarts).
         failed_attempts: u32,
-        /// How long to wait before the next attempt is accepted, if at all.
-        retry_after: Option<Duration>,
-    },
-    /// Too many wrong attempts: the store refuses to try again before the delay has passed.
-    #[error("too many wrong pins: wait {} s before trying again", ceil_secs(*.retry_after))]
-    TooSoon {
-        /// Time left before the next attempt is accepted.
-        retry_after: Duration,
+        /// How long the next attempt will wait before it checks the secret, if at all.
+        next_wait: Option<Duration>,
     },
     /// A sealed value failed authentication: it was modified, moved to another slot, or damaged.
     #[error(
@@ -56,6 +50,21 @@ pub enum StoreError {
         /// Requested passes.
         t_cost: u32,
         /// Requested lanes.
+        p_cost: u32,
+    },
+    /// A file asks for less Argon2id work than a store accepts: it was made by a test build
+    /// or by a tool that meant to weaken it.
+    #[error(
+        "{what} uses argon2id m={m_cost_kib} KiB t={t_cost} p={p_cost}, under the minimum of 64 MiB and 2 passes (made by a test build?): refusing to open it; restore a backup made by a release build"
+    )]
+    WeakKdf {
+        /// Which file (`store header`, `backup file`).
+        what: &'static str,
+        /// Its memory in KiB.
+        m_cost_kib: u32,
+        /// Its passes.
+        t_cost: u32,
+        /// Its lanes.
         p_cost: u32,
     },
     /// A structure on disk (header, counter, backup body) could not be parsed.
@@ -139,9 +148,12 @@ fn ceil_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
-fn retry_hint(retry_after: &Option<Duration>) -> String {
-    match retry_after {
-        Some(d) => format!("; next attempt allowed in {} s", ceil_secs(*d)),
+fn wait_hint(next_wait: &Option<Duration>) -> String {
+    match next_wait {
+        Some(d) => format!(
+            "; the next attempt waits {} s before checking",
+            ceil_secs(*d)
+        ),
         None => String::new(),
     }
 }

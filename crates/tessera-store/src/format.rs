@@ -214,7 +214,8 @@ impl Header {
 pub(crate) struct Attempts {
     /// Failed (or interrupted) attempts in a row.
     pub failures: u32,
-    /// Wall-clock time of the last counted attempt, seconds since the Unix epoch.
+    /// Wall-clock time of the last counted attempt, seconds since the Unix epoch. Kept for
+    /// diagnosis only: no decision compares it with the clock.
     pub last_unix_secs: u64,
 }
 

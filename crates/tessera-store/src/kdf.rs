@@ -25,6 +25,21 @@ pub const MAX_P_COST: u32 = 16;
 /// recommended work, about 8 s on the reference machine (see docs/threat-model.md).
 pub const MAX_WORK_KIB_PASSES: u64 = 16 * RECOMMENDED_WORK;
 
+/// Least memory a store accepts, on create and on open: 64 MiB.
+pub const MIN_M_COST_KIB: u32 = 64 * 1024;
+/// Least total work (memory in KiB × passes) a store accepts, on create and on open: a
+/// quarter of the recommended work (64 MiB × 2 passes, about 0.1 s on the reference machine).
+pub const MIN_WORK_KIB_PASSES: u64 = RECOMMENDED_WORK / 4;
+
+/// The tiny parameters of [`KdfParams::insecure_for_tests`]: the only ones under the minimum
+/// that a build with the `insecure-test-kdf` feature accepts.
+#[cfg(any(test, feature = "insecure-test-kdf"))]
+const INSECURE_FOR_TESTS: KdfParams = KdfParams {
+    m_cost_kib: 64,
+    t_cost: 1,
+    p_cost: 1,
+};
+
 const RECOMMENDED: KdfParams = KdfParams {
     m_cost_kib: 128 * 1024,
     t_cost: 4,
@@ -39,18 +54,43 @@ impl KdfParams {
         RECOMMENDED
     }
 
-    /// Tiny parameters (64 KiB, one pass) so tests run fast. Never use them for a real wallet.
-    pub fn insecure_for_tests() -> Self {
+    /// The least cost a store accepts: m = 64 MiB, t = 2, p = 1 ([`MIN_M_COST_KIB`],
+    /// [`MIN_WORK_KIB_PASSES`]).
+    pub fn minimum() -> Self {
         KdfParams {
-            m_cost_kib: 64,
-            t_cost: 1,
+            m_cost_kib: MIN_M_COST_KIB,
+            t_cost: (MIN_WORK_KIB_PASSES / u64::from(MIN_M_COST_KIB)) as u32,
             p_cost: 1,
         }
     }
 
+    /// Tiny parameters (64 KiB, one pass) so tests run fast. Only builds with the
+    /// `insecure-test-kdf` feature (enabled by the workspace's test crates, never by a
+    /// release build of a program) have them, and only such builds create or open a store
+    /// with them.
+    #[cfg(any(test, feature = "insecure-test-kdf"))]
+    pub fn insecure_for_tests() -> Self {
+        INSECURE_FOR_TESTS
+    }
+
+    /// Whether these parameters meet the minimum (or are the test parameters, in a build
+    /// with the `insecure-test-kdf` feature).
+    pub fn meets_minimum(&self) -> bool {
+        #[cfg(any(test, feature = "insecure-test-kdf"))]
+        if *self == INSECURE_FOR_TESTS {
+            return true;
+        }
+        self.m_cost_kib >= MIN_M_COST_KIB && self.work() >= MIN_WORK_KIB_PASSES
+    }
+
+    fn work(&self) -> u64 {
+        u64::from(self.m_cost_kib) * u64::from(self.t_cost)
+    }
+
     /// Checks parameters read from a file: refuses work that would make opening it take
-    /// minutes or exhaust memory ([`StoreError::ExcessiveWork`]), and parameters Argon2id
-    /// rejects ([`StoreError::Corrupt`]).
+    /// minutes or exhaust memory ([`StoreError::ExcessiveWork`]), work under the minimum
+    /// ([`StoreError::WeakKdf`]: the file was made by a test build or a hostile tool), and
+    /// parameters Argon2id rejects ([`StoreError::Corrupt`]).
     pub fn check_limits(&self, what: &'static str) -> Result<(), StoreError> {
         let work = u64::from(self.m_cost_kib) * u64::from(self.t_cost);
         if self.m_cost_kib > MAX_M_COST_KIB
@@ -58,6 +98,14 @@ impl KdfParams {
             || work > MAX_WORK_KIB_PASSES
         {
             return Err(StoreError::ExcessiveWork {
+                what,
+                m_cost_kib: self.m_cost_kib,
+                t_cost: self.t_cost,
+                p_cost: self.p_cost,
+            });
+        }
+        if !self.meets_minimum() {
+            return Err(StoreError::WeakKdf {
                 what,
                 m_cost_kib: self.m_cost_kib,
                 t_cost: self.t_cost,
@@ -81,10 +129,18 @@ impl KdfParams {
             p_cost: self.p_cost,
             reason,
         };
-        if self.check_limits("the caller").is_err() {
-            return Err(bad(
-                "over the limit a store accepts on open (1 GiB, 16 lanes, 16x the recommended work)",
-            ));
+        match self.check_limits("the caller") {
+            Err(StoreError::ExcessiveWork { .. }) => {
+                return Err(bad(
+                    "over the limit a store accepts on open (1 GiB, 16 lanes, 16x the recommended work)",
+                ));
+            }
+            Err(StoreError::WeakKdf { .. }) => {
+                return Err(bad(
+                    "under the minimum a store accepts (64 MiB of memory and 64 MiB x 2 passes of work)",
+                ));
+            }
+            _ => {}
         }
         self.to_argon2()
             .map_err(|_| bad("argon2id needs t >= 1, 1 <= p and m >= 8*p KiB"))?;
@@ -153,18 +209,57 @@ mod tests {
             Err(StoreError::ExcessiveWork { .. })
         ));
         let zero = KdfParams {
-            m_cost_kib: 64,
+            m_cost_kib: MIN_M_COST_KIB,
             t_cost: 0,
             p_cost: 1,
         };
         assert!(matches!(
             zero.check_limits("x"),
+            Err(StoreError::WeakKdf { .. })
+        ));
+        let no_lanes = KdfParams {
+            p_cost: 0,
+            ..KdfParams::minimum()
+        };
+        assert!(matches!(
+            no_lanes.check_limits("x"),
             Err(StoreError::Corrupt { .. })
         ));
         assert!(matches!(
             zero.check_new(),
             Err(StoreError::BadParams { .. })
         ));
+    }
+
+    #[test]
+    fn minimum_is_enforced() {
+        let min = KdfParams::minimum();
+        assert_eq!((min.m_cost_kib, min.t_cost, min.p_cost), (64 * 1024, 2, 1));
+        assert!(min.check_limits("x").is_ok() && min.check_new().is_ok());
+        assert!(KdfParams::recommended().meets_minimum());
+        for weak in [
+            KdfParams { t_cost: 1, ..min },
+            KdfParams {
+                m_cost_kib: MIN_M_COST_KIB - 1,
+                t_cost: 8,
+                p_cost: 1,
+            },
+            // The test parameters with one more pass are not the test parameters.
+            KdfParams {
+                t_cost: 2,
+                ..KdfParams::insecure_for_tests()
+            },
+        ] {
+            assert!(
+                matches!(
+                    weak.check_limits("store header"),
+                    Err(StoreError::WeakKdf { .. })
+                ),
+                "{weak:?}"
+            );
+            let e = weak.check_new().unwrap_err();
+            assert!(e.to_string().contains("under the minimum"), "{e}");
+        }
     }
 
     #[test]

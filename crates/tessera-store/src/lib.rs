@@ -41,12 +41,14 @@ use crate::backend::{Backend, Op, SledBackend, create_private_dir_all, sync_dir}
 use crate::format::{Attempts, BackupHead, Entry, Header};
 
 pub use crate::error::StoreError;
-pub use crate::kdf::{KdfParams, MAX_M_COST_KIB, MAX_P_COST, MAX_WORK_KIB_PASSES};
+pub use crate::kdf::{
+    KdfParams, MAX_M_COST_KIB, MAX_P_COST, MAX_WORK_KIB_PASSES, MIN_M_COST_KIB, MIN_WORK_KIB_PASSES,
+};
 pub use crate::secret::{PIN_ENV, Secret, read_secret};
 
 use crate::error::{corrupt, io_at};
 
-/// Wrong attempts in a row allowed without any delay.
+/// Wrong attempts in a row allowed before unlocking starts to wait.
 pub const FREE_ATTEMPTS: u32 = 3;
 /// Longest delay between attempts.
 pub const MAX_DELAY: Duration = Duration::from_secs(3600);
@@ -146,8 +148,9 @@ fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Delay required after `failures` wrong attempts in a row: none for the first
-/// [`FREE_ATTEMPTS`], then 2, 4, 8, … seconds, capped at [`MAX_DELAY`].
+/// How long an unlock waits before checking the secret after `failures` wrong attempts in
+/// a row: none for the first [`FREE_ATTEMPTS`], then 2, 4, 8, … seconds, capped at
+/// [`MAX_DELAY`].
 pub fn delay_after(failures: u32) -> Duration {
     if failures < FREE_ATTEMPTS {
         return Duration::ZERO;
@@ -346,40 +349,31 @@ impl Store {
 
     /// Unlocks the store in `dir` with `secret`.
     ///
-    /// The attempt is counted (durably) before the key is derived and the count is cleared
-    /// on success, so killing the process mid-attempt does not give a free guess. After
-    /// [`FREE_ATTEMPTS`] failures in a row each attempt must wait [`delay_after`] the
-    /// failures since the last one ([`StoreError::TooSoon`]). A wrong secret changes
-    /// nothing but the counter.
+    /// After [`FREE_ATTEMPTS`] wrong secrets in a row, the process sleeps [`delay_after`]
+    /// the failures before it checks the secret (the right one included). The wait is time
+    /// this process spends, not a timestamp compared with the clock, so moving the clock
+    /// does not skip it. The attempt is counted (durably) before the wait and the key
+    /// derivation and the count is cleared on success, so stopping the process mid-attempt
+    /// gives no free guess. A wrong secret changes nothing but the counter. What this cannot
+    /// stop (a copy of the files) is in docs/threat-model.md.
     pub fn unlock(dir: &Path, secret: &Secret) -> Result<Store, StoreError> {
-        Store::unlock_at(dir, secret, now_unix())
+        Store::unlock_with(dir, secret, &mut std::thread::sleep)
     }
 
-    /// [`Store::unlock`] with the wall-clock time given (seconds since the Unix epoch), for
-    /// tests of the delay.
-    #[doc(hidden)]
-    pub fn unlock_at(dir: &Path, secret: &Secret, now: u64) -> Result<Store, StoreError> {
+    /// [`Store::unlock`], with the wait done by `wait`: it is called once, before the
+    /// secret is checked, when the failures in a row require a delay (never with zero). The
+    /// command line says why it waits; tests record the waits instead of sleeping.
+    pub fn unlock_with(
+        dir: &Path,
+        secret: &Secret,
+        wait: &mut dyn FnMut(Duration),
+    ) -> Result<Store, StoreError> {
         let backend = SledBackend::open(&store_path(dir), false)?;
         let header = Store::read_header(&backend)?;
         header.params.check_limits("store header")?;
 
-        let mut attempts = Store::read_attempts(&backend, now)?;
-        if now < attempts.last_unix_secs {
-            // The clock went back: restart the wait from now rather than waiting for the
-            // clock to catch up (or letting a rolled-back clock skip the delay).
-            attempts.last_unix_secs = now;
-            backend.write(vec![Op::Put(
-                K_ATTEMPTS.to_vec(),
-                attempts.to_bytes().to_vec(),
-            )])?;
-        }
-        let wait = delay_after(attempts.failures);
-        let elapsed = Duration::from_secs(now - attempts.last_unix_secs);
-        if wait > elapsed {
-            return Err(StoreError::TooSoon {
-                retry_after: wait - elapsed,
-            });
-        }
+        let now = now_unix();
+        let attempts = Store::read_attempts(&backend, now)?;
         let counted = Attempts {
             failures: attempts.failures.saturating_add(1),
             last_unix_secs: now,
@@ -388,6 +382,10 @@ impl Store {
             K_ATTEMPTS.to_vec(),
             counted.to_bytes().to_vec(),
         )])?;
+        let delay = delay_after(attempts.failures);
+        if !delay.is_zero() {
+            wait(delay);
+        }
 
         match header.unwrap_key(secret.expose_bytes())? {
             Some(key) => {
@@ -395,7 +393,7 @@ impl Store {
                     K_ATTEMPTS.to_vec(),
                     Attempts {
                         failures: 0,
-                        last_unix_secs: now,
+                        last_unix_secs: now_unix(),
                     }
                     .to_bytes()
                     .to_vec(),
@@ -413,7 +411,7 @@ impl Store {
                 let wait = delay_after(counted.failures);
                 Err(StoreError::WrongSecret {
                     failed_attempts: counted.failures,
-                    retry_after: (!wait.is_zero()).then_some(wait),
+                    next_wait: (!wait.is_zero()).then_some(wait),
                 })
             }
         }
@@ -440,16 +438,11 @@ impl Store {
         Ok(Store::read_attempts(&backend, now_unix())?.failures)
     }
 
-    /// How long until the next unlock attempt is accepted (`None`: now), for a countdown in
-    /// the UI. Readable while locked, like [`Store::failed_attempts`].
-    pub fn retry_after(dir: &Path) -> Result<Option<Duration>, StoreError> {
-        let backend = SledBackend::open(&store_path(dir), false)?;
-        let now = now_unix();
-        let attempts = Store::read_attempts(&backend, now)?;
-        let wait = delay_after(attempts.failures);
-        // A clock set back counts as no time elapsed, as in `unlock`.
-        let elapsed = Duration::from_secs(now.saturating_sub(attempts.last_unix_secs));
-        Ok(wait.checked_sub(elapsed).filter(|d| !d.is_zero()))
+    /// How long the next unlock attempt will wait before it checks the secret
+    /// ([`delay_after`] the failures in a row), for the UI to say so. Readable while
+    /// locked, like [`Store::failed_attempts`].
+    pub fn next_wait(dir: &Path) -> Result<Duration, StoreError> {
+        Ok(delay_after(Store::failed_attempts(dir)?))
     }
 
     /// Stores `value` in the slot (`kind`, `id`), replacing what was there. Durable (synced

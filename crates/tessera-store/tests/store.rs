@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use tessera_store::{KdfParams, RecordKind, Secret, Store, StoreError};
 
@@ -29,13 +29,6 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 
 fn random_below(n: u64) -> u64 {
     u64::from_le_bytes(random_bytes::<8>()) % n
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 fn db_path(dir: &Path) -> PathBuf {
@@ -246,6 +239,15 @@ fn no_plaintext_on_disk() {
     assert!(total > 0);
 }
 
+/// Unlocks with `secret`, recording the waits instead of sleeping.
+fn unlock_recorded(
+    dir: &Path,
+    secret: &Secret,
+    waits: &mut Vec<Duration>,
+) -> Result<Store, StoreError> {
+    Store::unlock_with(dir, secret, &mut |d| waits.push(d))
+}
+
 #[test]
 fn wrong_pin_changes_only_the_counter() {
     let dir = tempfile::tempdir().unwrap();
@@ -256,16 +258,16 @@ fn wrong_pin_changes_only_the_counter() {
     }
     let before = raw_dump(dir.path());
     let wrong = Secret::pin("111111").unwrap();
-    let t0 = now();
+    let mut waits = Vec::new();
     for n in 1..=3u32 {
-        let e = Store::unlock_at(dir.path(), &wrong, t0).unwrap_err();
+        let e = unlock_recorded(dir.path(), &wrong, &mut waits).unwrap_err();
         match &e {
             StoreError::WrongSecret {
                 failed_attempts,
-                retry_after,
+                next_wait,
             } => {
                 assert_eq!(*failed_attempts, n);
-                assert_eq!(retry_after.is_some(), n >= 3, "{n}: {retry_after:?}");
+                assert_eq!(next_wait.is_some(), n >= 3, "{n}: {next_wait:?}");
             }
             other => panic!("{other}"),
         }
@@ -275,6 +277,7 @@ fn wrong_pin_changes_only_the_counter() {
         );
         assert_eq!(Store::failed_attempts(dir.path()).unwrap(), n);
     }
+    assert!(waits.is_empty(), "the free attempts waited: {waits:?}");
     let after = raw_dump(dir.path());
     let strip = |m: &BTreeMap<Vec<u8>, Vec<u8>>| {
         let mut m = m.clone();
@@ -283,40 +286,83 @@ fn wrong_pin_changes_only_the_counter() {
     };
     assert_eq!(strip(&before), strip(&after), "a wrong pin changed data");
 
-    // 2 s from t0 (None if this machine is so slow that they have passed already).
-    if let Some(left) = Store::retry_after(dir.path()).unwrap() {
-        assert!(left <= Duration::from_secs(2), "{left:?}");
-    }
-    // 3 failures: the next attempt must wait 2 s, even with the right PIN.
-    let e = Store::unlock_at(dir.path(), &pin(), t0 + 1).unwrap_err();
-    match &e {
-        StoreError::TooSoon { retry_after } => assert_eq!(*retry_after, Duration::from_secs(1)),
-        other => panic!("{other}"),
-    }
-    assert!(e.to_string().contains("wait 1 s"), "{e}");
-    assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 3);
-    // A 4th wrong attempt after the wait: now 4 s.
-    match Store::unlock_at(dir.path(), &wrong, t0 + 2).unwrap_err() {
-        StoreError::WrongSecret {
-            failed_attempts: 4,
-            retry_after: Some(d),
-        } => assert_eq!(d, Duration::from_secs(4)),
-        other => panic!("{other}"),
-    }
-    // A clock set back does not skip the delay: the wait restarts.
-    assert!(matches!(
-        Store::unlock_at(dir.path(), &pin(), t0 - 1000),
-        Err(StoreError::TooSoon { .. })
-    ));
-    // The counter survives reopening and is cleared by the right PIN.
+    // 3 failures: the next attempt waits 2 s before checking, even with the right PIN.
+    assert_eq!(
+        Store::next_wait(dir.path()).unwrap(),
+        Duration::from_secs(2)
+    );
+    let e = unlock_recorded(dir.path(), &wrong, &mut waits).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("(4 failed in a row); the next attempt waits 4 s before checking"),
+        "{e}"
+    );
+    assert_eq!(waits, [Duration::from_secs(2)]);
+    // The counter survives reopening and is cleared by the right PIN, after the wait.
     assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 4);
-    let store = Store::unlock_at(dir.path(), &pin(), t0 - 1000 + 4).unwrap();
+    let store = unlock_recorded(dir.path(), &pin(), &mut waits).unwrap();
+    assert_eq!(waits, [Duration::from_secs(2), Duration::from_secs(4)]);
     assert_eq!(
         &store.get(RecordKind::Credential, "c").unwrap().unwrap()[..],
         b"data"
     );
     drop(store);
     assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 0);
+    assert_eq!(Store::next_wait(dir.path()).unwrap(), Duration::ZERO);
+}
+
+/// Twenty wrong PINs cost every wait, whatever the clock says: the delay is time the
+/// process spends before it checks, not a timestamp (the clock moved forward an hour
+/// between attempts used to skip it).
+#[test]
+fn wrong_pins_cost_the_waits_whatever_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::create(dir.path(), &pin(), fast()).unwrap());
+    let wrong = Secret::pin("111111").unwrap();
+    let mut waits = Vec::new();
+    for _ in 0..20 {
+        assert!(matches!(
+            unlock_recorded(dir.path(), &wrong, &mut waits),
+            Err(StoreError::WrongSecret { .. })
+        ));
+        // Pretend the last attempt was an hour ago (what moving the clock forward did).
+        raw_edit(dir.path(), |db| {
+            let mut a = db.get("m:attempts").unwrap().unwrap().to_vec();
+            let t = u64::from_be_bytes(a[4..12].try_into().unwrap()) - 3600;
+            a[4..12].copy_from_slice(&t.to_be_bytes());
+            db.insert("m:attempts", a).unwrap();
+        });
+    }
+    let expected: Vec<Duration> = (3..20).map(tessera_store::delay_after).collect();
+    assert_eq!(waits, expected);
+    assert_eq!(waits[0], Duration::from_secs(2));
+    assert_eq!(*waits.last().unwrap(), tessera_store::MAX_DELAY);
+    let total: Duration = waits.iter().sum();
+    assert!(total > Duration::from_secs(5 * 3600), "{total:?}");
+    // The right PIN waits too, then clears the count.
+    drop(unlock_recorded(dir.path(), &pin(), &mut waits).unwrap());
+    assert_eq!(waits.last(), Some(&tessera_store::MAX_DELAY));
+    assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 0);
+}
+
+/// Stopping the process during the wait (here: the wait panics) leaves the attempt
+/// counted, so killing and restarting does not skip the delay.
+#[test]
+fn stopping_during_the_wait_keeps_the_attempt_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::create(dir.path(), &pin(), fast()).unwrap());
+    let wrong = Secret::pin("111111").unwrap();
+    for _ in 0..3 {
+        assert!(unlock_recorded(dir.path(), &wrong, &mut Vec::new()).is_err());
+    }
+    let stopped = std::panic::catch_unwind(|| {
+        let _ = Store::unlock_with(dir.path(), &pin(), &mut |_| panic!("stopped"));
+    });
+    assert!(stopped.is_err());
+    assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 4);
+    let mut waits = Vec::new();
+    drop(unlock_recorded(dir.path(), &pin(), &mut waits).unwrap());
+    assert_eq!(waits, [Duration::from_secs(4)]);
 }
 
 /// Builds a store with three credentials and a history entry; returns their values.
@@ -1038,7 +1084,7 @@ fn umask_child() {
     drop(store);
     assert_eq!(mode(&dir), 0o700, "a new wallet directory is 0700");
     assert_eq!(
-        mode(&dir.parent().unwrap()),
+        mode(dir.parent().unwrap()),
         0o700,
         "and so are new parents"
     );
@@ -1099,4 +1145,62 @@ fn loosened_modes_are_repaired_on_open() {
     }
     drop(Store::unlock(dir, &pin()).unwrap());
     assert_private(&store_dir);
+}
+
+/// A store header whose Argon2id cost is under the minimum is refused on open, before any
+/// derivation and without counting an attempt; only the exact test parameters pass, and
+/// only in a build with the `insecure-test-kdf` feature.
+#[test]
+fn below_minimum_kdf_is_refused_on_create_and_open() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path());
+    let header = raw_dump(dir.path())[&b"m:header"[..]].clone();
+    for (m, t) in [
+        (16 * 1024u32, 1u32),
+        (64 * 1024, 1),
+        (64, 2),
+        (32 * 1024, 4),
+    ] {
+        let mut h = header.clone();
+        h[6..10].copy_from_slice(&m.to_be_bytes());
+        h[10..14].copy_from_slice(&t.to_be_bytes());
+        raw_edit(dir.path(), |db| {
+            db.insert("m:header", h).unwrap();
+        });
+        let e = Store::unlock(dir.path(), &pin()).unwrap_err();
+        assert!(
+            matches!(e, StoreError::WeakKdf { what: "store header", m_cost_kib, t_cost, .. }
+                if m_cost_kib == m && t_cost == t),
+            "m={m} t={t}: {e}"
+        );
+        assert!(e.to_string().contains("under the minimum"), "{e}");
+        assert_eq!(Store::failed_attempts(dir.path()).unwrap(), 0);
+    }
+    raw_edit(dir.path(), |db| {
+        db.insert("m:header", header.clone()).unwrap();
+    });
+    drop(Store::unlock(dir.path(), &pin()).unwrap());
+
+    // Creating, changing the PIN and writing a backup refuse it too.
+    let weak = KdfParams {
+        m_cost_kib: 32 * 1024,
+        t_cost: 2,
+        p_cost: 1,
+    };
+    let other = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        Store::create(other.path(), &pin(), weak),
+        Err(StoreError::BadParams { .. })
+    ));
+    assert!(!Store::exists(other.path()));
+    let mut store = Store::unlock(dir.path(), &pin()).unwrap();
+    assert!(matches!(
+        store.change_secret(&pin(), weak),
+        Err(StoreError::BadParams { .. })
+    ));
+    let pass = Secret::parse("correct horse battery").unwrap();
+    assert!(matches!(
+        store.backup(&other.path().join("b"), &pass, weak),
+        Err(StoreError::BadParams { .. })
+    ));
 }
