@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Screenshots of every wallet screen, for the README: docs/screenshots/*.png.
 #
-# Builds the wallet (release), runs it under Xvfb with a fresh --data-dir and
+# Builds the wallet (release, with the `screenshots` feature), runs it under Xvfb with a fresh --data-dir and
 # TESSERA_WALLET_SCRIPT=screenshots, which makes the app walk its own screens with a test PIN
 # and save eframe's screenshot of each rendered frame. The app checks that the QR code in each
 # QR screenshot decodes (tessera-qr) and verifies against the demo trust list, fresh; this
@@ -30,7 +30,8 @@ if ((${#packages[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
 fi
 
-cargo build --release -p tessera-wallet
+# The screenshot walker is built only with the `screenshots` feature (the shipped app has none).
+cargo build --release -p tessera-wallet --features screenshots
 bin="$CARGO_TARGET_DIR/release/tessera-wallet"
 
 data=$(mktemp -d)

@@ -20,7 +20,10 @@ use crate::wallet::{Validity, Wallet};
 pub const BACKUP_PASSPHRASE_ENV: &str = "TESSERA_BACKUP_PASSPHRASE";
 /// Environment variable with the new PIN for `change-pin` (else `--new-pin-file`, else a prompt).
 pub const NEW_PIN_ENV: &str = "TESSERA_NEW_PIN";
-/// Environment variable that selects fast, insecure key derivation: for tests only.
+/// Environment variable that selects fast, insecure key derivation. Only a build with the
+/// `insecure-test-kdf` feature (the workspace's end-to-end tests) reads it; a release build
+/// ignores it, and its store refuses to open a wallet made that way.
+#[cfg(feature = "insecure-test-kdf")]
 pub const INSECURE_KDF_ENV: &str = "TESSERA_INSECURE_TEST_KDF";
 
 /// Tessera wallet: holds your ID and shows it as a short-lived QR code.
@@ -137,13 +140,15 @@ pub fn data_dir(cli: &Cli) -> Result<PathBuf> {
     }
 }
 
-/// Key-derivation cost for new wallets and backups.
+/// Key-derivation cost for new wallets, PIN changes and backups: the recommended cost (in a
+/// test build, the test cost when `TESSERA_INSECURE_TEST_KDF` is set).
 pub fn kdf_params() -> KdfParams {
+    #[cfg(feature = "insecure-test-kdf")]
     if std::env::var_os(INSECURE_KDF_ENV).is_some() {
-        KdfParams::insecure_for_tests()
-    } else {
-        KdfParams::recommended()
+        eprintln!("warning: {INSECURE_KDF_ENV} is set: test build, insecure key derivation");
+        return KdfParams::insecure_for_tests();
     }
+    KdfParams::recommended()
 }
 
 /// The current time.
@@ -158,7 +163,13 @@ fn open(cli: &Cli, create: bool) -> Result<Wallet> {
     let dir = data_dir(cli)?;
     if Store::exists(&dir) {
         let pin = read_secret(cli.pin_file.as_deref(), "Wallet PIN: ")?;
-        Ok(Wallet::unlock(&dir, &pin)?)
+        Ok(Wallet::unlock_with(&dir, &pin, &mut |d| {
+            eprintln!(
+                "waiting {} s before checking the pin (wrong pins in a row before this one)",
+                d.as_secs()
+            );
+            std::thread::sleep(d);
+        })?)
     } else if create {
         let pin = read_secret(
             cli.pin_file.as_deref(),

@@ -26,8 +26,12 @@ fn open_app(cli: &Cli, started: Instant) -> anyhow::Result<()> {
     let mut cfg = AppConfig::new(data_dir(cli)?);
     cfg.kdf = kdf_params();
     cfg.started = started;
-    cfg.script = app::script::Script::from_env();
+    #[cfg(feature = "screenshots")]
+    {
+        cfg.script = app::script::Script::from_env();
+    }
     app::run(cfg).map_err(|e| anyhow::anyhow!("cannot open the wallet window: {e}"))?;
+    #[cfg(feature = "screenshots")]
     if app::script::FAILED.load(std::sync::atomic::Ordering::SeqCst) {
         anyhow::bail!("the screenshot script found a problem (see above)");
     }

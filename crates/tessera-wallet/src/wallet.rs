@@ -154,9 +154,20 @@ impl Wallet {
         Ok(Wallet::from_store(Store::create(dir, secret, params)?))
     }
 
-    /// Unlocks an existing wallet.
+    /// Unlocks an existing wallet (after wrong PINs, the process first sleeps the delay:
+    /// see [`Store::unlock`]).
     pub fn unlock(dir: &Path, secret: &Secret) -> Result<Wallet, WalletError> {
         Ok(Wallet::from_store(Store::unlock(dir, secret)?))
+    }
+
+    /// [`Wallet::unlock`] with the delay after wrong PINs waited by `wait` (see
+    /// [`Store::unlock_with`]).
+    pub fn unlock_with(
+        dir: &Path,
+        secret: &Secret,
+        wait: &mut dyn FnMut(std::time::Duration),
+    ) -> Result<Wallet, WalletError> {
+        Ok(Wallet::from_store(Store::unlock_with(dir, secret, wait)?))
     }
 
     /// Wraps an unlocked store. The demo trust list is always known.

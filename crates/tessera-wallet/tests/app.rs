@@ -2,6 +2,7 @@
 //! GPU. Every `run` also checks that every input widget has an accessible name.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use egui_kittest::Harness;
@@ -10,6 +11,7 @@ use tessera_core::attributes::{AttrId, AttrValue};
 use tessera_core::{Reason, VerifyPolicy, verify_text};
 use tessera_store::{KdfParams, Store};
 use tessera_wallet::app::i18n::Lang;
+use tessera_wallet::app::jobs::Sleeper;
 use tessera_wallet::app::{AppConfig, Tab, WalletApp};
 use tessera_wallet::cli::now;
 use tessera_wallet::demo;
@@ -206,26 +208,37 @@ fn keyboard_alone_from_first_run_to_a_qr_code() {
 }
 
 #[test]
-fn after_three_wrong_pins_the_unlock_button_waits() {
+fn after_three_wrong_pins_the_unlock_waits_before_checking() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app(dir.path(), Lang::En);
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let mut cfg = AppConfig::new(dir.path().to_path_buf());
+    cfg.kdf = KdfParams::insecure_for_tests();
+    cfg.lang = Some(Lang::En);
+    let record = waits.clone();
+    cfg.sleeper = Sleeper::new(move |d| record.lock().unwrap().push(d));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(420.0, 860.0))
+        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg));
     first_run(&mut h);
     click(&mut h, "Lock");
     for _ in 0..3 {
         type_into(&mut h, "PIN", "111111");
         click(&mut h, "Unlock");
     }
-    // The store asks for 2 s before the next attempt: the screen counts down.
-    h.get_by_label("Too many wrong attempts. Try again in seconds: 2");
-    std::thread::sleep(Duration::from_millis(2100));
-    h.run_steps(10);
-    assert!(
-        h.query_by_label_contains("Too many wrong attempts. Try again")
-            .is_none()
-    );
+    assert!(waits.lock().unwrap().is_empty());
+    // The next attempt sleeps 2 s before the PIN is checked: the screen says so.
+    h.get_by_label("Too many wrong attempts. The next attempt waits before checking, seconds: 2");
+    type_into(&mut h, "PIN", "111111");
+    click(&mut h, "Unlock");
+    h.get_by_label("Too many wrong attempts. The next attempt waits before checking, seconds: 4");
+    // The right PIN waits too (no clock to move), then unlocks.
     type_into(&mut h, "PIN", PIN);
     click(&mut h, "Unlock");
     assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    assert_eq!(
+        *waits.lock().unwrap(),
+        [Duration::from_secs(2), Duration::from_secs(4)]
+    );
 }
 
 #[test]

@@ -262,7 +262,7 @@ pub static EN: Words = Words {
     unlocking: "Unlocking…",
     wrong_pin: "Wrong PIN or passphrase.",
     failed_before: "Failed attempts in a row:",
-    too_soon: "Too many wrong attempts. Try again in seconds:",
+    too_soon: "Too many wrong attempts. The next attempt waits before checking, seconds:",
     lock: "Lock",
     tab_cards: "My ID",
     tab_history: "History",

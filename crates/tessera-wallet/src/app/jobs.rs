@@ -2,11 +2,46 @@
 //! restore). A job runs on its own thread, sends one [`Done`] back and asks for a repaint.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::time::Duration;
 
 use tessera_store::{KdfParams, Secret, Store, StoreError};
 
 use crate::wallet::{Wallet, WalletError};
+
+/// How an unlock waits the delay after wrong PINs before it checks the PIN: the thread
+/// sleeps ([`Sleeper::real`]); tests pass a recorder instead.
+#[derive(Clone)]
+pub struct Sleeper(Arc<dyn Fn(Duration) + Send + Sync>);
+
+impl Sleeper {
+    /// `std::thread::sleep`.
+    pub fn real() -> Sleeper {
+        Sleeper(Arc::new(std::thread::sleep))
+    }
+
+    /// Waits with `f` (tests record the waits).
+    pub fn new(f: impl Fn(Duration) + Send + Sync + 'static) -> Sleeper {
+        Sleeper(Arc::new(f))
+    }
+
+    fn wait(&self, d: Duration) {
+        (self.0)(d);
+    }
+}
+
+impl Default for Sleeper {
+    fn default() -> Sleeper {
+        Sleeper::real()
+    }
+}
+
+impl std::fmt::Debug for Sleeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sleeper")
+    }
+}
 
 /// Work to do off the UI thread.
 pub enum Job {
@@ -19,12 +54,14 @@ pub enum Job {
         /// Argon2id cost.
         params: KdfParams,
     },
-    /// Unlock the wallet.
+    /// Unlock the wallet (waiting first after wrong PINs).
     Unlock {
         /// Wallet directory.
         dir: PathBuf,
         /// The PIN or passphrase typed.
         secret: Secret,
+        /// How the delay after wrong PINs is waited.
+        sleeper: Sleeper,
     },
     /// Change the PIN or passphrase of an open wallet.
     ChangeSecret {
@@ -120,8 +157,12 @@ fn run(job: Job) -> Done {
             result: Wallet::create(&dir, &secret, params),
             created: true,
         },
-        Job::Unlock { dir, secret } => Done::Opened {
-            result: Wallet::unlock(&dir, &secret),
+        Job::Unlock {
+            dir,
+            secret,
+            sleeper,
+        } => Done::Opened {
+            result: Wallet::unlock_with(&dir, &secret, &mut |d| sleeper.wait(d)),
             created: false,
         },
         Job::ChangeSecret {

@@ -22,6 +22,7 @@
 pub mod i18n;
 pub mod jobs;
 pub mod qr;
+#[cfg(feature = "screenshots")]
 pub mod script;
 pub mod style;
 mod ui_home;
@@ -67,14 +68,18 @@ const MAX_CREDENTIAL_FILE: u64 = 64 * 1024;
 pub struct AppConfig {
     /// The wallet directory.
     pub data_dir: PathBuf,
-    /// Argon2id cost for new wallets, PIN changes and backups (tests pass
-    /// [`KdfParams::insecure_for_tests`]).
+    /// Argon2id cost for new wallets, PIN changes and backups (tests pass the store's
+    /// cheap test parameters).
     pub kdf: KdfParams,
+    /// How an unlock waits the delay after wrong PINs (tests record the waits).
+    pub sleeper: jobs::Sleeper,
     /// Language to start in; `None`: the saved preference, else the system's.
     pub lang: Option<Lang>,
     /// When the process started (for the cold-start figure).
     pub started: Instant,
-    /// Walk the screens and save screenshots ([`script`]).
+    /// Walk the screens and save screenshots (`script`, built with the `screenshots`
+    /// feature only).
+    #[cfg(feature = "screenshots")]
     pub script: Option<script::Script>,
 }
 
@@ -84,8 +89,10 @@ impl AppConfig {
         AppConfig {
             data_dir,
             kdf: KdfParams::recommended(),
+            sleeper: jobs::Sleeper::real(),
             lang: None,
             started: Instant::now(),
+            #[cfg(feature = "screenshots")]
             script: None,
         }
     }
@@ -462,12 +469,14 @@ pub struct WalletApp {
     forms: Forms,
     message: Option<Message>,
     failed_attempts: u32,
-    /// Until when (egui time) the store refuses another unlock attempt.
-    retry_until: Option<f64>,
+    /// How long the next unlock attempt will wait before checking the PIN (after wrong
+    /// PINs in a row; the unlock job sleeps it).
+    next_wait: Duration,
     now: f64,
     last_input: f64,
     timings: Timings,
     frames: u64,
+    #[cfg(feature = "screenshots")]
     script: Option<script::Runner>,
 }
 
@@ -514,14 +523,12 @@ impl WalletApp {
         } else {
             0
         };
-        let retry_until = if matches!(phase, Phase::Locked) {
-            Store::retry_after(&cfg.data_dir)
-                .ok()
-                .flatten()
-                .map(|d| d.as_secs_f64())
+        let next_wait = if matches!(phase, Phase::Locked) {
+            Store::next_wait(&cfg.data_dir).unwrap_or_default()
         } else {
-            None
+            Duration::ZERO
         };
+        #[cfg(feature = "screenshots")]
         let script = cfg.script.clone().map(script::Runner::new);
         WalletApp {
             cfg,
@@ -533,11 +540,12 @@ impl WalletApp {
             forms: Forms::default(),
             message: None,
             failed_attempts,
-            retry_until,
+            next_wait,
             now: 0.0,
             last_input: 0.0,
             timings: Timings::default(),
             frames: 0,
+            #[cfg(feature = "screenshots")]
             script,
         }
     }
@@ -655,9 +663,6 @@ impl WalletApp {
             StoreError::WrongSecret {
                 failed_attempts, ..
             } => format!("{} {} {failed_attempts}", t.wrong_pin, t.failed_before),
-            StoreError::TooSoon { retry_after } => {
-                format!("{} {}", t.too_soon, retry_after.as_secs().max(1))
-            }
             other => format!("{} {other}", t.error_prefix),
         }
     }
@@ -748,6 +753,7 @@ impl WalletApp {
         self.forms.counter_code.clear();
         self.forget_secret_widgets(ctx);
         self.failed_attempts = Store::failed_attempts(&self.cfg.data_dir).unwrap_or(0);
+        self.next_wait = Store::next_wait(&self.cfg.data_dir).unwrap_or_default();
     }
 
     fn apply(&mut self, ctx: &egui::Context, action: Action) {
@@ -802,6 +808,7 @@ impl WalletApp {
                     let job = Job::Unlock {
                         dir: self.cfg.data_dir.clone(),
                         secret,
+                        sleeper: self.cfg.sleeper.clone(),
                     };
                     self.start(ctx, job, t.unlocking);
                 }
@@ -1160,15 +1167,9 @@ impl WalletApp {
                 Err(e) => {
                     let m = self.describe(&e);
                     self.error(m);
-                    let wait = match &e {
-                        WalletError::Store(StoreError::WrongSecret {
-                            retry_after: Some(d),
-                            ..
-                        })
-                        | WalletError::Store(StoreError::TooSoon { retry_after: d }) => Some(*d),
-                        _ => None,
-                    };
-                    self.retry_until = wait.map(|d| self.now + d.as_secs_f64());
+                    if let WalletError::Store(StoreError::WrongSecret { next_wait, .. }) = &e {
+                        self.next_wait = next_wait.unwrap_or_default();
+                    }
                     if !created {
                         self.failed_attempts =
                             Store::failed_attempts(&self.cfg.data_dir).unwrap_or(0);
@@ -1327,10 +1328,13 @@ impl eframe::App for WalletApp {
             self.apply(ctx, a);
         }
         self.timers(ctx);
+        #[cfg(feature = "screenshots")]
         if let Some(mut runner) = self.script.take() {
             runner.step(self, ctx, frame.info().cpu_usage);
             self.script = Some(runner);
         }
+        #[cfg(not(feature = "screenshots"))]
+        let _ = frame;
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -1341,6 +1345,7 @@ impl eframe::App for WalletApp {
         }
         if let Some(tt) = self.showing().map(|s| s.qr.texture_time) {
             self.timings.texture = tt;
+            #[cfg(feature = "screenshots")]
             if let Some(r) = &mut self.script {
                 r.after_ui(tt);
             }

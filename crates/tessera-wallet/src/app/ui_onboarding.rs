@@ -296,20 +296,18 @@ impl WalletApp {
             }
         });
         message_strip(ui, self.message.as_ref(), t, out);
-        let wait = self.retry_until.map_or(0.0, |until| until - self.now);
-        if wait > 0.0 {
-            // The store refuses attempts until then: say how long, and count down.
+        if !self.next_wait.is_zero() {
+            // The next attempt sleeps this long before the PIN is checked: say so up front.
             ui.label(
-                RichText::new(format!("{} {}", t.too_soon, wait.ceil() as u64)).color(style::WARN),
+                RichText::new(format!("{} {}", t.too_soon, self.next_wait.as_secs()))
+                    .color(style::WARN),
             );
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(500));
         }
         let button =
             egui::Button::new(RichText::new(t.unlock).color(egui::Color32::WHITE).strong())
                 .fill(style::ACCENT)
                 .min_size(Vec2::new(ui.available_width(), 48.0));
-        if ui.add_enabled(wait <= 0.0, button).clicked() {
+        if ui.add(button).clicked() {
             out.push(Action::SubmitUnlock);
         }
         ui.add_space(12.0);
