@@ -13,7 +13,7 @@ use crate::error::io;
 use crate::fsutil;
 use crate::issuer::{Pending, ids_from, now_unix, with_age_flags};
 use crate::person::PersonJson;
-use crate::request::{RequestPolicy, check_request_with};
+use crate::request::{RequestPolicy, check_request_with, read_request_field};
 use crate::rng::OsRng;
 use crate::{Error, Issuer};
 use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -259,10 +259,10 @@ fn parse_record(
     let rec: Record = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
     let holder = match (rec.request, rec.holder_key) {
         (Some(r), None) => {
-            let bytes = b64::decode(&r).ok_or("request: not standard base64")?;
+            let bytes = read_request_field(&r).map_err(|e| format!("request: {e}"))?;
             check_request_with(&bytes, now, policy)
                 .map_err(|e| format!("request: {e}"))?
-                .holder
+                .holder()
         }
         (None, Some(h)) => {
             let bytes: [u8; 32] = from_hex(&h).ok_or("holder_key: must be 64 hex digits")?;

@@ -59,6 +59,14 @@ pub enum Error {
     /// The issuance request was refused.
     #[error(transparent)]
     Request(#[from] RequestError),
+    /// A request file could not be read as a request.
+    #[error("request file {path}")]
+    RequestFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: RequestError,
+    },
     /// tessera-core refused to issue.
     #[error("cannot issue: {0}")]
     Issue(#[from] tessera_core::IssueError),

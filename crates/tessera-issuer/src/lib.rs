@@ -3,8 +3,8 @@
 //!
 //! Everything works on an *issuer folder* (see docs/issuer.md): [`init`] creates it,
 //! [`Issuer::open`] takes its lock, and the methods of [`Issuer`] issue, revoke, rotate keys
-//! and publish. Holders enrol offline with an issuance request ([`make_request`],
-//! [`check_request`]).
+//! and publish. Holders enrol offline with an enrolment request in tessera-core's format
+//! (`tessera-wallet request`; [`check_request`], [`read_request_arg`]).
 //!
 //! ```
 //! use tessera_issuer::{init, InitOptions, IssueOptions, Issuer, parse_person_json};
@@ -50,8 +50,8 @@ pub use issuer::{
 };
 pub use person::{MAX_PERSON_JSON_LEN, PersonError, PersonJson, parse_person_json};
 pub use request::{
-    CheckedRequest, MAX_REQUEST_LEN, REQUEST_CONTEXT, RequestError, RequestPolicy, check_request,
-    check_request_with, make_request,
+    MAX_REQUEST_LEN, RequestError, RequestPolicy, VerifiedRequest, check_request,
+    check_request_with, make_request, read_request_arg, read_request_field,
 };
 pub use rng::OsRng;
 pub use secret::{

@@ -13,7 +13,7 @@ use tessera_core::keys::{secret_key_from_text, to_hex};
 use tessera_issuer::{
     BatchOptions, BatchProgress, InitOptions, IssueOptions, Issuer, KdfParams, PASSPHRASE_ENV,
     Passphrase, PublishOptions, RequestPolicy, StatusAction, check_request_with, init,
-    make_request, now_unix, parse_credential_id, parse_person_json, read_public_key,
+    make_request, now_unix, read_request_arg, parse_credential_id, parse_person_json, read_public_key,
     write_private_file,
 };
 
@@ -85,9 +85,10 @@ enum Command {
             required_unless_present = "request"
         )]
         holder_key: Option<PathBuf>,
-        /// An issuance request file (holder key with proof of possession).
-        #[arg(long, value_name = "FILE")]
-        request: Option<PathBuf>,
+        /// An enrolment request (device key with proof of possession, from
+        /// `tessera-wallet request`): its file, or its "TR1:" text as scanned.
+        #[arg(long, value_name = "FILE_OR_TEXT")]
+        request: Option<String>,
         /// The person's attributes (JSON).
         #[arg(long, value_name = "PERSON.json")]
         attributes: PathBuf,
@@ -130,15 +131,17 @@ enum Command {
         #[arg(long, default_value_t = 90)]
         max_request_age_days: u64,
     },
-    /// Check an issuance request file.
+    /// Check an enrolment request (a file, or its "TR1:" text).
     CheckRequest {
-        /// The request file.
-        file: PathBuf,
+        /// The request file, or its "TR1:" text.
+        #[arg(value_name = "FILE_OR_TEXT")]
+        request: String,
         /// Oldest accepted request, in days.
         #[arg(long, default_value_t = 90)]
         max_request_age_days: u64,
     },
-    /// Make an issuance request from a holder secret key file (what a wallet does).
+    /// Make an enrolment request from a holder secret key file, as `tessera-wallet request`
+    /// does (for tests and demos).
     MakeRequest {
         /// The holder's secret key file.
         #[arg(long, value_name = "FILE")]
@@ -305,11 +308,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let holder = match (holder_key, request) {
                 (Some(k), _) => read_public_key(&k)?,
                 (None, Some(r)) => {
-                    let bytes =
-                        std::fs::read(&r).with_context(|| format!("reading {}", r.display()))?;
-                    check_request_with(&bytes, now, &RequestPolicy::default())
-                        .with_context(|| format!("{}", r.display()))?
-                        .holder
+                    let req = check_request_with(
+                        &read_request_arg(&r)?,
+                        now,
+                        &RequestPolicy::default(),
+                    )?;
+                    // The credential answers this request: the wallet matches it by its key.
+                    eprintln!(
+                        "request {} made at {}: issuing to holder key {}",
+                        req.id_hex(),
+                        req.created(),
+                        to_hex(req.holder().as_bytes())
+                    );
+                    req.holder()
                 }
                 (None, None) => bail!("give --holder-key or --request"),
             };
@@ -399,19 +410,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::CheckRequest {
-            file,
+            request,
             max_request_age_days,
         } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes = read_request_arg(&request)?;
             let policy = RequestPolicy {
                 max_age: max_request_age_days.saturating_mul(86_400),
                 ..RequestPolicy::default()
             };
             match check_request_with(&bytes, now, &policy) {
                 Ok(r) => {
-                    println!("ok: holder key {}", to_hex(r.holder.as_bytes()));
-                    println!("made at {}", r.created);
+                    println!("ok: holder key {}", to_hex(r.holder().as_bytes()));
+                    println!("request {}", r.id_hex());
+                    println!("document type {}", r.doctype());
+                    println!("made at {}", r.created());
                 }
                 Err(e) => {
                     eprintln!("refused: {e}");

@@ -910,14 +910,14 @@ proptest::proptest! {
     #[test]
     fn hostile_requests_and_person_files_are_refused_without_panics(
         bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
-        flip in 0usize..(135 * 8),
+        flip in 0usize..(158 * 8),
         text in "\\PC{0,200}",
     ) {
         // Random bytes are never a good request.
         proptest::prop_assert!(tessera_issuer::check_request(&bytes, NOW).is_err());
         // Any single bit flip of a good request is refused.
         let mut req = make_request(&holder(8), NOW);
-        proptest::prop_assert_eq!(req.len(), 135);
+        proptest::prop_assert_eq!(req.len(), 158);
         req[flip / 8] ^= 1 << (flip % 8);
         proptest::prop_assert!(tessera_issuer::check_request(&req, NOW).is_err());
         // Person parsing and base64 never panic; base64 round-trips.
