@@ -547,11 +547,19 @@ impl Issuer {
 }
 
 /// A crash point for tests: `TESSERA_ISSUER_TEST_CRASH=STAGE:CHUNK` aborts the process at
-/// `STAGE` (`reserved`, `written` or `journaled`) of the CHUNK-th chunk of this run.
+/// `STAGE` (`reserved`, `written` or `journaled`) of the CHUNK-th chunk of this run. Only
+/// with the `test-crash` feature, which only the tests turn on.
+#[cfg(feature = "test-crash")]
 fn crash_point() -> Option<(String, u64)> {
     let v = std::env::var("TESSERA_ISSUER_TEST_CRASH").ok()?;
     let (stage, n) = v.split_once(':')?;
     Some((stage.to_string(), n.parse().ok()?))
+}
+
+/// Without the `test-crash` feature there is no crash point, whatever the environment says.
+#[cfg(not(feature = "test-crash"))]
+fn crash_point() -> Option<(String, u64)> {
+    None
 }
 
 fn crash_if(at: &Option<(String, u64)>, stage: &str, chunk: u64) {
