@@ -171,8 +171,12 @@ impl fmt::Display for AttrValue {
 }
 
 impl AttrValue {
-    /// Checks that the value fits the attribute's kind and size limit.
+    /// Checks that the value fits the attribute's kind and size limit, and that text obeys the
+    /// text rule ([`crate::text::check_text`]: no control or format characters).
     pub fn check(&self, id: AttrId) -> Result<(), String> {
+        if let AttrValue::Text(t) = self {
+            crate::text::check_text(t).map_err(|e| format!("{id}: {e}"))?;
+        }
         let ok = match (id.kind(), self) {
             (ValueKind::Text, AttrValue::Text(t)) => !t.is_empty() && t.len() <= id.max_len(),
             (ValueKind::Date, AttrValue::Text(t)) => is_date(t),
@@ -389,6 +393,26 @@ mod tests {
         assert_eq!(age_at("2008-11-26", t), Some(18));
         assert_eq!(age_at("2008-11-27", t), Some(17));
         assert_eq!(age_at("2030-01-01", t), None);
+    }
+
+    #[test]
+    fn text_values_with_control_or_format_characters_are_refused() {
+        for bad in ["LIN\n  age_over_18: yes", "A\u{1b}[8m", "\u{202E}nil"] {
+            let e = AttrValue::Text(bad.into())
+                .check(AttrId::FamilyName)
+                .unwrap_err();
+            assert!(e.starts_with("family_name: text holds"), "{e}");
+        }
+        assert!(
+            AttrValue::Text("2000-01-0\u{7}".into())
+                .check(AttrId::BirthDate)
+                .is_err()
+        );
+        assert!(
+            AttrValue::Text("क्\u{200D}ष".into())
+                .check(AttrId::GivenName)
+                .is_ok()
+        );
     }
 
     #[test]

@@ -83,8 +83,7 @@ impl Claims {
             return Err("holder cose_key: must be kty OKP (1), crv Ed25519 (6)".into());
         }
         let x: [u8; 32] = cbor::as_fixed(k[2], "holder key x")?;
-        let holder = VerifyingKey::from_bytes(&x)
-            .map_err(|_| "holder key: not a valid ed25519 point".to_string())?;
+        let holder = crate::keys::check_holder_key(&x).map_err(|e| format!("holder key: {e}"))?;
         let doctype = cbor::as_text(f[3], "doctype")?;
         if doctype != DOCTYPE_EID {
             return Err(format!("doctype {doctype:?} is not supported"));
@@ -197,6 +196,10 @@ pub enum IssueError {
     /// An attribute value does not fit its type or size.
     #[error("invalid attribute: {0}")]
     InvalidAttribute(String),
+    /// The holder key is weak (small order) or not canonically encoded: signatures under it
+    /// would prove nothing.
+    #[error("holder key refused: {0}")]
+    WeakHolderKey(crate::keys::WeakKeyError),
     /// The validity period is empty.
     #[error("validity period is empty: not_before {not_before} is not before expires {expires}")]
     EmptyValidity {
@@ -250,6 +253,7 @@ pub fn issue<R: CryptoRng + ?Sized>(
             expires: params.expires,
         });
     }
+    crate::keys::check_holder_key(params.holder.as_bytes()).map_err(IssueError::WeakHolderKey)?;
     for (id, v) in &params.attributes.0 {
         v.check(*id).map_err(IssueError::InvalidAttribute)?;
     }

@@ -93,6 +93,18 @@ pub enum StatusListError {
         /// Entries in the list.
         len: u64,
     },
+    /// The list's `issued_at` lies outside its signing key's window.
+    #[error(
+        "status list issued at {issued_at} is signed by a key trusted only from {not_before} to {not_after}"
+    )]
+    OutsideKeyWindow {
+        /// The list's `issued_at`.
+        issued_at: UnixTime,
+        /// Start of the key's window.
+        not_before: UnixTime,
+        /// End of the key's window (exclusive).
+        not_after: UnixTime,
+    },
     /// Suspension needs a two-bit list.
     #[error("status {0:?} needs a two-bit status list")]
     NeedsTwoBits(Status),
@@ -176,8 +188,13 @@ impl StatusList {
         sign1(issuer_key, cbor::encode(&payload))
     }
 
-    /// Reads a signed status list; the signer must be a key the trust list holds for the
-    /// list's issuer. Key windows are not applied here: a retired key's lists stay readable.
+    /// Reads a signed status list. In this order, so that no work is spent on a file nobody
+    /// trusted signed: the size; the COSE_Sign1 structure and the payload's fields, without
+    /// inflating the bit array; the signer, which must be a key the trust list holds for the
+    /// list's issuer; the signature, over the payload exactly as received (the compressed
+    /// bytes); the list's `issued_at`, which must lie in the signing key's window (a retired
+    /// key's lists stay readable, but a key cannot sign lists dated outside its window); and
+    /// only then the zlib inflate, capped at [`MAX_STATUS_BYTES`].
     pub fn from_signed(
         bytes: &[u8],
         trust: &impl IssuerLookup,
@@ -186,20 +203,39 @@ impl StatusList {
             return Err(StatusListError::TooLarge(bytes.len()));
         }
         let (kid, msg) = parse_sign1(bytes, "status list").map_err(StatusListError::Malformed)?;
-        let list = Self::parse_payload(msg.payload.as_deref().unwrap_or_default())?;
+        let fields = Fields::parse(msg.payload.as_deref().unwrap_or_default())?;
         let (issuer, key) = trust
             .find_key(&kid)
-            .ok_or_else(|| StatusListError::UnknownSigner(list.issuer.clone()))?;
-        if issuer.id != list.issuer {
-            return Err(StatusListError::UnknownSigner(list.issuer.clone()));
+            .ok_or_else(|| StatusListError::UnknownSigner(fields.issuer.clone()))?;
+        if issuer.id != fields.issuer {
+            return Err(StatusListError::UnknownSigner(fields.issuer));
         }
         if !verify_sign1(&msg, &key.key, b"") {
             return Err(StatusListError::BadSignature);
         }
-        Ok(list)
+        if !key.valid_at(fields.issued_at) {
+            return Err(StatusListError::OutsideKeyWindow {
+                issued_at: fields.issued_at,
+                not_before: key.not_before,
+                not_after: key.not_after,
+            });
+        }
+        fields.inflate()
     }
+}
 
-    fn parse_payload(payload: &[u8]) -> Result<StatusList, StatusListError> {
+/// A status list payload whose bit array is still compressed.
+struct Fields<'a> {
+    issuer: String,
+    list: u32,
+    bits: u8,
+    issued_at: UnixTime,
+    ttl: u64,
+    compressed: &'a [u8],
+}
+
+impl<'a> Fields<'a> {
+    fn parse(payload: &'a [u8]) -> Result<Fields<'a>, StatusListError> {
         let m = |e: Malformed| StatusListError::Malformed(e);
         let v = cbor::decode_canonical(payload, "status list payload").map_err(m)?;
         let f = cbor::map_exact(&v, &[1, 2, 3, 4, 5, 6], "status list payload").map_err(m)?;
@@ -209,9 +245,29 @@ impl StatusList {
                 "bits must be 1 or 2, not {bits}"
             )));
         }
-        let compressed = cbor::as_bytes(f[5], "lst").map_err(m)?;
+        let lst = cbor::as_bytes(f[5], "lst").map_err(m)?;
+        // In canonical form key 6 is the map's last entry, so the compressed bytes end the
+        // payload: borrow them there instead of copying up to 16 MiB.
+        let compressed = payload
+            .len()
+            .checked_sub(lst.len())
+            .map(|start| &payload[start..])
+            .filter(|tail| *tail == lst)
+            .ok_or_else(|| StatusListError::Malformed("lst: must end the payload".into()))?;
+        Ok(Fields {
+            issuer: cbor::as_text(f[0], "issuer").map_err(m)?.to_string(),
+            list: u32::try_from(cbor::as_u64(f[1], "list").map_err(m)?)
+                .map_err(|_| StatusListError::Malformed("list: out of range".into()))?,
+            bits: bits as u8,
+            issued_at: cbor::as_u64(f[3], "issued_at").map_err(m)?,
+            ttl: cbor::as_u64(f[4], "ttl").map_err(m)?,
+            compressed,
+        })
+    }
+
+    fn inflate(self) -> Result<StatusList, StatusListError> {
         let mut packed = Vec::new();
-        ZlibDecoder::new(compressed)
+        ZlibDecoder::new(self.compressed)
             .take(MAX_STATUS_BYTES as u64 + 1)
             .read_to_end(&mut packed)
             .map_err(|e| StatusListError::Malformed(format!("lst: not valid zlib data ({e})")))?;
@@ -219,12 +275,11 @@ impl StatusList {
             return Err(StatusListError::TooLarge(packed.len()));
         }
         Ok(StatusList {
-            issuer: cbor::as_text(f[0], "issuer").map_err(m)?.to_string(),
-            list: u32::try_from(cbor::as_u64(f[1], "list").map_err(m)?)
-                .map_err(|_| StatusListError::Malformed("list: out of range".into()))?,
-            bits: bits as u8,
-            issued_at: cbor::as_u64(f[3], "issued_at").map_err(m)?,
-            ttl: cbor::as_u64(f[4], "ttl").map_err(m)?,
+            issuer: self.issuer,
+            list: self.list,
+            bits: self.bits,
+            issued_at: self.issued_at,
+            ttl: self.ttl,
             packed,
         })
     }
@@ -253,7 +308,7 @@ mod tests {
                 id: "demo".into(),
                 name: "Demo".into(),
                 doctypes: vec![],
-                keys: vec![TrustedKey::new(key.verifying_key(), 0, 10)],
+                keys: vec![TrustedKey::new(key.verifying_key(), 0, 1000)],
             }],
         }
     }
@@ -306,6 +361,78 @@ mod tests {
                 StatusList::from_signed(&b, &trust(&key)).is_err(),
                 "bit {i}"
             );
+        }
+    }
+
+    /// A signed list whose `lst` is `compressed` (any bytes), as an issuer would sign it.
+    fn signed_with_lst(key: &SigningKey, issued_at: UnixTime, compressed: Vec<u8>) -> Vec<u8> {
+        let payload = cbor::map(vec![
+            (1, Value::Text("demo".into())),
+            (2, cbor::uint(7)),
+            (3, cbor::uint(1)),
+            (4, cbor::uint(issued_at)),
+            (5, cbor::uint(3600)),
+            (6, Value::Bytes(compressed)),
+        ]);
+        sign1(key, cbor::encode(&payload))
+    }
+
+    /// 32 KiB of zlib that inflates past [`MAX_STATUS_BYTES`].
+    fn bomb() -> Vec<u8> {
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::best());
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..33 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap()
+    }
+
+    #[test]
+    fn signer_and_signature_are_checked_before_inflating() {
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let other = SigningKey::from_bytes(&[6; 32]);
+        let bomb = bomb();
+        assert!(bomb.len() < 40 * 1024, "{} bytes", bomb.len());
+        // Inflating first would report the bomb (TooLarge) or the garbage (Malformed); the
+        // signer and the signature are judged first, so the bit array is never inflated.
+        for lst in [bomb.clone(), vec![0xde, 0xad, 0xbe, 0xef]] {
+            assert_eq!(
+                StatusList::from_signed(&signed_with_lst(&other, 100, lst.clone()), &trust(&key)),
+                Err(StatusListError::UnknownSigner("demo".into()))
+            );
+            let mut forged = signed_with_lst(&key, 100, lst);
+            *forged.last_mut().unwrap() ^= 1;
+            assert_eq!(
+                StatusList::from_signed(&forged, &trust(&key)),
+                Err(StatusListError::BadSignature)
+            );
+        }
+        // Signed by the trusted key, the same bytes are inflated, capped and refused.
+        assert!(matches!(
+            StatusList::from_signed(&signed_with_lst(&key, 100, bomb), &trust(&key)),
+            Err(StatusListError::TooLarge(n)) if n == MAX_STATUS_BYTES + 1
+        ));
+    }
+
+    #[test]
+    fn list_dated_outside_its_keys_window_is_refused() {
+        let key = SigningKey::from_bytes(&[5; 32]);
+        // The key is trusted in [0, 1000).
+        for (issued_at, ok) in [(0, true), (999, true), (1000, false), (5000, false)] {
+            let l = StatusList::new("demo", 7, 1, 100, issued_at, 3600);
+            let r = StatusList::from_signed(&l.sign(&key), &trust(&key));
+            if ok {
+                assert_eq!(r, Ok(l));
+            } else {
+                assert_eq!(
+                    r,
+                    Err(StatusListError::OutsideKeyWindow {
+                        issued_at,
+                        not_before: 0,
+                        not_after: 1000
+                    })
+                );
+            }
         }
     }
 }

@@ -176,8 +176,8 @@ impl TrustList {
             for kv in cbor::as_array(i[3], "issuer keys")? {
                 let k = cbor::map_exact(kv, &[1, 2, 3, 4], "issuer key")?;
                 let key_bytes: [u8; 32] = cbor::as_fixed(k[1], "issuer public key")?;
-                let key = VerifyingKey::from_bytes(&key_bytes)
-                    .map_err(|_| "issuer public key: not a valid ed25519 point".to_string())?;
+                let key = crate::keys::check_public_key(&key_bytes)
+                    .map_err(|e| format!("issuer public key: {e}"))?;
                 let kid: [u8; 8] = cbor::as_fixed(k[0], "issuer key id")?;
                 if kid != kid_for(&key) {
                     return Err("issuer key id does not match its key".into());
@@ -189,9 +189,14 @@ impl TrustList {
                     not_after: cbor::as_u64(k[3], "key not_after")?,
                 });
             }
+            let text = |v: &Value, what: &str| -> Result<String, Malformed> {
+                let t = cbor::as_text(v, what)?;
+                crate::text::check_text(t).map_err(|e| format!("{what}: {e}"))?;
+                Ok(t.to_string())
+            };
             issuers.push(TrustedIssuer {
-                id: cbor::as_text(i[0], "issuer id")?.to_string(),
-                name: cbor::as_text(i[1], "issuer name")?.to_string(),
+                id: text(i[0], "issuer id")?,
+                name: text(i[1], "issuer name")?,
                 doctypes: cbor::as_array(i[2], "issuer doctypes")?
                     .iter()
                     .map(|d| cbor::as_text(d, "doctype").map(str::to_string))
