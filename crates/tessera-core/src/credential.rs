@@ -247,15 +247,25 @@ pub fn issue<R: CryptoRng + ?Sized>(
     params: &IssueParams,
     rng: &mut R,
 ) -> Result<HeldCredential, IssueError> {
+    crate::keys::check_holder_key(params.holder.as_bytes()).map_err(IssueError::WeakHolderKey)?;
+    for (id, v) in &params.attributes.0 {
+        v.check(*id).map_err(IssueError::InvalidAttribute)?;
+    }
+    issue_unchecked(issuer, params, rng)
+}
+
+/// [`issue`] without the holder-key and attribute checks: only for test vectors of what a
+/// verifier must refuse (see `testing::issue_unchecked`).
+pub(crate) fn issue_unchecked<R: CryptoRng + ?Sized>(
+    issuer: &SigningKey,
+    params: &IssueParams,
+    rng: &mut R,
+) -> Result<HeldCredential, IssueError> {
     if params.expires <= params.not_before {
         return Err(IssueError::EmptyValidity {
             not_before: params.not_before,
             expires: params.expires,
         });
-    }
-    crate::keys::check_holder_key(params.holder.as_bytes()).map_err(IssueError::WeakHolderKey)?;
-    for (id, v) in &params.attributes.0 {
-        v.check(*id).map_err(IssueError::InvalidAttribute)?;
     }
     let leaves: Vec<Leaf> = (1..=SLOTS)
         .map(|slot| {

@@ -100,6 +100,16 @@ pub fn present<R: CryptoRng + ?Sized>(
     if holder.verifying_key() != cred.claims().holder {
         return Err(PresentError::WrongHolderKey);
     }
+    present_signed_by(cred, req, rng, |tbs| holder.sign(tbs).to_bytes().to_vec())
+}
+
+/// [`present`] with the holder signature made by `sign` over the COSE `Sig_structure` bytes.
+pub(crate) fn present_signed_by<R: CryptoRng + ?Sized>(
+    cred: &HeldCredential,
+    req: &PresentRequest<'_>,
+    rng: &mut R,
+    sign: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Result<Vec<u8>, PresentError> {
     if req.disclose.is_empty() {
         return Err(PresentError::NothingDisclosed);
     }
@@ -146,7 +156,7 @@ pub fn present<R: CryptoRng + ?Sized>(
                 .build(),
         )
         .payload(payload)
-        .create_signature(&aad, |tbs| holder.sign(tbs).to_bytes().to_vec())
+        .create_signature(&aad, sign)
         .build();
     let holder_v = holder_sign1.to_cbor_value().unwrap_or(Value::Null);
     Ok(cbor::encode(&Value::Array(vec![

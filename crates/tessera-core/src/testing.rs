@@ -89,6 +89,29 @@ pub fn issue_sample(
     .unwrap_or_else(|e| panic!("test fixture: {e}"))
 }
 
+/// Issues a credential without the checks [`crate::issue`] makes (text rule, weak holder
+/// keys), as a dishonest or broken issuer could: only to make test vectors of what verifiers
+/// must refuse.
+pub fn issue_unchecked(
+    issuer: &ed25519_dalek::SigningKey,
+    params: &crate::IssueParams,
+    rng: &mut DeterministicRng,
+) -> Result<crate::HeldCredential, crate::IssueError> {
+    crate::credential::issue_unchecked(issuer, params, rng)
+}
+
+/// Makes a presentation whose holder signature is whatever `sign` returns for the COSE
+/// `Sig_structure` bytes, with no holder key: for test vectors of forged signatures (for
+/// example R = identity, S = 0 under a small-order holder key).
+pub fn present_with_signature(
+    cred: &crate::HeldCredential,
+    req: &crate::PresentRequest<'_>,
+    rng: &mut DeterministicRng,
+    sign: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Result<Vec<u8>, crate::PresentError> {
+    crate::presentation::present_signed_by(cred, req, rng, sign)
+}
+
 /// A test world: an issuer trusted by a trust list, a holder, and a credential issued to the
 /// holder (valid from a day before [`TEST_NOW`] for a year, status list 1 index 42), all made
 /// from one seed.

@@ -352,3 +352,92 @@ proptest::proptest! {
 
 #[allow(dead_code)]
 fn assert_crypto_rng<R: CryptoRng>(_: &R) {}
+
+/// A holder key of small order: the identity point (y = 1).
+fn identity_key() -> ed25519_dalek::VerifyingKey {
+    let mut b = [0u8; 32];
+    b[0] = 1;
+    ed25519_dalek::VerifyingKey::from_bytes(&b).unwrap()
+}
+
+/// The signature R = identity, S = 0, which RFC 8032's equations accept for any message
+/// under a small-order public key.
+fn identity_signature(_tbs: &[u8]) -> Vec<u8> {
+    let mut sig = vec![0u8; 64];
+    sig[0] = 1;
+    sig
+}
+
+#[test]
+fn weak_holder_keys_are_refused_at_issue_and_at_verify() {
+    let mut w = world();
+    let mut p = params(&w.holder, NOW - DAY, NOW + DAY);
+    p.holder = identity_key();
+    assert!(matches!(
+        issue(&w.issuer, &p, &mut w.rng),
+        Err(tessera_core::IssueError::WeakHolderKey(
+            tessera_core::keys::WeakKeyError::SmallOrder
+        ))
+    ));
+    // A dishonest issuer signs it anyway; anyone can then "sign" as the holder.
+    let cred = tessera_core::testing::issue_unchecked(&w.issuer, &p, &mut w.rng).unwrap();
+    let req = PresentRequest {
+        disclose: Purpose::Age18.preset(),
+        purpose: Purpose::Age18,
+        counter_code: None,
+        time: NOW,
+    };
+    let bytes =
+        tessera_core::testing::present_with_signature(&cred, &req, &mut w.rng, identity_signature)
+            .unwrap();
+    let r = verify(&bytes, &w.trust, &VerifyPolicy::at(NOW)).unwrap_err();
+    assert_eq!(r.reason(), Reason::Malformed);
+    assert!(r.detail().contains("weak (small-order)"), "{r}");
+}
+
+#[test]
+fn control_characters_in_disclosed_text_are_malformed() {
+    let mut w = world();
+    for bad in ["LIN\n  age_over_18: yes", "LIN\u{1b}[8m", "\u{202E}NIL"] {
+        let mut p = params(&w.holder, NOW - DAY, NOW + DAY);
+        p.attributes
+            .set(AttrId::FamilyNameLatin, AttrValue::Text(bad.into()));
+        assert!(matches!(
+            issue(&w.issuer, &p, &mut w.rng),
+            Err(tessera_core::IssueError::InvalidAttribute(_))
+        ));
+        let cred = tessera_core::testing::issue_unchecked(&w.issuer, &p, &mut w.rng).unwrap();
+        let bytes = present(
+            &cred,
+            &w.holder,
+            &PresentRequest {
+                disclose: &[AttrId::FamilyNameLatin, AttrId::AgeOver18],
+                purpose: Purpose::Custom,
+                counter_code: None,
+                time: NOW,
+            },
+            &mut w.rng,
+        )
+        .unwrap();
+        let r = verify(&bytes, &w.trust, &VerifyPolicy::at(NOW)).unwrap_err();
+        assert_eq!(r.reason(), Reason::Malformed, "{bad:?}");
+        assert!(
+            r.detail().starts_with("family_name_latin: text holds"),
+            "{r}"
+        );
+        // Not disclosed, the bad leaf is only a hash: the rest verifies.
+        let bytes = present(
+            &cred,
+            &w.holder,
+            &PresentRequest {
+                disclose: &[AttrId::AgeOver18],
+                purpose: Purpose::Age18,
+                counter_code: None,
+                time: NOW,
+            },
+            &mut w.rng,
+        )
+        .unwrap();
+        assert!(verify(&bytes, &w.trust, &VerifyPolicy::at(NOW)).is_ok());
+    }
+}
