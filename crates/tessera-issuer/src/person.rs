@@ -1,7 +1,8 @@
 //! The person file: a citizen's attributes as JSON, as the registry exports them.
 
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
 use tessera_core::attributes::{AttrId, AttrValue, Attributes};
 use thiserror::Error;
 
@@ -111,11 +112,7 @@ impl PersonJson {
             set_checked(&mut a, AttrId::Sex, AttrValue::Uint(s))?;
         }
         if let Some(rel) = self.portrait {
-            let path = base_dir.join(&rel);
-            let bytes = std::fs::read(&path).map_err(|source| PersonError::Portrait {
-                path: path.clone(),
-                source,
-            })?;
+            let bytes = read_portrait(base_dir, &rel)?;
             set_checked(&mut a, AttrId::Portrait, AttrValue::Bytes(bytes))?;
         }
         for id in REQUIRED {
@@ -125,6 +122,67 @@ impl PersonJson {
         }
         Ok(a)
     }
+}
+
+/// Reads the portrait named by the person file: a path relative to the person file's folder
+/// that stays inside it. Absolute paths and `..` are refused, and so is a symbolic link that
+/// leads out of the folder, so a person file cannot make the issuer read (and sign into a
+/// credential) a file it was not meant to. Reads at most one byte more than a portrait may
+/// hold.
+fn read_portrait(base_dir: &Path, rel: &str) -> Result<Vec<u8>, PersonError> {
+    let bad = |reason: &str| PersonError::Field {
+        field: AttrId::Portrait.name(),
+        reason: format!("{rel:?}: {reason}"),
+    };
+    let relative = Path::new(rel);
+    if rel.is_empty() {
+        return Err(bad("must name a file"));
+    }
+    if relative.is_absolute() {
+        return Err(bad(
+            "must be a path relative to the person file's folder, not an absolute path",
+        ));
+    }
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(bad(
+            "must stay inside the person file's folder (no `..` components)",
+        ));
+    }
+    let path = base_dir.join(relative);
+    let io_err = |source: std::io::Error| PersonError::Portrait {
+        path: path.clone(),
+        source,
+    };
+    let folder = std::fs::canonicalize(base_dir).map_err(|source| PersonError::Portrait {
+        path: base_dir.to_path_buf(),
+        source,
+    })?;
+    let real = std::fs::canonicalize(&path).map_err(io_err)?;
+    if !real.starts_with(&folder) {
+        return Err(bad(
+            "is a symbolic link that leads outside the person file's folder",
+        ));
+    }
+    let file = std::fs::File::open(&real).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return Err(bad("is not a regular file"));
+    }
+    let limit = AttrId::Portrait.max_len() as u64;
+    if meta.len() > limit {
+        return Err(bad(&format!(
+            "the file is {} bytes; at most {limit} are accepted",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    Ok(bytes)
 }
 
 fn set_checked(a: &mut Attributes, id: AttrId, v: AttrValue) -> Result<(), PersonError> {

@@ -1220,3 +1220,94 @@ fn batch_output_is_private_and_keeps_an_existing_folder_mode() {
     run(&fresh).unwrap();
     assert_eq!(mode(&fresh.join("journal.log")), 0o600);
 }
+
+fn person_with_portrait(portrait: &str) -> String {
+    format!(
+        r#"{{"family_name":"A","given_name":"B","birth_date":"1990-02-03","id_number":"1","portrait":{}}}"#,
+        serde_json::to_string(portrait).unwrap()
+    )
+}
+
+#[test]
+fn portrait_paths_stay_inside_the_person_file_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let folder = t.join("people");
+    std::fs::create_dir_all(folder.join("faces")).unwrap();
+    let secret = t.join("secret.jpg");
+    std::fs::write(&secret, b"\xFF\xD8 outside").unwrap();
+    std::fs::write(folder.join("faces/lin.jpg"), b"\xFF\xD8 inside").unwrap();
+    std::os::unix::fs::symlink(&secret, folder.join("out.jpg")).unwrap();
+    std::os::unix::fs::symlink("faces/lin.jpg", folder.join("in.jpg")).unwrap();
+    std::os::unix::fs::symlink("/etc", folder.join("etc")).unwrap();
+    let portrait = |p: &str| {
+        parse_person_json(person_with_portrait(p).as_bytes(), &folder)
+            .map(|a| a.get(AttrId::Portrait).cloned())
+            .map_err(|e| e.to_string())
+    };
+    // Inside the folder, directly or through a link that stays inside: read.
+    for ok in ["faces/lin.jpg", "./faces/lin.jpg", "in.jpg"] {
+        assert_eq!(
+            portrait(ok),
+            Ok(Some(AttrValue::Bytes(b"\xFF\xD8 inside".to_vec()))),
+            "{ok}"
+        );
+    }
+    // Absolute paths, `..` and links that leave the folder: refused, naming the field.
+    let cases = [
+        (secret.to_str().unwrap().to_string(), "absolute path"),
+        ("../secret.jpg".into(), "`..`"),
+        ("faces/../../secret.jpg".into(), "`..`"),
+        ("faces/../faces/lin.jpg".into(), "`..`"),
+        ("out.jpg".into(), "leads outside"),
+        ("etc/hostname".into(), "leads outside"),
+        ("faces".into(), "not a regular file"),
+        (String::new(), "must name a file"),
+    ];
+    for (p, want) in cases {
+        let e = portrait(&p).unwrap_err();
+        assert!(e.contains("`portrait`") && e.contains(want), "{p}: {e}");
+    }
+    // A portrait larger than the format allows is refused before it is read.
+    let big = folder.join("big.jpg");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let e = portrait("big.jpg").unwrap_err();
+    assert!(e.contains("at most 16384"), "{e}");
+    // The batch path uses the same rule, relative to the requests file's folder.
+    let dir = t.join("iss");
+    init(&dir, &opts()).unwrap();
+    let input = folder.join("in.jsonl");
+    let key = to_hex(holder(3).verifying_key().as_bytes());
+    let line = |p: &str| {
+        format!(
+            "{{\"attributes\":{},\"holder_key\":\"{key}\"}}\n",
+            person_with_portrait(p)
+        )
+    };
+    std::fs::write(
+        &input,
+        line("faces/lin.jpg") + &line("../secret.jpg") + &line("out.jpg"),
+    )
+    .unwrap();
+    let mut errors = Vec::new();
+    let r = Issuer::open(&dir, None)
+        .unwrap()
+        .issue_batch(
+            &input,
+            &t.join("out"),
+            &BatchOptions {
+                now: Some(NOW),
+                ..Default::default()
+            },
+            &mut |_| {},
+            &mut |l, e| errors.push((l, e.to_string())),
+        )
+        .unwrap();
+    assert_eq!((r.issued, r.errors), (1, 2));
+    assert_eq!(errors[0].0, 2);
+    assert!(errors[0].1.contains("`..`"), "{:?}", errors[0]);
+    assert!(errors[1].1.contains("leads outside"), "{:?}", errors[1]);
+}
