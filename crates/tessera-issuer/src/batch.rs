@@ -266,8 +266,7 @@ fn parse_record(
         }
         (None, Some(h)) => {
             let bytes: [u8; 32] = from_hex(&h).ok_or("holder_key: must be 64 hex digits")?;
-            VerifyingKey::from_bytes(&bytes)
-                .map_err(|_| "holder_key: not a valid ed25519 public key")?
+            tessera_core::keys::check_holder_key(&bytes).map_err(|e| format!("holder_key: {e}"))?
         }
         _ => return Err("give exactly one of \"request\" and \"holder_key\"".into()),
     };

@@ -67,6 +67,9 @@ pub enum Error {
         /// Why.
         source: RequestError,
     },
+    /// The holder key is not one a credential may be bound to.
+    #[error("holder key refused: {0}")]
+    HolderKey(tessera_core::keys::WeakKeyError),
     /// tessera-core refused to issue.
     #[error("cannot issue: {0}")]
     Issue(#[from] tessera_core::IssueError),

@@ -667,6 +667,7 @@ impl Issuer {
         opts: &IssueOptions,
     ) -> Result<HeldCredential, Error> {
         let now = opts.now.unwrap_or_else(now_unix);
+        tessera_core::keys::check_holder_key(holder.as_bytes()).map_err(Error::HolderKey)?;
         let (not_before, expires) = self.validity(opts.valid_days, opts.not_before, now)?;
         let attributes = with_age_flags(attributes.clone(), not_before)?;
         self.signing_key()?;

@@ -13,8 +13,8 @@ use tessera_core::keys::{secret_key_from_text, to_hex};
 use tessera_issuer::{
     BatchOptions, BatchProgress, InitOptions, IssueOptions, Issuer, KdfParams, PASSPHRASE_ENV,
     Passphrase, PublishOptions, RequestPolicy, StatusAction, check_request_with, init,
-    make_request, now_unix, read_request_arg, parse_credential_id, parse_person_json, read_public_key,
-    write_private_file,
+    make_request, now_unix, parse_credential_id, parse_person_json, read_public_key,
+    read_request_arg, write_private_file,
 };
 
 #[derive(Parser)]
@@ -308,11 +308,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let holder = match (holder_key, request) {
                 (Some(k), _) => read_public_key(&k)?,
                 (None, Some(r)) => {
-                    let req = check_request_with(
-                        &read_request_arg(&r)?,
-                        now,
-                        &RequestPolicy::default(),
-                    )?;
+                    let req =
+                        check_request_with(&read_request_arg(&r)?, now, &RequestPolicy::default())?;
                     // The credential answers this request: the wallet matches it by its key.
                     eprintln!(
                         "request {} made at {}: issuing to holder key {}",

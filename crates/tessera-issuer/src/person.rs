@@ -191,6 +191,12 @@ fn set_checked(a: &mut Attributes, id: AttrId, v: AttrValue) -> Result<(), Perso
             format!("{t:?} is not a date as YYYY-MM-DD (year 1800 or later)"),
         ),
         (AttrValue::Text(t), _) if t.is_empty() => Some("must not be empty".to_string()),
+        // Newlines, escape codes and bidi overrides would reach verifier screens.
+        (AttrValue::Text(t), _) if tessera_core::text::check_text(t).is_err() => {
+            tessera_core::text::check_text(t)
+                .err()
+                .map(|e| format!("{e}: names, dates, addresses and numbers must be plain text"))
+        }
         (AttrValue::Text(t), _) if t.len() > id.max_len() => Some(format!(
             "is {} bytes long; at most {} are accepted",
             t.len(),

@@ -1311,3 +1311,118 @@ fn portrait_paths_stay_inside_the_person_file_folder() {
     assert!(errors[0].1.contains("`..`"), "{:?}", errors[0]);
     assert!(errors[1].1.contains("leads outside"), "{:?}", errors[1]);
 }
+
+#[test]
+fn control_characters_in_text_attributes_are_refused_naming_the_field() {
+    let d = Path::new(".");
+    let cases = [
+        ("family_name", "LIN\n  age_over_18: yes", "U+000A"),
+        ("given_name", "MEI\u{1b}[8mHUA", "U+001B"),
+        ("address", "Road 1\u{7}", "U+0007"),
+        ("given_name_latin", "\u{202E}AUHIEM", "U+202E"),
+        ("id_number", "1101\r05", "U+000D"),
+        ("issuing_authority", "Office\u{2028}Fake line", "U+2028"),
+    ];
+    for (field, value, code) in cases {
+        let mut person = serde_json::json!({
+            "family_name": "A", "given_name": "B", "birth_date": "1990-02-03", "id_number": "1"
+        });
+        person[field] = value.into();
+        let e = parse_person_json(person.to_string().as_bytes(), d)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("`{field}`")) && e.contains(code),
+            "{field}: {e}"
+        );
+    }
+    // Joiners that real names need are kept.
+    let person = serde_json::json!({
+        "family_name": "می\u{200C}خواهم", "given_name": "क्\u{200D}ष", "birth_date": "1990-02-03",
+        "id_number": "1"
+    });
+    assert!(parse_person_json(person.to_string().as_bytes(), d).is_ok());
+}
+
+/// The identity point 0100…00: small order, so any "signature" R = identity, S = 0 verifies
+/// under RFC 8032's cofactored equation.
+fn small_order_key_hex() -> String {
+    let mut k = [0u8; 32];
+    k[0] = 1;
+    to_hex(&k)
+}
+
+#[test]
+fn weak_holder_keys_are_refused_in_key_files_and_batch_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = cli_setup(t);
+    // A key file holding 0100…00, by the command line.
+    let weak = t.join("weak.pub");
+    std::fs::write(
+        &weak,
+        format!("tessera-ed25519-public-key-v1\n{}\n", small_order_key_hex()),
+    )
+    .unwrap();
+    let cred = t.join("weak.cred");
+    let mut args: Vec<&std::ffi::OsStr> = vec!["issue".as_ref(), "--dir".as_ref(), dir.as_ref()];
+    let pj = t.join("p.json");
+    args.extend([
+        "--holder-key".as_ref(),
+        weak.as_os_str(),
+        "--attributes".as_ref(),
+        pj.as_os_str(),
+        "--out".as_ref(),
+        cred.as_os_str(),
+    ]);
+    let (code, _, err) = cli(&args);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("weak"), "{err}");
+    assert!(!cred.exists());
+    // Through the library, with a key that decodes as a point.
+    let mut k = [0u8; 32];
+    k[0] = 1;
+    let identity = ed25519_dalek::VerifyingKey::from_bytes(&k).unwrap();
+    let attrs = parse_person_json(PERSON.as_bytes(), t).unwrap();
+    let mut iss = Issuer::open(&dir, None).unwrap();
+    let before = iss.next_id();
+    let e = iss.issue(&identity, &attrs, &at(NOW)).unwrap_err();
+    assert!(matches!(e, Error::HolderKey(_)), "{e}");
+    assert!(e.to_string().contains("weak"), "{e}");
+    assert_eq!(iss.next_id(), before, "no status id is spent");
+    drop(iss);
+    // The same key in a batch record: that line is refused, the others issued.
+    let input = t.join("in.jsonl");
+    let person =
+        r#"{"family_name":"A","given_name":"B","birth_date":"1990-02-03","id_number":"1"}"#;
+    let good = to_hex(holder(4).verifying_key().as_bytes());
+    std::fs::write(
+        &input,
+        format!(
+            "{{\"attributes\":{person},\"holder_key\":\"{good}\"}}\n{{\"attributes\":{person},\"holder_key\":\"{}\"}}\n",
+            small_order_key_hex()
+        ),
+    )
+    .unwrap();
+    let mut errors = Vec::new();
+    let r = Issuer::open(&dir, None)
+        .unwrap()
+        .issue_batch(
+            &input,
+            &t.join("out"),
+            &BatchOptions {
+                now: Some(NOW),
+                ..Default::default()
+            },
+            &mut |_| {},
+            &mut |l, e| errors.push((l, e.to_string())),
+        )
+        .unwrap();
+    assert_eq!((r.issued, r.errors), (1, 1));
+    assert_eq!(errors[0].0, 2);
+    assert!(
+        errors[0].1.contains("holder_key") && errors[0].1.contains("weak"),
+        "{:?}",
+        errors[0]
+    );
+}
