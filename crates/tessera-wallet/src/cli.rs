@@ -51,6 +51,20 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Make an enrolment request for the issuer (creating the wallet and key if needed): writes
+    /// the request file, prints its QR text ("TR1:..."), optionally writes the QR image.
+    /// The same request is shown until it is answered or 30 days old.
+    Request {
+        /// Where to write the request (CBOR).
+        #[arg(long, value_name = "REQ")]
+        out: PathBuf,
+        /// Also write the QR code as a PNG image.
+        #[arg(long, value_name = "REQ.png")]
+        png: Option<PathBuf>,
+        /// Make a new request (new id) even if one is outstanding.
+        #[arg(long)]
+        new: bool,
+    },
     /// Store a credential file issued to this wallet's device key.
     Import {
         /// The credential file.
@@ -292,8 +306,32 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                 wallet.add_trust(list);
             }
             let bytes = read_file(credential, 64 * 1024)?;
-            let id = wallet.import(&bytes)?;
-            println!("imported credential {id}");
+            let imported = wallet.import_answering(&bytes)?;
+            println!("imported credential {}", imported.id);
+            if let Some(p) = imported.answers {
+                println!(
+                    "it answers enrolment request {} made at {}",
+                    p.request.id_hex(),
+                    p.request.created()
+                );
+            }
+        }
+        Command::Request { out, png, new } => {
+            let wallet = open(cli, true)?;
+            let p = wallet.enrolment_request(now(), *new, &mut rng)?;
+            std::fs::write(out, &p.bytes)
+                .map_err(|e| usage(format!("cannot write {}: {e}", out.display())))?;
+            let text = p.text();
+            if let Some(path) = png {
+                write_png(&text, path)?;
+            }
+            eprintln!(
+                "enrolment request {} made at {}, written to {}",
+                p.request.id_hex(),
+                p.request.created(),
+                out.display()
+            );
+            println!("{text}");
         }
         Command::AddDemo => {
             let wallet = open(cli, true)?;

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use tessera_core::attributes::{AttrId, Purpose};
 use tessera_core::credential::CredentialError;
 use tessera_core::keys::to_hex;
+use tessera_core::request::{self, RequestParams, VerifiedRequest};
 use tessera_core::{
-    HeldCredential, IssuerLookup, PresentError, PresentRequest, TrustList, UnixTime, present, text,
+    DOCTYPE_EID, HeldCredential, IssuerLookup, PresentError, PresentRequest, TrustList, UnixTime,
+    present, text,
 };
 use tessera_store::{KdfParams, RecordKind, Secret, Store, StoreError};
 use thiserror::Error;
@@ -18,6 +20,43 @@ use zeroize::Zeroizing;
 
 /// The record id of the device key.
 const DEVICE_KEY_ID: &str = "device";
+
+/// The setting record that holds the outstanding enrolment request (its signed bytes).
+const PENDING_REQUEST_ID: &str = "enrolment-request";
+
+/// How long the wallet shows the same enrolment request before it makes a new one: well
+/// inside the issuer's default acceptance window (90 days), so a request handed over on its
+/// last day of reuse is still accepted.
+pub const REQUEST_REUSE_SECS: u64 = 30 * 86_400;
+
+/// The enrolment request this wallet is waiting to have answered: what was handed to the
+/// issuer (file or QR code) and what it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingRequest {
+    /// The request's CBOR bytes (the file a clerk can take).
+    pub bytes: Vec<u8>,
+    /// The checked request (id, time, device key, document type).
+    pub request: VerifiedRequest,
+}
+
+impl PendingRequest {
+    /// The QR text, `TR1:` + base45.
+    pub fn text(&self) -> String {
+        request::to_text(&self.bytes)
+    }
+}
+
+/// What an import stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// The credential's id in the wallet.
+    pub id: String,
+    /// The enrolment request it answers: the outstanding one, when it asked for this
+    /// document type (the credential is bound to this wallet's device key, which every
+    /// request of this wallet carries). The credential format has no room for the request
+    /// id without changing the QR code, so the match is by key and document type.
+    pub answers: Option<PendingRequest>,
+}
 
 /// How long before expiry a credential counts as "expiring soon", in seconds (30 days).
 pub const SOON: u64 = 30 * 86_400;
@@ -228,9 +267,65 @@ impl Wallet {
             .find_map(|t| t.find_key(&cred.kid()).map(|(i, _)| i.name.clone()))
     }
 
+    /// The enrolment request to hand to an issuer: the outstanding one while it is younger
+    /// than [`REQUEST_REUSE_SECS`], else a new one (made with the device key, created on
+    /// first use, and a fresh random request id) that replaces it. `fresh` always makes a
+    /// new one. The request is kept, sealed in the store, until a credential answers it.
+    pub fn enrolment_request<R: CryptoRng + ?Sized>(
+        &self,
+        now: UnixTime,
+        fresh: bool,
+        rng: &mut R,
+    ) -> Result<PendingRequest, WalletError> {
+        self.ensure_device_key(rng)?;
+        let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
+        // A damaged record is replaced by a new request.
+        if !fresh
+            && let Some(p) = self.pending_request().ok().flatten()
+            && p.request.holder() == device.verifying_key()
+            && p.request.created() <= now
+            && now - p.request.created() < REQUEST_REUSE_SECS
+        {
+            return Ok(p);
+        }
+        let mut id = [0u8; request::REQUEST_ID_LEN];
+        rng.fill_bytes(&mut id);
+        let params = RequestParams {
+            doctype: DOCTYPE_EID,
+            id,
+            created: now,
+        };
+        let bytes = request::make_request(&device, &params)
+            .map_err(|e| WalletError::Damaged(PENDING_REQUEST_ID.into(), e.to_string()))?;
+        self.store
+            .put(RecordKind::Setting, PENDING_REQUEST_ID, &bytes)?;
+        let request = VerifiedRequest::from_slice(&bytes)
+            .map_err(|e| WalletError::Damaged(PENDING_REQUEST_ID.into(), e.to_string()))?;
+        Ok(PendingRequest { bytes, request })
+    }
+
+    /// The outstanding enrolment request, if any.
+    pub fn pending_request(&self) -> Result<Option<PendingRequest>, WalletError> {
+        let Some(bytes) = self.store.get(RecordKind::Setting, PENDING_REQUEST_ID)? else {
+            return Ok(None);
+        };
+        let request = VerifiedRequest::from_slice(&bytes)
+            .map_err(|e| WalletError::Damaged(PENDING_REQUEST_ID.into(), e.to_string()))?;
+        Ok(Some(PendingRequest {
+            bytes: bytes.to_vec(),
+            request,
+        }))
+    }
+
     /// Stores a credential file after checking it: well formed, bound to this device, and
     /// signed by its issuer when the issuer is known to the wallet. Returns its id.
     pub fn import(&self, bytes: &[u8]) -> Result<String, WalletError> {
+        Ok(self.import_answering(bytes)?.id)
+    }
+
+    /// Like [`Wallet::import`], and says which enrolment request the credential answers;
+    /// that request is then no longer outstanding.
+    pub fn import_answering(&self, bytes: &[u8]) -> Result<Imported, WalletError> {
         let cred = HeldCredential::from_slice(bytes)?;
         let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
         if cred.claims().holder != device.verifying_key() {
@@ -242,7 +337,15 @@ impl Wallet {
         let id = credential_id(&cred);
         self.store
             .put(RecordKind::Credential, &id, &cred.to_vec())?;
-        Ok(id)
+        // A damaged pending record must not refuse a good credential: it is only a note.
+        let answers = self.pending_request().ok().flatten().filter(|p| {
+            p.request.holder() == cred.claims().holder
+                && p.request.doctype() == cred.claims().doctype
+        });
+        if answers.is_some() {
+            self.store.remove(RecordKind::Setting, PENDING_REQUEST_ID)?;
+        }
+        Ok(Imported { id, answers })
     }
 
     /// Every credential, by id.
