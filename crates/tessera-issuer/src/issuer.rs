@@ -185,6 +185,8 @@ pub struct KeyInfo {
     pub not_after: UnixTime,
     /// When it was retired.
     pub retired_at: Option<UnixTime>,
+    /// When it was revoked (left out of every trust list signed since).
+    pub revoked_at: Option<UnixTime>,
     /// Whether it is the signing key.
     pub signing: bool,
     /// The latest expiry of any credential it signed.
@@ -200,6 +202,9 @@ pub(crate) struct KeyRecord {
     not_after: UnixTime,
     retired_at: Option<UnixTime>,
     latest_expiry: UnixTime,
+    /// When the key was revoked (compromised): no trust list lists it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<UnixTime>,
 }
 
 /// A status-index reservation of a batch chunk, persisted before anything is signed.
@@ -404,6 +409,7 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, Error> {
                 .saturating_add(max_validity),
             retired_at: None,
             latest_expiry: 0,
+            revoked_at: None,
         }],
         pending: None,
         kdf: [opts.kdf.m_cost_kib, opts.kdf.t_cost, opts.kdf.p_cost],
@@ -726,7 +732,7 @@ impl Issuer {
     pub fn trust_list(&self, now: UnixTime) -> Result<TrustList, Error> {
         let mut keys = Vec::new();
         for k in &self.state.keys {
-            if k.not_after <= now {
+            if k.not_after <= now || k.revoked_at.is_some() {
                 continue;
             }
             let bytes: [u8; 32] = from_hex(&k.public).ok_or_else(|| Error::BadState {
@@ -899,6 +905,7 @@ impl Issuer {
                 .saturating_add(self.state.max_validity),
             retired_at: None,
             latest_expiry: 0,
+            revoked_at: None,
         });
         self.state.signing_kid = kid.clone();
         self.signing = Some(key.clone());
@@ -936,6 +943,37 @@ impl Issuer {
             .ok_or(Error::UnknownKey(kid))
     }
 
+    /// Revokes a key that is not the signing key, for a key that was stolen or may have
+    /// been: the trust list is re-signed without it (sequence + 1), so every verifier that
+    /// installs that list or a later one refuses every credential it signed, whatever their
+    /// expiry. Permanent: a revoked key never returns to a trust list. Publish the new trust
+    /// list at once and re-issue the key's credentials under the new signing key (see
+    /// docs/issuer.md). To revoke the signing key, add a new key first.
+    pub fn revoke_key(&mut self, kid: &str, now: Option<UnixTime>) -> Result<KeyInfo, Error> {
+        let now = now.unwrap_or_else(now_unix);
+        let kid = kid.to_ascii_lowercase();
+        if kid == self.state.signing_kid {
+            return Err(Error::Invalid(format!(
+                "key {kid} is the signing key: add a new key first (`tessera-issuer key add`), then revoke this one"
+            )));
+        }
+        let root = self.root_key()?;
+        let rec = self
+            .state
+            .keys
+            .iter_mut()
+            .find(|k| k.kid == kid)
+            .ok_or_else(|| Error::UnknownKey(kid.clone()))?;
+        if rec.revoked_at.is_none() {
+            rec.revoked_at = Some(now);
+        }
+        self.resign_with(&root, now, None)?;
+        self.keys()
+            .into_iter()
+            .find(|k| to_hex(&k.kid) == kid)
+            .ok_or(Error::UnknownKey(kid))
+    }
+
     /// Every issuer key, oldest first.
     pub fn keys(&self) -> Vec<KeyInfo> {
         self.state
@@ -949,6 +987,7 @@ impl Issuer {
                     not_before: k.not_before,
                     not_after: k.not_after,
                     retired_at: k.retired_at,
+                    revoked_at: k.revoked_at,
                     signing: k.kid == self.state.signing_kid,
                     latest_expiry: k.latest_expiry,
                 })

@@ -215,6 +215,14 @@ enum KeyCommand {
         /// The key id (hex, from `key list`).
         kid: String,
     },
+    /// Revoke a stolen or exposed key: the next trust list leaves it out, so every verifier
+    /// that updates refuses the credentials it signed. Publish at once, then re-issue.
+    Revoke {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The key id (hex, from `key list`).
+        kid: String,
+    },
     /// List the issuer keys.
     List {
         #[command(flatten)]
@@ -494,9 +502,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let k = Issuer::open(&dir.dir, pass)?.retire_key(&kid, Some(now))?;
                 println!("{} window ends {}", to_hex(&k.kid), k.not_after);
             }
+            KeyCommand::Revoke { dir, kid } => {
+                let mut issuer = Issuer::open(&dir.dir, pass)?;
+                let k = issuer.revoke_key(&kid, Some(now))?;
+                let seq = issuer.trust_list(now)?.sequence;
+                println!(
+                    "{} revoked: trust list {seq} leaves it out; publish it now, then re-issue the credentials it signed",
+                    to_hex(&k.kid)
+                );
+            }
             KeyCommand::List { dir } => {
                 for k in Issuer::open(&dir.dir, pass)?.keys() {
-                    let state = if k.signing {
+                    let state = if let Some(t) = k.revoked_at {
+                        format!("revoked at {t}")
+                    } else if k.signing {
                         "signing".to_string()
                     } else if let Some(t) = k.retired_at {
                         format!("retired at {t}")

@@ -1426,3 +1426,78 @@ fn weak_holder_keys_are_refused_in_key_files_and_batch_records() {
         errors[0]
     );
 }
+
+#[test]
+fn a_revoked_key_leaves_the_trust_list_and_its_credentials_stop_verifying() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    init(&dir, &opts()).unwrap();
+    let mut iss = Issuer::open(&dir, None).unwrap();
+    let h = holder(4).verifying_key();
+    let stolen = iss.issue(&h, &simple_person(1), &at(NOW)).unwrap();
+    let stolen_kid = to_hex(&stolen.kid());
+    // The signing key cannot be revoked until another key signs; an unknown key is named.
+    let e = iss.revoke_key(&stolen_kid, Some(NOW + DAY)).unwrap_err();
+    assert!(e.to_string().contains("key add"), "{e}");
+    let e = iss.revoke_key("00112233", Some(NOW + DAY)).unwrap_err();
+    assert!(matches!(e, Error::UnknownKey(_)), "{e}");
+    let new_kid = iss.add_key(Some(NOW + DAY)).unwrap();
+    let fresh = iss.issue(&h, &simple_person(2), &at(NOW + DAY)).unwrap();
+    let before = trust_of(&dir);
+    assert!(verifies(&stolen, &before, NOW + 2 * DAY));
+    // Revoked: the re-signed trust list has a higher sequence and no trace of the key, so a
+    // verifier that installs it finds no key for the stolen key's credentials (unknown kid),
+    // long before they expire; the new key's credentials keep verifying.
+    let info = iss
+        .revoke_key(&stolen_kid.to_uppercase(), Some(NOW + 2 * DAY))
+        .unwrap();
+    assert_eq!(info.revoked_at, Some(NOW + 2 * DAY));
+    let after = trust_of(&dir);
+    assert!(after.sequence > before.sequence);
+    assert!(after.find_key(&stolen.kid()).is_none());
+    assert_eq!(after.issuers[0].keys.len(), 1);
+    assert!(!verifies(&stolen, &after, NOW + 3 * DAY));
+    assert!(verifies(&fresh, &after, NOW + 3 * DAY));
+    // Retiring it later, or adding keys, never brings it back; publish carries the list.
+    iss.retire_key(&stolen_kid, Some(NOW + 3 * DAY)).unwrap();
+    iss.add_key(Some(NOW + 4 * DAY)).unwrap();
+    let out = tmp.path().join("www");
+    iss.publish(
+        &out,
+        &PublishOptions {
+            now: Some(NOW + 5 * DAY),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let root = read_public_key(&dir.join("root.pub")).unwrap();
+    let published =
+        TrustList::from_signed(&std::fs::read(out.join("trust-list.cbor")).unwrap(), &root)
+            .unwrap();
+    assert!(published.find_key(&stolen.kid()).is_none());
+    assert!(published.find_key(&new_kid).is_some());
+    drop(iss);
+    // The state keeps the revocation across opens, and the command line shows it.
+    let (code, out, err) = cli(&[
+        "key".as_ref(),
+        "list".as_ref(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(&stolen_kid) && l.contains("revoked at")),
+        "{out}"
+    );
+    let (code, out, err) = cli(&[
+        "key".as_ref(),
+        "revoke".as_ref(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+        to_hex(&new_kid).as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("revoked") && out.contains("publish"), "{out}");
+    assert!(trust_of(&dir).find_key(&new_kid).is_none());
+}
