@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tessera_core::UnixTime;
+use tessera_core::text::printable;
 
 /// Longest stdin line read as one QR text; longer lines are one malformed verdict.
 const MAX_LINE: usize = 8192;
@@ -153,7 +154,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("tessera-verify: error: {e:#}");
+            eprintln!("tessera-verify: error: {}", printable(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
@@ -224,16 +225,24 @@ fn update(from: &Path, data: &Path, root: Option<&Path>, json: bool, now: UnixTi
                 format!(", {} old", format_age(now.saturating_sub(t)))
             });
             let sep = if detail.is_empty() { "" } else { ": " };
+            // File names and details come from the folder being read: escaped, so a name
+            // holding CR or an erase-line code cannot rewrite the line.
             writeln!(
                 out,
-                "{:<9} {} ({what}{age}){sep}{detail}",
+                "{:<9} {} ({}{age}){sep}{}",
                 word.to_uppercase(),
-                f.file.display()
+                printable(&f.file.display().to_string()),
+                printable(what),
+                printable(detail)
             )?;
         }
     }
     if !json {
-        writeln!(out, "installed now in {}:", data.display())?;
+        writeln!(
+            out,
+            "installed now in {}:",
+            printable(&data.display().to_string())
+        )?;
         print_states(&mut out, &dir.states(&root_key, now), false)?;
     }
     Ok(u8::from(report.any_refused()))
@@ -271,7 +280,7 @@ fn print_states(out: &mut impl Write, states: &[store::FileState], json: bool) -
             });
             writeln!(out, "{line}")?;
         } else if let Some(e) = &s.error {
-            writeln!(out, "  BAD    {:<28} {e}", s.what)?;
+            writeln!(out, "  BAD    {:<28} {}", printable(&s.what), printable(e))?;
         } else {
             // A status list's ordering number is its issue time: print it once.
             let seq = match s.sequence {
@@ -282,11 +291,11 @@ fn print_states(out: &mut impl Write, states: &[store::FileState], json: bool) -
                 out,
                 "  {:<6} {:<28} {seq}issued at {} ({} old), fresh until {}  {}",
                 if s.stale { "STALE" } else { "ok" },
-                s.what,
+                printable(&s.what),
                 s.issued_at.unwrap_or(0),
                 format_age(s.age.unwrap_or(0)),
                 s.fresh_until.unwrap_or(0),
-                s.file.display()
+                printable(&s.file.display().to_string())
             )?;
         }
     }
@@ -313,7 +322,7 @@ impl Output {
             writeln!(out, "{j}")?;
         } else {
             write!(out, "{}", v.to_text(self.banner))?;
-            writeln!(out, "source:      {source}")?;
+            writeln!(out, "source:      {}", printable(source))?;
             writeln!(out)?;
         }
         out.flush()?;
@@ -322,7 +331,7 @@ impl Output {
 
     fn file_error(&mut self, e: &dyn std::fmt::Display) {
         self.file_error = true;
-        eprintln!("tessera-verify: error: {e}");
+        eprintln!("tessera-verify: error: {}", printable(&e.to_string()));
     }
 
     fn code(&self) -> u8 {
@@ -383,7 +392,10 @@ fn build_verifier(a: &VerifyArgs) -> Result<Verifier> {
     };
     let (lists, problems) = store::read_status_dir(&dir, &trust)?;
     for p in problems {
-        eprintln!("tessera-verify: warning: skipped {p}");
+        eprintln!(
+            "tessera-verify: warning: skipped {}",
+            printable(&p.to_string())
+        );
     }
     let mut v = Verifier::with_replay(trust, policy, replay);
     for l in lists {
@@ -521,7 +533,7 @@ fn watch(v: &mut Verifier, out: &mut Output, dir: &Path, a: &VerifyArgs) -> Resu
     if !done.is_empty() {
         eprintln!(
             "tessera-verify: watching {}; {} image(s) already there are skipped",
-            dir.display(),
+            printable(&dir.display().to_string()),
             done.len()
         );
     }

@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod replay;
 pub mod store;
@@ -131,6 +132,22 @@ pub enum VerifierError {
         /// Why.
         #[source]
         source: tessera_core::StatusListError,
+    },
+    /// Not a regular file (a folder, a FIFO, a device or a link to one): never read.
+    #[error("{}: not a regular file", path.display())]
+    NotAFile {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Larger than any file of its kind may be.
+    #[error("{}: {len} bytes; at most {limit} are accepted", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size (or the bytes read before giving up).
+        len: u64,
+        /// The limit for this kind of file.
+        limit: usize,
     },
     /// No trust list is installed and the update source has none.
     #[error("{}: no trust list installed; update from a folder that has trust-list.cbor", path.display())]

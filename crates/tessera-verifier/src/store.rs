@@ -20,7 +20,7 @@ use crate::VerifierError;
 use ed25519_dalek::VerifyingKey;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use tessera_core::{StatusList, TrustList, UnixTime};
 
@@ -60,16 +60,71 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, VerifierError> {
-    fs::read(path).map_err(|source| VerifierError::Io {
+/// Largest key file read, in bytes (a key file is a few comment lines and 64 hex digits).
+pub const MAX_KEY_FILE_LEN: usize = 64 * 1024;
+
+/// Opens a file for reading without blocking on a FIFO (its writer may never come).
+fn open_no_block(path: &Path) -> io::Result<File> {
+    let mut o = fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK);
+    }
+    o.open(path)
+}
+
+/// Reads a file of at most `limit` bytes. Only regular files are read (a symlink to
+/// /dev/zero, a FIFO or a device is refused before any byte is read); the size is checked
+/// with fstat on the opened file, and at most `limit + 1` bytes are read, so a file that
+/// grows while it is read cannot take more memory either.
+pub fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, VerifierError> {
+    let io_err = |source| VerifierError::Io {
         path: path.to_owned(),
         source,
-    })
+    };
+    let file = open_no_block(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return Err(VerifierError::NotAFile {
+            path: path.to_owned(),
+        });
+    }
+    let too_large = |len: u64| VerifierError::TooLarge {
+        path: path.to_owned(),
+        len,
+        limit,
+    };
+    if meta.len() > limit as u64 {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    io::Read::take(file, limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    if bytes.len() > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The reason a source file that could not be read is refused: the error without its path
+/// (the report line names the file already).
+fn unreadable(e: &VerifierError) -> String {
+    match e {
+        VerifierError::Io { source, .. } => format!("cannot read: {source}"),
+        VerifierError::NotAFile { .. } => "not a regular file".into(),
+        VerifierError::TooLarge { len, limit, .. } => {
+            format!("{len} bytes; at most {limit} are accepted")
+        }
+        e => e.to_string(),
+    }
 }
 
 /// Reads a public key file (`tessera-ed25519-public-key-v1`).
 pub fn read_root(path: &Path) -> Result<VerifyingKey, VerifierError> {
-    let bytes = read(path)?;
+    let bytes = read_limited(path, MAX_KEY_FILE_LEN)?;
     let text = String::from_utf8_lossy(&bytes);
     tessera_core::keys::public_key_from_text(&text).map_err(|source| VerifierError::RootKey {
         path: path.to_owned(),
@@ -79,7 +134,7 @@ pub fn read_root(path: &Path) -> Result<VerifyingKey, VerifierError> {
 
 /// Reads and checks a signed trust list file.
 pub fn read_trust_list(path: &Path, root: &VerifyingKey) -> Result<TrustList, VerifierError> {
-    let bytes = read(path)?;
+    let bytes = read_limited(path, tessera_core::trust::MAX_TRUST_LIST_LEN)?;
     TrustList::from_signed(&bytes, root).map_err(|source| VerifierError::TrustList {
         path: path.to_owned(),
         source,
@@ -88,7 +143,7 @@ pub fn read_trust_list(path: &Path, root: &VerifyingKey) -> Result<TrustList, Ve
 
 /// Reads and checks a signed status list file against a trust list.
 pub fn read_status_list(path: &Path, trust: &TrustList) -> Result<StatusList, VerifierError> {
-    let bytes = read(path)?;
+    let bytes = read_limited(path, tessera_core::status::MAX_STATUS_FILE_LEN)?;
     StatusList::from_signed(&bytes, trust).map_err(|source| VerifierError::StatusList {
         path: path.to_owned(),
         source,
@@ -110,7 +165,9 @@ pub fn status_files(dir: &Path) -> Result<Vec<PathBuf>, VerifierError> {
             source,
         })?;
         let p = e.path();
-        if p.extension().is_some_and(|x| x == "cbor") && p.is_file() {
+        // Anything but a folder is listed, so that a FIFO or a link to a device is refused
+        // (and reported) when it is read rather than silently skipped.
+        if p.extension().is_some_and(|x| x == "cbor") && !p.is_dir() {
             files.push(p);
         }
     }
@@ -191,6 +248,90 @@ impl UpdateReport {
             .iter()
             .any(|f| matches!(f.outcome, Outcome::Refused(_)))
     }
+}
+
+/// Judges an offered trust list (`bytes`) against the installed one (`installed`: the list and
+/// its bytes, already checked against `root`), as [`DataDir::update_from`] does without the
+/// files: it must check out against `root` and have a higher sequence number (the same
+/// sequence is accepted only as the same bytes). Returns the outcome and the offered list
+/// whenever it checked out; it replaces the installed one only on [`Outcome::Installed`].
+pub fn trust_update(
+    installed: Option<(&TrustList, &[u8])>,
+    bytes: &[u8],
+    root: &VerifyingKey,
+) -> (Outcome, Option<TrustList>) {
+    let new = match TrustList::from_signed(bytes, root) {
+        Err(e) => {
+            return (
+                Outcome::Refused(format!("{e}; the installed list is kept")),
+                None,
+            );
+        }
+        Ok(new) => new,
+    };
+    let outcome = match installed {
+        Some((cur, _)) if new.sequence < cur.sequence => Outcome::Refused(format!(
+            "sequence {} is older than the installed list's {}; the installed list is kept",
+            new.sequence, cur.sequence
+        )),
+        Some((cur, cur_bytes)) if new.sequence == cur.sequence => {
+            if cur_bytes == bytes {
+                Outcome::Unchanged
+            } else {
+                Outcome::Refused(format!(
+                    "sequence {} is the installed list's, but the content differs; the installed list is kept",
+                    new.sequence
+                ))
+            }
+        }
+        cur => Outcome::Installed(cur.map_or_else(
+            || "no list was installed".to_string(),
+            |(c, _)| format!("replaces sequence {}", c.sequence),
+        )),
+    };
+    (outcome, Some(new))
+}
+
+/// Judges an offered status list (`bytes`) against `trust` and the installed list of the
+/// same issuer and number (`installed` looks it up), as [`DataDir::update_from`] does without
+/// the files: it must check out against the trust list and be issued later (the same issue
+/// time is accepted only as the same bytes). Returns the outcome and the offered list
+/// whenever it checked out; it replaces the installed one only on [`Outcome::Installed`].
+pub fn status_update<'a>(
+    installed: impl FnOnce(&(String, u32)) -> Option<(&'a StatusList, &'a [u8])>,
+    bytes: &[u8],
+    trust: &TrustList,
+) -> (Outcome, Option<StatusList>) {
+    let new = match StatusList::from_signed(bytes, trust) {
+        Err(e) => {
+            return (
+                Outcome::Refused(format!("{e}; the installed list is kept")),
+                None,
+            );
+        }
+        Ok(new) => new,
+    };
+    let outcome = match installed(&(new.issuer.clone(), new.list)) {
+        Some((cur, _)) if new.issued_at < cur.issued_at => Outcome::Refused(format!(
+            "issued at {}, before the installed list ({}); the installed list is kept",
+            new.issued_at, cur.issued_at
+        )),
+        Some((cur, cur_bytes)) if new.issued_at == cur.issued_at => {
+            if cur_bytes == bytes {
+                Outcome::Unchanged
+            } else {
+                Outcome::Refused(format!(
+                    "issued at {}, as the installed list, but the content differs; the installed list is kept",
+                    new.issued_at
+                ))
+            }
+        }
+        cur => Outcome::Installed(cur.map_or_else(
+            || "no list was installed".to_string(),
+            |(c, _)| format!("replaces the list issued at {}", c.issued_at),
+        )),
+    };
+    (outcome, Some(new))
 }
 
 /// The state of one file in a data directory, for `tessera-verify status`.
@@ -298,67 +439,52 @@ impl DataDir {
             });
         }
         let mut report = UpdateReport::default();
-        let installed_bytes = fs::read(self.trust_file()).ok();
+        let installed_bytes =
+            read_limited(&self.trust_file(), tessera_core::trust::MAX_TRUST_LIST_LEN).ok();
         let mut current = installed_bytes
             .as_deref()
             .and_then(|b| TrustList::from_signed(b, root).ok());
 
         let src_trust = src.join(TRUST_FILE);
         let src_status = status_files(src)?;
-        if !src_trust.exists() && src_status.is_empty() {
+        if fs::symlink_metadata(&src_trust).is_err() && src_status.is_empty() {
             return Err(VerifierError::NothingToUpdate {
                 path: src.to_owned(),
             });
         }
-        if src_trust.exists() {
-            let bytes = read(&src_trust)?;
+        if fs::symlink_metadata(&src_trust).is_ok() {
             let mut entry = FileOutcome {
                 file: src_trust.clone(),
                 outcome: Outcome::Unchanged,
                 what: None,
                 issued_at: None,
             };
-            entry.outcome = match TrustList::from_signed(&bytes, root) {
-                Err(e) => Outcome::Refused(format!("{e}; the installed list is kept")),
-                Ok(new) => {
-                    entry.what = Some(format!("trust list {}", new.sequence));
-                    entry.issued_at = Some(new.issued_at);
-                    match &current {
-                        Some(cur) if new.sequence < cur.sequence => Outcome::Refused(format!(
-                            "sequence {} is older than the installed list's {}; the installed list is kept",
-                            new.sequence, cur.sequence
-                        )),
-                        Some(cur) if new.sequence == cur.sequence => {
-                            if installed_bytes.as_deref() == Some(&bytes[..]) {
-                                Outcome::Unchanged
-                            } else {
-                                Outcome::Refused(format!(
-                                    "sequence {} is the installed list's, but the content differs; the installed list is kept",
-                                    new.sequence
-                                ))
-                            }
-                        }
-                        _ => {
-                            let replaced = current.as_ref().map_or_else(
-                                || "no list was installed".to_string(),
-                                |c| format!("replaces sequence {}", c.sequence),
-                            );
-                            fs::create_dir_all(&self.path).map_err(|source| VerifierError::Io {
-                                path: self.path.clone(),
-                                source,
-                            })?;
-                            write_atomic(&self.trust_file(), &bytes).map_err(|source| {
-                                VerifierError::Io {
-                                    path: self.trust_file(),
-                                    source,
-                                }
-                            })?;
-                            current = Some(new);
-                            Outcome::Installed(replaced)
-                        }
-                    }
-                }
+            let read = read_limited(&src_trust, tessera_core::trust::MAX_TRUST_LIST_LEN);
+            let (outcome, new) = match &read {
+                Ok(bytes) => trust_update(
+                    current.as_ref().zip(installed_bytes.as_deref()),
+                    bytes,
+                    root,
+                ),
+                Err(e) => (Outcome::Refused(unreadable(e)), None),
             };
+            let bytes = read.unwrap_or_default();
+            if let Some(new) = &new {
+                entry.what = Some(format!("trust list {}", new.sequence));
+                entry.issued_at = Some(new.issued_at);
+            }
+            if let (Outcome::Installed(_), Some(new)) = (&outcome, new) {
+                fs::create_dir_all(&self.path).map_err(|source| VerifierError::Io {
+                    path: self.path.clone(),
+                    source,
+                })?;
+                write_atomic(&self.trust_file(), &bytes).map_err(|source| VerifierError::Io {
+                    path: self.trust_file(),
+                    source,
+                })?;
+                current = Some(new);
+            }
+            entry.outcome = outcome;
             report.files.push(entry);
         }
 
@@ -370,59 +496,42 @@ impl DataDir {
         // The installed status lists that still check out under the (new) trust list.
         let mut installed: BTreeMap<(String, u32), (StatusList, Vec<u8>)> = BTreeMap::new();
         for p in status_files(&self.path)? {
-            if let Ok(bytes) = fs::read(&p)
+            if let Ok(bytes) = read_limited(&p, tessera_core::status::MAX_STATUS_FILE_LEN)
                 && let Ok(l) = StatusList::from_signed(&bytes, &trust)
             {
                 installed.insert((l.issuer.clone(), l.list), (l, bytes));
             }
         }
         for file in src_status {
-            let bytes = read(&file)?;
             let mut entry = FileOutcome {
                 file: file.clone(),
                 outcome: Outcome::Unchanged,
                 what: None,
                 issued_at: None,
             };
-            entry.outcome = match StatusList::from_signed(&bytes, &trust) {
-                Err(e) => Outcome::Refused(format!("{e}; the installed list is kept")),
-                Ok(new) => {
-                    entry.what = Some(format!("status list {}/{}", new.issuer, new.list));
-                    entry.issued_at = Some(new.issued_at);
-                    let key = (new.issuer.clone(), new.list);
-                    match installed.get(&key) {
-                        Some((cur, _)) if new.issued_at < cur.issued_at => {
-                            Outcome::Refused(format!(
-                                "issued at {}, before the installed list ({}); the installed list is kept",
-                                new.issued_at, cur.issued_at
-                            ))
-                        }
-                        Some((cur, cur_bytes)) if new.issued_at == cur.issued_at => {
-                            if *cur_bytes == bytes {
-                                Outcome::Unchanged
-                            } else {
-                                Outcome::Refused(format!(
-                                    "issued at {}, as the installed list, but the content differs; the installed list is kept",
-                                    new.issued_at
-                                ))
-                            }
-                        }
-                        cur => {
-                            let replaced = cur.map_or_else(
-                                || "no list was installed".to_string(),
-                                |(c, _)| format!("replaces the list issued at {}", c.issued_at),
-                            );
-                            let sdir = self.path.join(STATUS_DIR);
-                            let dest = sdir.join(status_file_name(&new.issuer, new.list));
-                            fs::create_dir_all(&sdir)
-                                .and_then(|()| write_atomic(&dest, &bytes))
-                                .map_err(|source| VerifierError::Io { path: dest, source })?;
-                            installed.insert(key, (new, bytes));
-                            Outcome::Installed(replaced)
-                        }
-                    }
-                }
+            let read = read_limited(&file, tessera_core::status::MAX_STATUS_FILE_LEN);
+            let (outcome, new) = match &read {
+                Ok(bytes) => status_update(
+                    |k| installed.get(k).map(|(l, b)| (l, &b[..])),
+                    bytes,
+                    &trust,
+                ),
+                Err(e) => (Outcome::Refused(unreadable(e)), None),
             };
+            let bytes = read.unwrap_or_default();
+            if let Some(new) = &new {
+                entry.what = Some(format!("status list {}/{}", new.issuer, new.list));
+                entry.issued_at = Some(new.issued_at);
+            }
+            if let (Outcome::Installed(_), Some(new)) = (&outcome, new) {
+                let sdir = self.path.join(STATUS_DIR);
+                let dest = sdir.join(status_file_name(&new.issuer, new.list));
+                fs::create_dir_all(&sdir)
+                    .and_then(|()| write_atomic(&dest, &bytes))
+                    .map_err(|source| VerifierError::Io { path: dest, source })?;
+                installed.insert((new.issuer.clone(), new.list), (new, bytes));
+            }
+            entry.outcome = outcome;
             report.files.push(entry);
         }
         Ok(report)

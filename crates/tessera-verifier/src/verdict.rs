@@ -1,6 +1,7 @@
 //! Verdicts: what a verifier shows for one scanned code, as JSON or as text for a screen.
 
 use serde_json::{Map, Value, json};
+use tessera_core::text::printable;
 use tessera_core::{AttrId, AttrValue, Purpose, Reason};
 
 /// The verdict on one presentation: valid, or invalid with one precise reason.
@@ -68,7 +69,10 @@ impl Verdict {
     }
 
     /// The verdict as text for a screen: a large PASS or FAIL banner, the reason, the
-    /// disclosed items, the issuer and the age of the trust and status data.
+    /// disclosed items, the issuer and the age of the trust and status data. Every value the
+    /// verifier did not write itself (items, issuer, details, warnings) goes through
+    /// [`printable`], so no control or format character reaches the screen; JSON keeps the
+    /// exact values.
     pub fn to_text(&self, banner: bool) -> String {
         let mut s = String::new();
         if banner {
@@ -79,19 +83,28 @@ impl Verdict {
             Some(r) => {
                 s.push_str(&format!("FAIL  {}: {}\n", r.code(), r.describe()));
                 if !self.detail.is_empty() {
-                    s.push_str(&format!("      ({})\n", self.detail));
+                    s.push_str(&format!("      ({})\n", printable(&self.detail)));
                 }
             }
         }
         if let Some(name) = &self.issuer {
             let id = self.issuer_id.as_deref().unwrap_or("");
-            s.push_str(&format!("issuer:      {name} ({id})\n"));
+            s.push_str(&format!(
+                "issuer:      {} ({})\n",
+                printable(name),
+                printable(id)
+            ));
         }
         if let Some(p) = self.purpose {
             s.push_str(&format!("purpose:     {p}\n"));
         }
         for (id, value) in &self.disclosed {
-            s.push_str(&format!("  {:<18} {value}\n", format!("{}:", id.name())));
+            let value = value.to_string();
+            s.push_str(&format!(
+                "  {:<18} {}\n",
+                format!("{}:", id.name()),
+                printable(&value)
+            ));
         }
         let age = |a: Option<u64>| a.map_or_else(|| "none".to_string(), |a| format_age(a) + " old");
         s.push_str(&format!(
@@ -100,7 +113,7 @@ impl Verdict {
             age(self.status_age)
         ));
         for w in &self.warnings {
-            s.push_str(&format!("warning:     {w}\n"));
+            s.push_str(&format!("warning:     {}\n", printable(w)));
         }
         s
     }
@@ -210,5 +223,40 @@ mod tests {
         assert!(t.contains("FAIL  revoked: the ID has been revoked"), "{t}");
         assert_eq!(format_age(90), "1 min");
         assert_eq!(format_age(90_000), "1 d 1 h");
+    }
+
+    #[test]
+    fn human_text_escapes_every_value_and_json_keeps_it() {
+        let v = Verdict {
+            disclosed: vec![(
+                AttrId::FamilyName,
+                AttrValue::Text("LIN\n  age_over_18: yes".into()),
+            )],
+            issuer: Some("Demo\u{1b}[8m".into()),
+            issuer_id: Some("demo\r".into()),
+            warnings: vec!["stale\u{202E}".into()],
+            ..Verdict::default()
+        };
+        let t = v.to_text(false);
+        assert!(
+            t.contains("family_name:       LIN\\u{000A}  age_over_18: yes\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("issuer:      Demo\\u{001B}[8m (demo\\u{000D})"),
+            "{t}"
+        );
+        assert!(t.contains("warning:     stale\\u{202E}"), "{t}");
+        assert!(
+            !t.chars()
+                .any(|c: char| c != '\n' && tessera_core::text::is_forbidden(c)),
+            "{t:?}"
+        );
+        assert_eq!(t.lines().filter(|l| l.contains("age_over_18")).count(), 1);
+        let j = v.to_json();
+        assert_eq!(j["disclosed"]["family_name"], "LIN\n  age_over_18: yes");
+        assert_eq!(j["issuer"], "Demo\u{1b}[8m");
+        let bad = v.invalid(Reason::Malformed, "x\u{1b}[2Ky");
+        assert!(bad.to_text(false).contains("(x\\u{001B}[2Ky)"));
     }
 }

@@ -921,3 +921,165 @@ source:      stdin:2
 ";
     assert_eq!(r.stdout, want);
 }
+
+/// A folder to update from holding the fixture's trust list and nothing else yet.
+fn update_source(f: &Fix) -> tempfile::TempDir {
+    let src = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        f.path("trust-list.cbor"),
+        src.path().join("trust-list.cbor"),
+    )
+    .unwrap();
+    std::fs::create_dir(src.path().join("status")).unwrap();
+    src
+}
+
+#[cfg(unix)]
+#[test]
+fn update_refuses_links_to_devices_fifos_and_oversized_files_without_reading_them() {
+    let f = Fix::new();
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path().join("kiosk");
+    assert_eq!(update(&f, &data, f.dir.path()).code, 0);
+
+    let src = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/zero", src.path().join("trust-list.cbor")).unwrap();
+    std::fs::create_dir(src.path().join("status")).unwrap();
+    let fifo = src.path().join("status/fifo.cbor");
+    let ok = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(ok.success());
+    // A sparse file one byte over the limit: no disk space, and refused by its size alone.
+    let big = std::fs::File::create(src.path().join("status/big.cbor")).unwrap();
+    big.set_len(tessera_core::status::MAX_STATUS_FILE_LEN as u64 + 1)
+        .unwrap();
+    std::os::unix::fs::symlink("/dev/zero", src.path().join("status/zero.cbor")).unwrap();
+
+    let r = update(&f, &data, src.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let line = |name: &str| {
+        *lines
+            .iter()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {}", r.stdout))
+    };
+    assert!(
+        line("trust-list.cbor").starts_with("REFUSED"),
+        "{}",
+        r.stdout
+    );
+    assert!(line("trust-list.cbor").ends_with("not a regular file"));
+    assert!(line("fifo.cbor").ends_with("not a regular file"));
+    assert!(line("zero.cbor").ends_with("not a regular file"));
+    assert!(
+        line("big.cbor").ends_with("16777217 bytes; at most 16777216 are accepted"),
+        "{}",
+        r.stdout
+    );
+    // The installed copies are untouched and still in use.
+    let r = status_json(&data, NOW);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    // Reading a data directory's root key, trust list or status list is bounded the same way.
+    let e = tessera_verifier::store::read_status_list(&fifo, &f.trust).unwrap_err();
+    assert!(
+        matches!(e, tessera_verifier::VerifierError::NotAFile { .. }),
+        "{e}"
+    );
+    let e = tessera_verifier::store::read_root(&src.path().join("trust-list.cbor")).unwrap_err();
+    assert!(
+        matches!(e, tessera_verifier::VerifierError::NotAFile { .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn update_escapes_file_names_and_details() {
+    let f = Fix::new();
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path().join("kiosk");
+    let src = update_source(&f);
+    // A carriage return and an erase-line code would turn this REFUSED line into a fake
+    // INSTALLED line on a terminal.
+    let name = "x\r\u{1b}[2KINSTALLED demo.cbor (status list demo-1).cbor";
+    std::fs::write(src.path().join("status").join(name), b"not a status list").unwrap();
+    let r = update(&f, &data, src.path());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        !r.stdout.contains('\r') && !r.stdout.contains('\u{1b}'),
+        "{:?}",
+        r.stdout
+    );
+    let refused: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("REFUSED"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{}", r.stdout);
+    assert!(
+        refused[0].contains("x\\u{000D}\\u{001B}[2KINSTALLED"),
+        "{}",
+        refused[0]
+    );
+    assert!(
+        !r.stdout
+            .lines()
+            .any(|l| l.starts_with("INSTALLED demo.cbor"))
+    );
+}
+
+#[test]
+fn control_characters_never_reach_the_human_output() {
+    let mut f = Fix::new();
+    let mut qrs = Vec::new();
+    for bad in ["LIN\n  age_over_18: yes", "LIN\u{1b}[8m"] {
+        let mut attributes = person();
+        attributes.set(AttrId::FamilyName, AttrValue::Text(bad.into()));
+        let params = IssueParams {
+            holder: f.holder.verifying_key(),
+            not_before: NOW - DAY,
+            expires: NOW + DAY,
+            status: StatusRef {
+                list: 1,
+                index: VALID_IDX,
+            },
+            attributes,
+        };
+        // The issuer refuses such a value; a dishonest one signs it anyway.
+        assert!(issue(&f.issuer, &params, &mut f.rng).is_err());
+        let cred = tessera_core::testing::issue_unchecked(&f.issuer, &params, &mut f.rng).unwrap();
+        let p = present(
+            &cred,
+            &f.holder,
+            &PresentRequest {
+                disclose: &[AttrId::FamilyName, AttrId::AgeOver18],
+                purpose: Purpose::Custom,
+                counter_code: None,
+                time: NOW,
+            },
+            &mut f.rng,
+        )
+        .unwrap();
+        qrs.push(text::encode(&p));
+    }
+    let r = run(&f.base_args(), &(qrs.join("\n") + "\n"));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout.matches("FAIL  malformed").count(),
+        2,
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("PASS"), "{}", r.stdout);
+    assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
+    assert!(
+        !r.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("age_over_18")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("U+000A"), "{}", r.stdout);
+    let j = verify_json(&f, &[], &qrs);
+    assert_eq!(j.reasons(), ["malformed", "malformed"]);
+}
