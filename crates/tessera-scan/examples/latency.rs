@@ -130,7 +130,7 @@ fn main() {
             decode.push(start.elapsed());
             decode_cpu.push(thread_cpu().saturating_sub(cpu));
             let mut trust_source = TrustSource::new(trust.clone(), Vec::new(), "bench");
-            let v = trust_source.verifier(None);
+            let v = trust_source.verifier(None).expect("no counter code");
             let start = Instant::now();
             let verdict = v.check_text(&texts[0], NOW + 1);
             check.push(start.elapsed());

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use egui::{Color32, Key, RichText, TextEdit, TextureHandle, TextureOptions, Ui};
-use tessera_core::presentation::normalize_counter_code;
+use tessera_core::text::printable;
 use tessera_core::{AttrId, AttrValue, Purpose, Reason, UnixTime};
 use tessera_qr::DecodeError;
 use tessera_verifier::Verdict;
 
 use crate::i18n::{self, Lang, T};
-use crate::trust::TrustSource;
+use crate::trust::{TrustSource, parse_counter_code};
 use crate::worker::{Decoded, Job};
 
 /// The time source: seconds since the Unix epoch. Tests pass a fixed clock.
@@ -98,6 +98,8 @@ pub enum Failure {
     Decode(DecodeError),
     /// The decoder failed.
     Crashed(String),
+    /// Not verified: the counter code field held text that is not a counter code.
+    CounterCodeInvalid,
 }
 
 /// An image that gave no verdict, shown on the scan screen.
@@ -207,6 +209,14 @@ impl ScanApp {
         self.job.is_some() || !self.queue.is_empty()
     }
 
+    /// Whether scanning is paused because the counter code field holds text that is not a
+    /// counter code. Images given meanwhile are refused, not verified: verifying with no code
+    /// would accept unbound codes while the operator believes a code is in force, and keeping
+    /// them for later would verify them under whatever the field holds mid-edit.
+    pub fn is_paused(&self) -> bool {
+        parse_counter_code(&self.counter_input).is_err()
+    }
+
     /// The verdict on screen, if any.
     pub fn shown(&self) -> Option<&Shown> {
         self.shown.as_ref()
@@ -268,6 +278,11 @@ impl ScanApp {
         {
             self.finish(ctx, &job.path, outcome);
         }
+        if self.is_paused() {
+            for path in std::mem::take(&mut self.queue) {
+                self.refuse_paused(ctx, source_name(&path));
+            }
+        }
         if self.job.is_none()
             && let Some(path) = self.queue.pop_front()
         {
@@ -286,10 +301,7 @@ impl ScanApp {
 
     fn finish(&mut self, ctx: &egui::Context, path: &Path, outcome: Decoded) {
         let now = (self.clock)();
-        let source = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into(),
-        );
+        let source = source_name(path);
         let texts = match outcome {
             Decoded::Texts(t) => t,
             Decoded::Failed(e) => return self.fail(ctx, source, Failure::Decode(e), now),
@@ -305,20 +317,23 @@ impl ScanApp {
         texts: &[String],
         now: UnixTime,
     ) {
-        let verifier = self.trust.verifier(Some(&self.counter_input));
+        let Ok(verifier) = self.trust.verifier(Some(&self.counter_input)) else {
+            // The code became invalid while the image was decoded.
+            return self.refuse_paused(ctx, source);
+        };
         let verdicts: Vec<Verdict> = texts.iter().map(|t| verifier.check_text(t, now)).collect();
         for v in &verdicts {
             self.remember(HistoryEntry {
                 at: now,
                 source: source.clone(),
-                outcome: v.reason.map_or(Outcome::Valid, Outcome::Invalid),
-                purpose: v.purpose,
+                outcome: v.reason().map_or(Outcome::Valid, Outcome::Invalid),
+                purpose: v.purpose(),
             });
         }
         let codes = verdicts.len();
         // Show the most telling verdict of the image: a valid one, else one about a Tessera
         // code (not some other QR code next to it), else the first.
-        let rank = |v: &Verdict| match v.reason {
+        let rank = |v: &Verdict| match v.reason() {
             None => 0,
             Some(Reason::Malformed) => 2,
             Some(_) => 1,
@@ -371,8 +386,9 @@ impl ScanApp {
                     }
                 }
                 CamEvent::Texts(texts) => {
-                    let fresh =
-                        self.shown.is_none() && self.cam.last_text.as_ref() != texts.first();
+                    let fresh = self.shown.is_none()
+                        && !self.is_paused()
+                        && self.cam.last_text.as_ref() != texts.first();
                     if fresh {
                         self.cam.last_text = texts.first().cloned();
                         let now = (self.clock)();
@@ -409,7 +425,7 @@ impl ScanApp {
             }
         });
         if !self.cam.status.is_empty() {
-            ui.weak(&self.cam.status);
+            ui.weak(printable(&self.cam.status));
         }
         if let Some(tex) = &self.cam.preview {
             ui.add(
@@ -429,6 +445,16 @@ impl ScanApp {
         });
         self.shown = None;
         self.failure = Some(ImageFailure { source, failure });
+        self.start_flash(ctx, AMBER);
+    }
+
+    /// An image given while the counter code is invalid: not verified, and said so.
+    fn refuse_paused(&mut self, ctx: &egui::Context, source: String) {
+        self.shown = None;
+        self.failure = Some(ImageFailure {
+            source,
+            failure: Failure::CounterCodeInvalid,
+        });
         self.start_flash(ctx, AMBER);
     }
 
@@ -493,10 +519,10 @@ impl ScanApp {
                 }
                 let banner = if v.is_valid() { T::Valid } else { T::Invalid };
                 ui.label(RichText::new(banner.get(lang)).size(72.0).strong());
-                if let Some(r) = v.reason {
+                if let Some(r) = v.reason() {
                     ui.label(RichText::new(i18n::reason(r, lang)).size(30.0).strong());
                 }
-                if let Some(p) = v.purpose {
+                if let Some(p) = v.purpose() {
                     ui.label(
                         RichText::new(format!(
                             "{}: {}",
@@ -506,12 +532,12 @@ impl ScanApp {
                         .size(22.0),
                     );
                 }
-                if let Some(issuer) = &v.issuer {
+                if let Some(issuer) = v.issuer() {
                     ui.label(
                         RichText::new(format!(
                             "{}: {}",
                             T::Issuer.get(lang),
-                            tessera_ui::drawable(ui.ctx(), issuer)
+                            tessera_ui::drawable(ui.ctx(), &printable(issuer))
                         ))
                         .size(18.0),
                     );
@@ -527,18 +553,18 @@ impl ScanApp {
                         |a| i18n::age(a, lang),
                     )
                 };
-                ui.label(format!("{}: {}", T::TrustAge.get(lang), age(v.trust_age)));
-                ui.label(format!("{}: {}", T::StatusAge.get(lang), age(v.status_age)));
-                for w in &v.warnings {
-                    ui.label(format!("{}: {w}", T::Warnings.get(lang)));
+                ui.label(format!("{}: {}", T::TrustAge.get(lang), age(v.trust_age())));
+                ui.label(format!("{}: {}", T::StatusAge.get(lang), age(v.status_age())));
+                for w in v.warnings() {
+                    ui.label(format!("{}: {}", T::Warnings.get(lang), printable(w)));
                 }
-                if !v.detail.is_empty() {
-                    ui.label(format!("{}: {}", T::Detail.get(lang), v.detail));
+                if !v.detail().is_empty() {
+                    ui.label(format!("{}: {}", T::Detail.get(lang), printable(v.detail())));
                 }
                 if shown.codes > 1 {
                     ui.label(format!("{} {}", shown.codes, T::MoreCodes.get(lang)));
                 }
-                ui.label(&shown.source);
+                ui.label(printable(&shown.source));
             });
         });
         self.focus_next = false;
@@ -585,11 +611,16 @@ impl ScanApp {
             )
             .labelled_by(label.id);
         let entered = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        let paused = self.is_paused();
         let clicked = ui
-            .add(egui::Button::new(
-                RichText::new(T::ScanImage.get(lang)).size(18.0),
-            ))
+            .add_enabled(
+                !paused,
+                egui::Button::new(RichText::new(T::ScanImage.get(lang)).size(18.0)),
+            )
             .clicked();
+        if paused {
+            ui.colored_label(RED, RichText::new(T::ScanPaused.get(lang)).strong());
+        }
         let path = self.path_input.trim();
         if (entered || clicked) && !path.is_empty() {
             self.actions.push(Action::Scan(PathBuf::from(path)));
@@ -599,7 +630,8 @@ impl ScanApp {
         if let Some(job) = &self.job {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label(format!("{} {}", T::Reading.get(lang), job.path.display()));
+                let path = job.path.display().to_string();
+                ui.label(format!("{} {}", T::Reading.get(lang), printable(&path)));
             });
         }
         if !self.queue.is_empty() {
@@ -621,19 +653,15 @@ impl ScanApp {
         )
         .labelled_by(label.id);
         ui.weak(T::CounterExplain.get(lang));
-        let typed = self.counter_input.trim();
-        if typed.is_empty() {
-            ui.label(T::CounterNone.get(lang));
-        } else {
-            match normalize_counter_code(typed) {
-                Some(code) => {
-                    ui.label(
-                        RichText::new(format!("{} {code}", T::CounterActive.get(lang))).strong(),
-                    );
-                }
-                None => {
-                    ui.colored_label(RED, T::CounterInvalid.get(lang));
-                }
+        match parse_counter_code(&self.counter_input) {
+            Ok(None) => {
+                ui.label(T::CounterNone.get(lang));
+            }
+            Ok(Some(code)) => {
+                ui.label(RichText::new(format!("{} {code}", T::CounterActive.get(lang))).strong());
+            }
+            Err(_) => {
+                ui.colored_label(RED, T::CounterInvalid.get(lang));
             }
         }
 
@@ -641,11 +669,11 @@ impl ScanApp {
         ui.separator();
         let list = self.trust.trust_list();
         ui.label(RichText::new(T::TrustList.get(lang)).strong());
-        let issuers: Vec<&str> = list.issuers.iter().map(|i| i.name.as_str()).collect();
+        let issuers: Vec<_> = list.issuers.iter().map(|i| printable(&i.name)).collect();
         let age = i18n::age((self.clock)().saturating_sub(list.issued_at), lang);
         ui.label(format!(
             "{} · #{} · {}: {age} · {}",
-            self.trust.origin(),
+            printable(self.trust.origin()),
             list.sequence,
             T::TrustAge.get(lang),
             issuers.join(", ")
@@ -656,7 +684,7 @@ impl ScanApp {
         if !self.trust.problems().is_empty() {
             ui.label(RichText::new(T::TrustProblems.get(lang)).strong());
             for p in self.trust.problems() {
-                ui.weak(p);
+                ui.weak(printable(p));
             }
         }
     }
@@ -687,7 +715,7 @@ impl ScanApp {
                     .map(|p| format!(" · {}", i18n::purpose(p, lang)))
                     .unwrap_or_default();
                 ui.colored_label(color, format!("{} {what}", clock_time(h.at)));
-                ui.weak(format!("{}{purpose}", h.source));
+                ui.weak(format!("{}{purpose}", printable(&h.source)));
                 ui.add_space(4.0);
             }
         });
@@ -774,12 +802,13 @@ fn disclosed_ui(ui: &mut Ui, lang: Lang, shown: &Shown) {
             .num_columns(2)
             .spacing([24.0, 8.0])
             .show(ui, |ui| {
-                for (id, value) in &v.disclosed {
+                for (id, value) in v.disclosed() {
                     if *id == AttrId::Portrait {
                         continue;
                     }
                     ui.label(RichText::new(i18n::attr_name(*id, lang)).size(20.0));
                     let value = i18n::attr_value(*id, value, lang);
+                    let value = printable(&value);
                     let value = tessera_ui::drawable(ui.ctx(), &value);
                     ui.label(RichText::new(value).size(26.0).strong());
                     ui.end_row();
@@ -787,7 +816,7 @@ fn disclosed_ui(ui: &mut Ui, lang: Lang, shown: &Shown) {
             });
     });
     if let Some(e) = &shown.portrait_error {
-        ui.label(format!("{}: {e}", T::Portrait.get(lang)));
+        ui.label(format!("{}: {}", T::Portrait.get(lang), printable(e)));
     }
     ui.label(T::NothingElse.get(lang));
 }
@@ -807,15 +836,18 @@ fn failure_ui(ui: &mut Ui, lang: Lang, f: &ImageFailure) {
             let (plain, detail) = match &f.failure {
                 Failure::Decode(e) => (i18n::decode_error(e, lang), e.to_string()),
                 Failure::Crashed(m) => (T::DecoderFailed.get(lang), m.clone()),
+                Failure::CounterCodeInvalid => (T::NotScannedPaused.get(lang), String::new()),
             };
             ui.label(RichText::new(plain).size(18.0));
-            ui.weak(format!("{}: {detail}", T::Detail.get(lang)));
-            ui.weak(&f.source);
+            if !detail.is_empty() {
+                ui.weak(format!("{}: {}", T::Detail.get(lang), printable(&detail)));
+            }
+            ui.weak(printable(&f.source));
         });
 }
 
 fn portrait_bytes(v: &Verdict) -> Option<&[u8]> {
-    v.disclosed
+    v.disclosed()
         .iter()
         .find_map(|(id, value)| match (id, value) {
             (AttrId::Portrait, AttrValue::Bytes(b)) => Some(b.as_slice()),
@@ -835,6 +867,14 @@ fn decode_portrait(bytes: &[u8]) -> Result<egui::ColorImage, String> {
     let img = reader.decode().map_err(|e| e.to_string())?.to_rgba8();
     let size = [img.width() as usize, img.height() as usize];
     Ok(egui::ColorImage::from_rgba_unmultiplied(size, img.as_raw()))
+}
+
+/// The name an image is shown by: its file name.
+fn source_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    )
 }
 
 /// `HH:MM:SS UTC` of a Unix time.

@@ -73,6 +73,10 @@ pub enum T {
     CounterInvalid,
     /// The code the verifier now requires.
     CounterActive,
+    /// Scanning waits for a valid counter code or an empty field.
+    ScanPaused,
+    /// An image given while scanning was paused.
+    NotScannedPaused,
     /// A scan is running.
     Reading,
     /// Images waiting after the current one.
@@ -168,8 +172,17 @@ impl T {
                 "未设置柜台代码：接受未绑定柜台代码的二维码。",
             ),
             T::CounterInvalid => (
-                "A counter code is 1 to 16 letters or digits; this one is not used.",
-                "柜台代码须为 1 至 16 位字母或数字；此代码无效，未启用。",
+                "A counter code is 1 to 16 letters or digits: correct it or clear the field.",
+                "柜台代码须为 1 至 16 位字母或数字：请改正或清空。",
+            ),
+            T::NotScannedPaused => (
+                "Not scanned: the counter code is not valid. Correct it or clear the field, then \
+                 scan again.",
+                "未扫描：柜台代码无效。请改正或清空后重新扫描。",
+            ),
+            T::ScanPaused => (
+                "Scanning is paused until the counter code is valid or the field is empty.",
+                "柜台代码有效或清空之前，暂停扫描。",
             ),
             T::CounterActive => (
                 "Accepting only codes made for",

@@ -25,7 +25,7 @@ pub use app::{
     Shown, system_clock,
 };
 pub use i18n::Lang;
-pub use trust::TrustSource;
+pub use trust::{InvalidCounterCode, TrustSource, parse_counter_code};
 
 /// Installs the fonts in `ctx`: egui's, the bundled CJK font (every character of the Table of
 /// General Standard Chinese Characters and GB 2312) and the system's CJK fonts, when present,

@@ -93,11 +93,16 @@ impl TrustSource {
         &self.problems
     }
 
-    /// The verifier for a counter code as typed (`None` or an invalid code: no code).
-    pub fn verifier(&mut self, counter_code: Option<&str>) -> &mut Verifier {
-        let code = counter_code.and_then(normalize_counter_code);
+    /// The verifier for a counter code as typed: `None` or blank text for no code. A text
+    /// that is not a counter code is refused: running with no code instead would accept
+    /// codes bound to no counter while the operator believes a code is in force.
+    pub fn verifier(
+        &mut self,
+        counter_code: Option<&str>,
+    ) -> Result<&mut Verifier, InvalidCounterCode> {
+        let code = parse_counter_code(counter_code.unwrap_or(""))?;
         let (trust, status, policy) = (&self.trust, &self.status, &self.policy);
-        self.verifiers.entry(code.clone()).or_insert_with(|| {
+        Ok(self.verifiers.entry(code.clone()).or_insert_with(|| {
             let mut v = Verifier::new(
                 trust.clone(),
                 Policy {
@@ -109,8 +114,32 @@ impl TrustSource {
                 v.add_status_list(l.clone());
             }
             v
-        })
+        }))
     }
+}
+
+/// A counter code field that holds text which is not a counter code (1 to 16 letters or
+/// digits; spaces and hyphens are ignored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidCounterCode;
+
+impl std::fmt::Display for InvalidCounterCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the counter code is not 1 to 16 letters or digits")
+    }
+}
+
+impl std::error::Error for InvalidCounterCode {}
+
+/// The counter code as typed: blank is no code, else it must be a valid code.
+pub fn parse_counter_code(typed: &str) -> Result<Option<String>, InvalidCounterCode> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    normalize_counter_code(typed)
+        .map(Some)
+        .ok_or(InvalidCounterCode)
 }
 
 #[cfg(test)]
@@ -122,8 +151,15 @@ mod tests {
         let mut s = TrustSource::demo().expect("demo trust list checks out under the demo root");
         assert!(s.is_demo());
         assert!(!s.trust_list().issuers.is_empty());
-        let v = s.verifier(Some(" ab-12 "));
+        let v = s.verifier(Some(" ab-12 ")).unwrap();
         assert_eq!(v.policy().counter_code.as_deref(), Some("AB12"));
-        assert_eq!(s.verifier(Some("not a code!")).policy().counter_code, None);
+        assert_eq!(s.verifier(Some("  ")).unwrap().policy().counter_code, None);
+        assert_eq!(s.verifier(None).unwrap().policy().counter_code, None);
+        // Never "no code" for a code that is not one.
+        assert_eq!(
+            s.verifier(Some("not a code!")).unwrap_err(),
+            InvalidCounterCode
+        );
+        assert!(s.verifier(Some(&"A".repeat(17))).is_err());
     }
 }

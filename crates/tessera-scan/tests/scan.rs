@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
 use tessera_core::testing::DeterministicRng;
 use tessera_core::{
@@ -215,7 +215,7 @@ fn reason_of(h: &Harness<'_, ScanApp>) -> Option<Reason> {
         .shown()
         .expect("a verdict is shown")
         .verdict
-        .reason
+        .reason()
 }
 
 #[test]
@@ -729,4 +729,121 @@ fn command_line_errors_exit_before_any_window() {
     let lang = Command::new(bin).args(["--lang", "fr"]).output().unwrap();
     assert_eq!(lang.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&lang.stderr).contains("unknown language"));
+}
+
+/// Sets the counter code field (the first time by typing into it, as an operator would).
+fn type_counter_code(h: &mut Harness<'_, ScanApp>, code: &str) {
+    if h.state().counter_input.is_empty() && !code.is_empty() {
+        h.get_by_label("Counter code").focus();
+        h.run_ok();
+        h.get_by_label("Counter code").type_text(code);
+    } else {
+        h.state_mut().counter_input = code.to_string();
+    }
+    h.run_ok();
+    assert_eq!(h.state().counter_input, code);
+}
+
+/// Queues an image as a click, drop or start argument would, and steps until it is done.
+fn queue(h: &mut Harness<'_, ScanApp>, path: &Path) {
+    h.state_mut()
+        .push_action(tessera_scan::Action::Scan(path.to_path_buf()));
+    settle(h);
+}
+
+#[test]
+fn an_invalid_counter_code_pauses_scanning_until_it_is_valid_or_cleared() {
+    let mut w = world();
+    let unbound = w.qr(
+        "unbound.png",
+        Purpose::Delivery.preset(),
+        Purpose::Delivery,
+        None,
+    );
+    let mut h = w.app();
+    type_counter_code(&mut h, "K7!42");
+    assert!(h.state().is_paused());
+    h.get_by_label("A counter code is 1 to 16 letters or digits: correct it or clear the field.");
+    h.get_by_label("Scanning is paused until the counter code is valid or the field is empty.");
+    // The scan button is off, and an image given another way (dropped, Enter) is refused,
+    // not verified: an unbound code must not pass as if no code were set.
+    assert!(h.get_by_label("Scan image").accesskit_node().is_disabled());
+    let not_scanned = "Not scanned: the counter code is not valid. Correct it or clear the field, then scan again.";
+    queue(&mut h, &unbound);
+    assert!(h.state().shown().is_none());
+    assert!(matches!(
+        h.state().failure().map(|f| &f.failure),
+        Some(tessera_scan::Failure::CounterCodeInvalid)
+    ));
+    h.get_by_label(not_scanned);
+    assert_eq!(h.state().history().count(), 0);
+    // Corrected: scanning resumes under the code, and the unbound code is refused.
+    type_counter_code(&mut h, "K742");
+    assert!(!h.state().is_paused());
+    assert!(!h.get_by_label("Scan image").accesskit_node().is_disabled());
+    open(&mut h, &unbound);
+    assert_eq!(reason_of(&h), Some(Reason::WrongCounterCode));
+    dismiss(&mut h);
+    // Invalid again, then cleared: no code is in force, so the unbound code passes.
+    type_counter_code(&mut h, "!!");
+    queue(&mut h, &unbound);
+    assert!(h.state().shown().is_none());
+    type_counter_code(&mut h, "");
+    assert!(!h.state().is_paused());
+    h.get_by_label("No counter code: QR codes made without one are accepted.");
+    open(&mut h, &unbound);
+    assert_eq!(reason_of(&h), None);
+    dismiss(&mut h);
+    // A code made invalid while an image is being decoded: its result is not verified.
+    let again = w.qr(
+        "again.png",
+        Purpose::Delivery.preset(),
+        Purpose::Delivery,
+        None,
+    );
+    h.state_mut()
+        .push_action(tessera_scan::Action::Scan(again.clone()));
+    h.step();
+    assert!(h.state().is_busy());
+    h.state_mut().counter_input = "K7!42".into();
+    settle(&mut h);
+    assert!(h.state().shown().is_none());
+    assert!(matches!(
+        h.state().failure().map(|f| &f.failure),
+        Some(tessera_scan::Failure::CounterCodeInvalid)
+    ));
+    assert_eq!(h.state().history().count(), 2);
+}
+
+#[test]
+fn control_characters_in_names_and_file_names_are_shown_escaped() {
+    let mut w = world();
+    // A newline would print a fake line; ESC [8m would hide what follows on a terminal.
+    w.trust.issuers[0].name = "Test City\n  VALID\u{1b}[8m".into();
+    let qr = w.present(&[AttrId::FamilyName], Purpose::Custom, None);
+    let png = w.png("a\nVALID\u{1b}[8m.png", &qr);
+    let not_an_image = w.file("b\r\u{1b}[2K.png", b"hello");
+    let mut h = w.app();
+    queue(&mut h, &png);
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("Issuer: Test City\\u{000A}  VALID\\u{001B}[8m");
+    h.get_by_label("a\\u{000A}VALID\\u{001B}[8m.png");
+    dismiss(&mut h);
+    queue(&mut h, &not_an_image);
+    assert!(h.state().failure().is_some());
+    // The failure box and the history both show the escaped name.
+    assert_eq!(
+        h.query_all_by_label("b\\u{000D}\\u{001B}[2K.png").count(),
+        2
+    );
+    h.get_by_label_contains("a\\u{000A}VALID\\u{001B}[8m.png");
+    // The trust list's issuer name on the scan screen too.
+    h.get_by_label_contains("Test City\\u{000A}  VALID\\u{001B}[8m");
+    for node in h.query_all_by_label_contains("VALID") {
+        let label = node.accesskit_node().label().unwrap_or_default();
+        assert!(
+            !label.contains('\n') && !label.contains('\u{1b}'),
+            "{label:?}"
+        );
+    }
 }
