@@ -25,9 +25,12 @@ pub mod qr;
 #[cfg(feature = "screenshots")]
 pub mod script;
 pub mod style;
+mod ui_enrol;
 mod ui_home;
 mod ui_onboarding;
 mod ui_settings;
+
+pub use ui_enrol::EnrolAction;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -319,6 +322,8 @@ struct Session {
     auto_lock: u64,
     confirm: Option<Confirm>,
     device_key_file: Option<PathBuf>,
+    /// The "Add an ID" screen (the enrolment request), when open.
+    enrol: Option<ui_enrol::Enrol>,
     show_import: bool,
 }
 
@@ -349,6 +354,8 @@ pub enum Action {
     ImportBytes(Vec<u8>),
     /// Show or hide the import panel.
     ToggleImport,
+    /// The "Add an ID" screen: open, close, save the request, import the answer.
+    Enrol(EnrolAction),
     /// Change tab.
     Tab(Tab),
     /// Open the presentation screen for a card.
@@ -726,6 +733,7 @@ impl WalletApp {
             auto_lock,
             confirm: None,
             device_key_file: None,
+            enrol: None,
             show_import: false,
         };
         if let Err(e) = refresh(&mut s) {
@@ -870,11 +878,13 @@ impl WalletApp {
                     s.device_key_file = s.wallet.as_ref().and_then(|w| export_key(w, &dir));
                 }
             }
+            Action::Enrol(a) => self.apply_enrol(ctx, a),
             Action::Tab(tab) => {
                 self.message = None;
                 let Some(s) = self.session() else { return };
                 s.tab = tab;
                 s.present = None;
+                s.enrol = None;
                 s.confirm = None;
                 if tab == Tab::History
                     && let Some(w) = &s.wallet

@@ -263,6 +263,10 @@ impl WalletApp {
             present_ui(ui, t, s, counter_code, message.as_ref(), out);
             return;
         }
+        if s.enrol.is_some() {
+            super::ui_enrol::enrol_ui(ui, t, s, message.as_ref(), out);
+            return;
+        }
         message_strip(ui, message.as_ref(), t, out);
         if s.cards.is_empty() {
             style::panel(ui, |ui| {
@@ -335,6 +339,7 @@ fn add_id_ui(
     out: &mut Vec<Action>,
     demo_first: bool,
 ) {
+    super::ui_enrol::add_id_button(ui, t, out);
     if demo_first && style::primary(ui, t.add_demo).clicked() {
         out.push(Action::AddDemo);
     }
