@@ -104,7 +104,7 @@ fn issue_import_present_render_decode_verify_every_preset() {
 
         let verdict = verifier.check_text(&texts[0], now + 2);
         assert!(verdict.is_valid(), "{purpose}: {verdict:?}");
-        let mut got: Vec<AttrId> = verdict.disclosed.iter().map(|(a, _)| *a).collect();
+        let mut got: Vec<AttrId> = verdict.disclosed().iter().map(|(a, _)| *a).collect();
         got.sort();
         let mut want = purpose.preset().to_vec();
         want.sort();
@@ -112,18 +112,18 @@ fn issue_import_present_render_decode_verify_every_preset() {
             got, want,
             "{purpose}: exactly the preset's items, no others"
         );
-        for (a, v) in &verdict.disclosed {
+        for (a, v) in verdict.disclosed() {
             assert_eq!(
                 attributes.get(*a),
                 Some(v),
                 "{purpose}: {a} matches the issued value"
             );
         }
-        assert_eq!(verdict.purpose, Some(purpose));
+        assert_eq!(verdict.purpose(), Some(purpose));
 
         // The same QR a second time is a replay.
         let again = verifier.check_text(&texts[0], now + 3);
-        assert_eq!(again.reason, Some(Reason::Replayed), "{purpose}");
+        assert_eq!(again.reason(), Some(Reason::Replayed), "{purpose}");
     }
     let history = wallet.history().unwrap();
     assert_eq!(history.len(), 4);
@@ -151,7 +151,7 @@ fn demo_id_verifies_against_the_demo_trust_list() {
     let mut verifier = Verifier::new(trust, Policy::default());
     let v = verifier.check_text(&p.text, now);
     assert!(v.is_valid(), "{v:?}");
-    assert_eq!(v.issuer.as_deref(), Some("Tessera Demo ID Office (DEMO)"));
+    assert_eq!(v.issuer(), Some("Tessera Demo ID Office (DEMO)"));
 }
 
 #[test]

@@ -104,7 +104,7 @@ fn names_beyond_gb2312_level_1_survive_issue_import_present_decode_verify_exactl
         let verdict = verifier.check_text(&texts[0], now + 2);
         assert!(verdict.is_valid(), "{family}{given}: {verdict:?}");
         assert_eq!(
-            verdict.disclosed,
+            verdict.disclosed(),
             vec![
                 (AttrId::FamilyName, AttrValue::Text((*family).into())),
                 (AttrId::GivenName, AttrValue::Text((*given).into())),

@@ -62,14 +62,14 @@ fn check(name: &str, text: &str, trust: &TrustList) -> Option<String> {
             if !verdict.is_valid() {
                 return Some(format!("{name}: expected valid, got {verdict:?}"));
             }
-            let got: Vec<&str> = verdict.disclosed.iter().map(|(a, _)| a.name()).collect();
+            let got: Vec<&str> = verdict.disclosed().iter().map(|(a, _)| a.name()).collect();
             let want: Vec<&str> = f["disclosed"].split(',').collect();
             (got != want).then(|| format!("{name}: disclosed {got:?}, expected {want:?}"))
         }
         "invalid" => {
             let want = Reason::from_code(&f["reason"]).expect("known reason code");
-            (verdict.reason != Some(want))
-                .then(|| format!("{name}: expected {want}, got {:?}", verdict.reason))
+            (verdict.reason() != Some(want))
+                .then(|| format!("{name}: expected {want}, got {:?}", verdict.reason()))
         }
         other => Some(format!("{name}: unknown expectation {other:?}")),
     }

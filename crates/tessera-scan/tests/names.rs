@@ -119,7 +119,7 @@ fn disclosed(h: &Harness<'_, ScanApp>) -> Vec<(AttrId, String)> {
     let verdict = &h.state().shown().expect("a verdict").verdict;
     assert!(verdict.is_valid(), "{verdict:?}");
     verdict
-        .disclosed
+        .disclosed()
         .iter()
         .filter_map(|(id, v)| match v {
             AttrValue::Text(s) => Some((*id, s.clone())),

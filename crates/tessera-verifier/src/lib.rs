@@ -19,9 +19,9 @@
 //! let mut v = Verifier::new(trust, Policy::default());
 //! let verdict = v.check_text("TS1:NOT-A-CODE", 1_800_000_100);
 //! assert!(!verdict.is_valid());
-//! assert_eq!(verdict.reason, Some(Reason::Malformed));
+//! assert_eq!(verdict.reason(), Some(Reason::Malformed));
 //! // A clock earlier than the trust list's issue time cannot judge time.
-//! assert_eq!(v.check_text("TS1:NOT-A-CODE", 1_700_000_000).reason, Some(Reason::ClockWrong));
+//! assert_eq!(v.check_text("TS1:NOT-A-CODE", 1_700_000_000).reason(), Some(Reason::ClockWrong));
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -294,7 +294,7 @@ impl Verifier {
     fn base_verdict(&self, now: UnixTime) -> Verdict {
         Verdict {
             trust_age: Some(now.saturating_sub(self.trust.issued_at)),
-            ..Verdict::default()
+            ..Verdict::blank()
         }
     }
 

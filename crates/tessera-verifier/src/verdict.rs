@@ -8,33 +8,105 @@ use tessera_core::{AttrId, AttrValue, Purpose, Reason};
 ///
 /// `disclosed` is filled only for a valid verdict: an invalid presentation's items are never
 /// shown, even when its signatures checked out (revoked, replayed, stale trust data).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Only a [`Verifier`](crate::Verifier) makes verdicts: the fields are private and there is
+/// no `Default`, so code outside this crate cannot build a verdict that says "valid" without
+/// verifying anything.
+///
+/// ```compile_fail
+/// // A valid-looking verdict cannot be made by hand.
+/// let v = tessera_verifier::Verdict::default();
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
     /// `None` when valid; otherwise the reason.
-    pub reason: Option<Reason>,
+    pub(crate) reason: Option<Reason>,
     /// What exactly was wrong (technical; empty when valid).
-    pub detail: String,
+    pub(crate) detail: String,
     /// The disclosed items, in slot order (valid verdicts only).
-    pub disclosed: Vec<(AttrId, AttrValue)>,
+    pub(crate) disclosed: Vec<(AttrId, AttrValue)>,
     /// The issuer's name from the trust list, once the issuer is known.
-    pub issuer: Option<String>,
+    pub(crate) issuer: Option<String>,
     /// The issuer's identifier from the trust list.
-    pub issuer_id: Option<String>,
+    pub(crate) issuer_id: Option<String>,
     /// The purpose the holder signed, once known.
-    pub purpose: Option<Purpose>,
+    pub(crate) purpose: Option<Purpose>,
     /// Seconds since the trust list was issued.
-    pub trust_age: Option<u64>,
+    pub(crate) trust_age: Option<u64>,
     /// Seconds since the credential's status list was issued (`None`: no status list used).
-    pub status_age: Option<u64>,
-    /// Things the person at the counter should know about a verdict (stale data under a
-    /// warn policy, a replay cache that could not be written).
-    pub warnings: Vec<String>,
+    pub(crate) status_age: Option<u64>,
+    /// Things the person at the counter should know about a verdict.
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Verdict {
+    /// A verdict with nothing filled in yet, for the verifier to complete: every path that
+    /// returns it either sets a reason or has verified the presentation.
+    pub(crate) fn blank() -> Verdict {
+        Verdict {
+            reason: None,
+            detail: String::new(),
+            disclosed: Vec::new(),
+            issuer: None,
+            issuer_id: None,
+            purpose: None,
+            trust_age: None,
+            status_age: None,
+            warnings: Vec::new(),
+        }
+    }
+
     /// Whether the presentation is valid.
     pub fn is_valid(&self) -> bool {
         self.reason.is_none()
+    }
+
+    /// `None` when valid; otherwise the reason.
+    pub fn reason(&self) -> Option<Reason> {
+        self.reason
+    }
+
+    /// What exactly was wrong (technical; empty when valid). Not escaped: pass it through
+    /// [`tessera_core::text::printable`] before showing it.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// The disclosed items, in slot order (valid verdicts only). Text values are exact (the
+    /// format refuses control characters in them, see `docs/format.md`).
+    pub fn disclosed(&self) -> &[(AttrId, AttrValue)] {
+        &self.disclosed
+    }
+
+    /// The issuer's name from the trust list, once the issuer is known.
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    /// The issuer's identifier from the trust list.
+    pub fn issuer_id(&self) -> Option<&str> {
+        self.issuer_id.as_deref()
+    }
+
+    /// The purpose the holder signed, once known.
+    pub fn purpose(&self) -> Option<Purpose> {
+        self.purpose
+    }
+
+    /// Seconds since the trust list was issued.
+    pub fn trust_age(&self) -> Option<u64> {
+        self.trust_age
+    }
+
+    /// Seconds since the credential's status list was issued (`None`: no status list used).
+    pub fn status_age(&self) -> Option<u64> {
+        self.status_age
+    }
+
+    /// Things the person at the counter should know about a verdict (stale data under a
+    /// warn policy, a replay cache that could not be written).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     pub(crate) fn invalid(mut self, reason: Reason, detail: impl Into<String>) -> Verdict {
@@ -207,7 +279,7 @@ mod tests {
             ],
             issuer: Some("Demo".into()),
             trust_age: Some(90),
-            ..Verdict::default()
+            ..Verdict::blank()
         };
         let j = v.to_json();
         assert_eq!(j["verdict"], "valid");
@@ -235,7 +307,7 @@ mod tests {
             issuer: Some("Demo\u{1b}[8m".into()),
             issuer_id: Some("demo\r".into()),
             warnings: vec!["stale\u{202E}".into()],
-            ..Verdict::default()
+            ..Verdict::blank()
         };
         let t = v.to_text(false);
         assert!(

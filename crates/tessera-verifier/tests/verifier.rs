@@ -801,11 +801,11 @@ fn library_replay_cache_full_is_refuse_safe() {
     assert!(v.check_text(&qrs[0], NOW).is_valid());
     assert!(v.check_text(&qrs[1], NOW).is_valid());
     let full = v.check_text(&qrs[2], NOW);
-    assert_eq!(full.reason, Some(Reason::Replayed));
+    assert_eq!(full.reason(), Some(Reason::Replayed));
     assert!(
-        full.detail.contains("replay cache is full"),
+        full.detail().contains("replay cache is full"),
         "{}",
-        full.detail
+        full.detail()
     );
     // Once the first two expire (NOW + 90), there is room again.
     let late = f.qr_of(&c, None, NOW + 91);
@@ -843,10 +843,10 @@ fn library_status_lists_and_from_dir() {
     v.add_status_list(f.status_list(NOW - 7200, DAY));
     let q = f.qr_of(&c, None, NOW);
     let verdict = v.check_text(&q, NOW);
-    assert_eq!(verdict.reason, Some(Reason::Suspended));
-    assert_eq!(verdict.status_age, Some(0));
-    assert_eq!(verdict.issuer.as_deref(), Some("Demo City ID Office"));
-    assert!(verdict.disclosed.is_empty());
+    assert_eq!(verdict.reason(), Some(Reason::Suspended));
+    assert_eq!(verdict.status_age(), Some(0));
+    assert_eq!(verdict.issuer(), Some("Demo City ID Office"));
+    assert!(verdict.disclosed().is_empty());
     // The rejected presentation was not recorded: nothing new in the cache.
     assert_eq!(v.replay_cache().len(), 1);
 }
