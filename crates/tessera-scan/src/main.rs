@@ -34,7 +34,9 @@ fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("tessera-scan: {e:#}");
+            // Paths and details may hold control characters: escape the whole chain.
+            let chain = format!("{e:#}");
+            eprintln!("tessera-scan: {}", tessera_core::text::printable(&chain));
             ExitCode::FAILURE
         }
     }

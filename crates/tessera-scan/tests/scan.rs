@@ -729,6 +729,22 @@ fn command_line_errors_exit_before_any_window() {
     let lang = Command::new(bin).args(["--lang", "fr"]).output().unwrap();
     assert_eq!(lang.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&lang.stderr).contains("unknown language"));
+
+    // A path with a carriage return and an erase-line code is printed escaped.
+    let hostile = dir.path().join("x\r\u{1b}[2Kroot.pub");
+    let o = Command::new(bin)
+        .arg("--trust-dir")
+        .arg(dir.path())
+        .arg("--root")
+        .arg(&hostile)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("x\\u{000D}\\u{001B}[2Kroot.pub"), "{err}");
+    assert!(!err.contains('\r') && !err.contains('\u{1b}'), "{err}");
 }
 
 /// Sets the counter code field (the first time by typing into it, as an operator would).
