@@ -1,6 +1,8 @@
 //! What the bundled fonts cost at start: the time from a fresh egui context to the first
 //! frame that lays out a name, with egui's fonts only and with [`tessera_ui::Fonts`], and the
-//! first [`tessera_ui::drawable`] call (which reads the fonts' cmaps once).
+//! first [`tessera_ui::drawable`] call (which reads the fonts' cmaps once), and the first
+//! character outside the bundled font with the system fallback on (which reads the system's
+//! CJK font files once).
 //!
 //! `cargo run --release -p tessera-ui --example font_load [RUNS]` prints medians (ms).
 
@@ -36,6 +38,7 @@ fn main() {
     let mut egui_only = Vec::new();
     let mut bundled = Vec::new();
     let mut coverage = Vec::new();
+    let mut system_miss = Vec::new();
     for _ in 0..runs {
         egui_only.push(first_frame(
             |ctx| ctx.set_fonts(FontDefinitions::default()),
@@ -47,6 +50,10 @@ fn main() {
         let shown = fonts.drawable(name);
         coverage.push(start.elapsed().as_secs_f64() * 1e3);
         assert_eq!(shown, name);
+        let fonts = Fonts::with_system_fallback();
+        let start = Instant::now();
+        let _ = fonts.drawable("吉\u{20BB7}");
+        system_miss.push(start.elapsed().as_secs_f64() * 1e3);
     }
     let (e, b, c) = (median(egui_only), median(bundled), median(coverage));
     println!("runs: {runs}");
@@ -56,5 +63,15 @@ fn main() {
         b / e
     );
     println!("first drawable() (reads the cmaps):       {c:.2} ms");
+    let system = Fonts::with_system_fallback()
+        .system()
+        .map(|s| s.names())
+        .unwrap_or_default();
+    println!(
+        "first character outside the bundled font, system fallback on: {:.2} ms ({} system CJK faces: {})",
+        median(system_miss),
+        system.len(),
+        system.join(", ")
+    );
     println!("bundled font: {} bytes", tessera_ui::CJK_FONT.len());
 }

@@ -195,7 +195,7 @@ impl Fonts {
                 .inner
                 .system
                 .as_ref()
-                .is_some_and(|system| system.face_for(c).is_some())
+                .is_some_and(|system| system.font_for(c).is_some())
     }
 
     /// `text` as a proportional label should show it: see [`drawable`].
@@ -268,14 +268,25 @@ fn maps(data: &FontData, c: char) -> bool {
 ///
 /// The roots are font files or folders; a folder is searched recursively for `.ttf`, `.otf`,
 /// `.ttc` and `.otc` files whose name marks them as CJK fonts (Noto CJK, WenQuanYi, ...),
-/// regular weights before bold. A file is kept if it parses and has CJK ideographs; a root
-/// that does not exist is skipped quietly, a file that cannot be read or parsed with a `log`
-/// warning.
+/// regular weights before bold. Files are read one at a time, in that order, only while no
+/// file read so far has the character asked for; a face is kept if it has CJK ideographs,
+/// Simplified Chinese faces of a collection first. A root that does not exist is skipped
+/// quietly, a file that cannot be read or parsed with a `log` warning.
 pub struct SystemFonts {
     roots: Vec<PathBuf>,
-    faces: OnceLock<Vec<Face>>,
+    state: Mutex<SystemState>,
+}
+
+#[derive(Default)]
+struct SystemState {
+    /// The candidate files, listed on first need.
+    files: Option<Vec<PathBuf>>,
+    /// `files[..read]` have been read.
+    read: usize,
+    /// The kept faces of the files read so far, in order.
+    faces: Vec<Face>,
     /// Which face draws a character (index into `faces`), once asked.
-    found: Mutex<HashMap<char, Option<usize>>>,
+    found: HashMap<char, Option<usize>>,
 }
 
 struct Face {
@@ -287,8 +298,7 @@ impl std::fmt::Debug for SystemFonts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SystemFonts")
             .field("roots", &self.roots)
-            .field("loaded", &self.faces.get().map(Vec::len))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -303,48 +313,74 @@ impl SystemFonts {
     pub fn from_paths(roots: impl IntoIterator<Item = PathBuf>) -> SystemFonts {
         SystemFonts {
             roots: roots.into_iter().collect(),
-            faces: OnceLock::new(),
-            found: Mutex::new(HashMap::new()),
+            state: Mutex::new(SystemState::default()),
         }
     }
 
-    /// The names (`path#index`) of the fonts found, reading them if not done yet.
+    /// The names (`path#index`) of all the fonts found, reading every candidate file.
     pub fn names(&self) -> Vec<String> {
-        self.faces().iter().map(|face| face.name.clone()).collect()
+        let mut state = self.lock();
+        let files = state.files.take().unwrap_or_else(|| self.list_files());
+        while state.read < files.len() {
+            let faces = read_faces(&files[state.read]);
+            state.faces.extend(faces);
+            state.read += 1;
+        }
+        state.files = Some(files);
+        state.faces.iter().map(|face| face.name.clone()).collect()
     }
 
     /// The first font that draws `c`, as its name and data.
     pub fn font_for(&self, c: char) -> Option<(String, FontData)> {
-        self.face_for(c)
-            .map(|face| (face.name.clone(), face.data.clone()))
-    }
-
-    fn face_for(&self, c: char) -> Option<&Face> {
-        let faces = self.faces();
-        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
-        let index = *found
-            .entry(c)
-            .or_insert_with(|| faces.iter().position(|face| maps(&face.data, c)));
-        index.map(|i| &faces[i])
-    }
-
-    fn faces(&self) -> &[Face] {
-        self.faces.get_or_init(|| {
-            let mut files = Vec::new();
-            for root in &self.roots {
-                if root.is_file() {
-                    files.push(root.clone());
-                } else if root.is_dir() {
-                    let mut found = Vec::new();
-                    collect_cjk_files(root, &mut found);
-                    // Regular before bold, then by path, so the choice does not depend on the
-                    // order the file system lists a folder in.
-                    found.sort_by_key(|p| (is_bold(p), p.clone()));
-                    files.extend(found);
-                }
+        let mut state = self.lock();
+        let index = match state.found.get(&c) {
+            Some(index) => *index,
+            None => {
+                let index = self.find(&mut state, c);
+                state.found.insert(c, index);
+                index
             }
-            files.iter().flat_map(|path| read_faces(path)).collect()
-        })
+        };
+        index.map(|i| (state.faces[i].name.clone(), state.faces[i].data.clone()))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SystemState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Searches the faces read so far, then reads further files until one has `c`.
+    fn find(&self, state: &mut SystemState, c: char) -> Option<usize> {
+        if let Some(i) = state.faces.iter().position(|face| maps(&face.data, c)) {
+            return Some(i);
+        }
+        let files = state.files.take().unwrap_or_else(|| self.list_files());
+        let mut hit = None;
+        while hit.is_none() && state.read < files.len() {
+            let first = state.faces.len();
+            let faces = read_faces(&files[state.read]);
+            state.faces.extend(faces);
+            state.read += 1;
+            hit = (first..state.faces.len()).find(|&i| maps(&state.faces[i].data, c));
+        }
+        state.files = Some(files);
+        hit
+    }
+
+    fn list_files(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for root in &self.roots {
+            if root.is_file() {
+                files.push(root.clone());
+            } else if root.is_dir() {
+                let mut found = Vec::new();
+                collect_cjk_files(root, &mut found);
+                // Regular before bold, then by path, so the choice does not depend on the
+                // order the file system lists a folder in.
+                found.sort_by_key(|p| (is_bold(p), p.clone()));
+                files.extend(found);
+            }
+        }
+        files
     }
 }
 
@@ -394,7 +430,7 @@ fn read_faces(path: &Path) -> Vec<Face> {
         }
     };
     let blob: egui::epaint::text::Blob = Arc::new(bytes);
-    (0..count)
+    let mut faces: Vec<(bool, Face)> = (0..count)
         .filter_map(|index| {
             let data = FontData::from_blob(blob.clone(), index);
             let font = match skrifa::FontRef::from_index(data.bytes(), index) {
@@ -412,12 +448,27 @@ fn read_faces(path: &Path) -> Vec<Face> {
             let has_ideographs = ['\u{4E00}', '\u{3400}', '\u{20000}']
                 .iter()
                 .any(|&c| charmap.map(c).is_some_and(|g| g.to_u32() != 0));
-            has_ideographs.then(|| Face {
-                name: format!("{}#{index}", path.display()),
-                data,
+            let family = font
+                .localized_strings(skrifa::string::StringId::FAMILY_NAME)
+                .english_or_first()
+                .map(|name| name.chars().collect::<String>())
+                .unwrap_or_default();
+            let simplified = family.ends_with(" SC") || family.contains(" SC ");
+            has_ideographs.then(|| {
+                (
+                    simplified,
+                    Face {
+                        name: format!("{}#{index}", path.display()),
+                        data,
+                    },
+                )
             })
         })
-        .collect()
+        .collect();
+    // Simplified Chinese shapes first (a collection such as Noto CJK starts with Japanese);
+    // the sort is stable, so the collection's order is kept otherwise.
+    faces.sort_by_key(|(simplified, _)| !simplified);
+    faces.into_iter().map(|(_, face)| face).collect()
 }
 
 /// egui's provider for characters the installed fonts lack: the first system CJK font that

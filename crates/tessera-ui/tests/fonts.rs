@@ -163,7 +163,14 @@ fn the_debian_system_fonts_draw_supplementary_hanzi_when_installed() {
     // Machine-dependent: with fonts-noto-cjk installed 𠮷 is drawn by Noto Sans CJK; without
     // any CJK font it is a marker. Either way, no panic and a consistent answer.
     let fonts = Fonts::with_system_fallback();
-    let has = fonts.system().unwrap().font_for('\u{20BB7}').is_some();
+    let found = fonts.system().unwrap().font_for('\u{20BB7}');
+    let has = found.is_some();
+    // Debian's Noto CJK collection starts with the Japanese face; the Simplified Chinese one
+    // (index 2) is preferred.
+    let noto = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+    if std::path::Path::new(noto).exists() {
+        assert_eq!(found.unwrap().0, format!("{noto}#2"));
+    }
     let shown = fonts.drawable("吉\u{20BB7}");
     if has {
         assert_eq!(shown, "吉\u{20BB7}");
@@ -190,4 +197,20 @@ fn install_puts_the_fonts_in_the_context_for_drawable() {
         let id = egui::FontId::proportional(16.0);
         assert!(f.has_glyphs(&id, "欧阳晓岚鑫婧玥淼喆堃昇⟨U+20BB7⟩"));
     });
+}
+
+#[test]
+fn system_files_are_read_regular_first_and_only_while_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bold = dir.path().join("a-CJK-Bold.otf");
+    let regular = dir.path().join("b-CJK-Regular.otf");
+    std::fs::write(&bold, CJK_FONT).unwrap();
+    std::fs::write(&regular, CJK_FONT).unwrap();
+    let system = SystemFonts::from_paths([dir.path().to_path_buf()]);
+    let (name, _) = system.font_for('岚').unwrap();
+    assert!(name.ends_with("b-CJK-Regular.otf#0"), "{name}");
+    // The bold file was not needed, so it was not read: removed now, it is skipped later.
+    std::fs::remove_file(&bold).unwrap();
+    assert!(system.font_for('\u{20BB7}').is_none());
+    assert_eq!(system.names().len(), 1);
 }
