@@ -10,6 +10,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tessera_core::keys::{secret_key_from_text, to_hex};
+use tessera_core::text::printable;
 use tessera_issuer::{
     BatchOptions, BatchProgress, InitOptions, IssueOptions, Issuer, KdfParams, PASSPHRASE_ENV,
     Passphrase, PublishOptions, RequestPolicy, StatusAction, check_request_with, init,
@@ -297,7 +298,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let r = init(&dir.dir, &opts)?;
             println!("issuer key {}", to_hex(&r.issuer_kid));
             println!("root key {}", to_hex(r.root.as_bytes()));
-            println!("trust list {}", r.trust_list.display());
+            println!(
+                "trust list {}",
+                printable(&r.trust_list.display().to_string())
+            );
         }
         Command::Issue {
             dir,
@@ -392,7 +396,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &mut |line, msg| {
                     shown += 1;
                     if shown <= 20 {
-                        b2.suspend(|| eprintln!("line {line}: {msg}"));
+                        b2.suspend(|| eprintln!("line {line}: {}", printable(msg)));
                     } else if shown == 21 {
                         b2.suspend(|| eprintln!("more errors: see errors.jsonl"));
                     }
@@ -427,11 +431,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(r) => {
                     println!("ok: holder key {}", to_hex(r.holder().as_bytes()));
                     println!("request {}", r.id_hex());
-                    println!("document type {}", r.doctype());
+                    println!("document type {}", printable(&r.doctype().to_string()));
                     println!("made at {}", r.created());
                 }
                 Err(e) => {
-                    eprintln!("refused: {e}");
+                    eprintln!("refused: {}", printable(&e.to_string()));
                     return Ok(ExitCode::from(4));
                 }
             }
@@ -539,7 +543,9 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tessera-issuer: {e:#}");
+            // Paths and values in the chain may hold control characters: escape it whole.
+            let chain = format!("{e:#}");
+            eprintln!("tessera-issuer: {}", printable(&chain));
             ExitCode::FAILURE
         }
     }

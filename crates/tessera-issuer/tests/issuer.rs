@@ -1336,6 +1336,42 @@ fn control_characters_in_text_attributes_are_refused_naming_the_field() {
             "{field}: {e}"
         );
     }
+    // The binary prints its messages escaped: a hostile file name cannot draw a fake line.
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = cli_setup(t);
+    let hostile = t.join("p\nissued 0-0\u{1b}[2K.json");
+    std::fs::write(
+        &hostile,
+        r#"{"family_name":"A\u001b[8m","given_name":"B","birth_date":"1990-02-03","id_number":"1"}"#,
+    )
+    .unwrap();
+    let hk = t.join("h.pub");
+    let out = t.join("x.cred");
+    let (code, _, err) = cli(&[
+        "issue".as_ref(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+        "--holder-key".as_ref(),
+        hk.as_os_str(),
+        "--attributes".as_ref(),
+        hostile.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("p\\u{000A}issued 0-0\\u{001B}[2K.json"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`family_name`") && err.contains("U+001B"),
+        "{err}"
+    );
+    assert!(
+        !err.trim_end().contains('\n') && !err.contains('\u{1b}'),
+        "{err}"
+    );
     // Joiners that real names need are kept.
     let person = serde_json::json!({
         "family_name": "می\u{200C}خواهم", "given_name": "क्\u{200D}ष", "birth_date": "1990-02-03",
