@@ -431,7 +431,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(r) => {
                     println!("ok: holder key {}", to_hex(r.holder().as_bytes()));
                     println!("request {}", r.id_hex());
-                    println!("document type {}", printable(&r.doctype().to_string()));
+                    println!("document type {}", printable(r.doctype()));
                     println!("made at {}", r.created());
                 }
                 Err(e) => {
