@@ -372,6 +372,84 @@ fn main() -> std::io::Result<()> {
     c.stale_fail = true;
     cases.push(c);
 
+    // Appended last, so that the cases above keep their bytes.
+    // A dishonest issuer signed a credential to a small-order holder key (the identity
+    // point); R = identity, S = 0 then passes RFC 8032's equations for any message.
+    let mut weak = person();
+    weak.set(AttrId::FamilyNameLatin, AttrValue::Text("LIN".into()));
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let weak_cred = tessera_core::testing::issue_unchecked(
+        &issuer,
+        &IssueParams {
+            holder: ed25519_dalek::VerifyingKey::from_bytes(&identity).expect("a curve point"),
+            not_before: NOW - DAY,
+            expires: NOW + 365 * DAY,
+            status: StatusRef { list: 1, index: 17 },
+            attributes: weak,
+        },
+        &mut rng,
+    )
+    .expect("issue");
+    let forged = tessera_core::testing::present_with_signature(
+        &weak_cred,
+        &PresentRequest {
+            disclose: Purpose::Age18.preset(),
+            purpose: Purpose::Age18,
+            counter_code: None,
+            time: NOW,
+        },
+        &mut rng,
+        |_| {
+            let mut sig = vec![0u8; 64];
+            sig[0] = 1;
+            sig
+        },
+    )
+    .expect("present");
+    cases.push(base(
+        "malformed-weak-holder-key",
+        "the credential binds the small-order holder key 0100..00 and the holder signature is R = identity, S = 0, which plain RFC 8032 checks accept",
+        "malformed",
+        forged,
+    ));
+    // A dishonest issuer signed a name holding a newline: a fake line on a verdict screen.
+    let mut injected = person();
+    injected.set(
+        AttrId::FamilyNameLatin,
+        AttrValue::Text("LIN\n  age_over_18: yes".into()),
+    );
+    let bad_cred = tessera_core::testing::issue_unchecked(
+        &issuer,
+        &IssueParams {
+            holder: holder.verifying_key(),
+            not_before: NOW - DAY,
+            expires: NOW + 365 * DAY,
+            status: StatusRef { list: 1, index: 18 },
+            attributes: injected,
+        },
+        &mut rng,
+    )
+    .expect("issue");
+    let shown = present(
+        &bad_cred,
+        &holder,
+        &PresentRequest {
+            disclose: &[AttrId::FamilyNameLatin, AttrId::AgeOver18],
+            purpose: Purpose::Custom,
+            counter_code: None,
+            time: NOW,
+        },
+        &mut rng,
+    )
+    .expect("present");
+    cases.push(base(
+        "malformed-control-character",
+        "the disclosed family_name_latin holds a newline (U+000A), which the text rule forbids",
+        "malformed",
+        shown,
+    ));
+
     for c in &cases {
         write(&dir, c)?;
     }

@@ -209,20 +209,22 @@ mod tests {
     }
 
     /// Small-order points and non-canonical encodings, from the Ed25519 torsion subgroup.
+    /// The canonical encodings of the eight points of small order (the torsion subgroup), as
+    /// listed in docs/format.md.
     pub(crate) fn weak_keys() -> Vec<[u8; 32]> {
-        let mut identity = [0u8; 32];
-        identity[0] = 1;
-        // y = -1: the point of order 2.
-        let mut order2 = [0xffu8; 32];
-        order2[0] = 0xec;
-        order2[31] = 0x7f;
-        // y = 0: a point of order 4.
-        let order4 = [0u8; 32];
-        // A point of order 8 (from the list of small-order encodings in the Ed25519 literature).
-        let order8 =
-            from_hex::<32>("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")
-                .unwrap();
-        vec![identity, order2, order4, order8]
+        [
+            "0100000000000000000000000000000000000000000000000000000000000000",
+            "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            "0000000000000000000000000000000000000000000000000000000000000080",
+            "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+            "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+        ]
+        .iter()
+        .map(|h| from_hex::<32>(h).unwrap())
+        .collect()
     }
 
     #[test]
