@@ -100,6 +100,32 @@ impl ReplayCache {
         Ok(cache)
     }
 
+    /// An in-memory cache from bytes in the file's format (what [`ReplayCache::to_bytes`]
+    /// wrote, e.g. kept in a browser's storage). Entries expired at `now` and garbled lines
+    /// are skipped; when the bytes hold more than `capacity` entries, the latest-expiring
+    /// are kept.
+    pub fn from_bytes(bytes: &[u8], capacity: usize, now: UnixTime) -> ReplayCache {
+        let mut cache = ReplayCache::new(capacity);
+        for line in bytes.split(|&b| b == b'\n') {
+            if let Some((sig, until)) = parse_line(line)
+                && until >= now
+            {
+                cache.insert_evicting(sig, until);
+            }
+        }
+        cache
+    }
+
+    /// The entries in the file's format, one `HEX_SIGNATURE ACCEPT_UNTIL` line each (at most
+    /// `capacity` lines of 150 bytes).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut text = String::with_capacity(self.seen.len() * 150);
+        for (until, sig) in &self.by_expiry {
+            text.push_str(&line(sig, *until));
+        }
+        text.into_bytes()
+    }
+
     fn insert_evicting(&mut self, sig: [u8; 64], until: UnixTime) {
         if let Some(old) = self.seen.insert(sig, until) {
             self.by_expiry.remove(&(old, sig));
@@ -282,6 +308,25 @@ mod tests {
             assert!(c.len() <= capacity);
             assert_eq!(c.len(), model.len());
         }
+    }
+
+    #[test]
+    fn bytes_round_trip_bounded_and_pruned() {
+        let mut c = ReplayCache::new(10);
+        c.record(&sig(1), 100, 0).unwrap().unwrap();
+        c.record(&sig(2), 200, 0).unwrap().unwrap();
+        c.record(&sig(3), 300, 0).unwrap().unwrap();
+        let mut bytes = c.to_bytes();
+        bytes.extend_from_slice(b"zz 5\n");
+        let d = ReplayCache::from_bytes(&bytes, 10, 150);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d.seen_until(&sig(1), 150), None);
+        assert_eq!(d.seen_until(&sig(3), 150), Some(300));
+        // Smaller capacity: the latest-expiring are kept.
+        let e = ReplayCache::from_bytes(&bytes, 1, 0);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e.seen_until(&sig(3), 0), Some(300));
+        assert!(ReplayCache::from_bytes(b"\xff\x00garbage", 10, 0).is_empty());
     }
 
     #[test]
