@@ -20,8 +20,10 @@ use rand_core::CryptoRng;
 use std::fmt;
 use thiserror::Error;
 
-/// Largest presentation accepted, in bytes (what a version 40 QR code can carry as base45).
-pub const MAX_PRESENTATION_LEN: usize = 2864;
+/// Largest presentation accepted, in bytes: what fits the longest QR text,
+/// [`text::MAX_TEXT_LEN`] (4,296) characters including the 4 of `TS1:`. 4,292 base45
+/// characters are 1,430 groups of three (2,860 bytes) and two characters left (one byte).
+pub const MAX_PRESENTATION_LEN: usize = 2861;
 
 /// Length of the presentation nonce in bytes.
 pub const NONCE_LEN: usize = 8;

@@ -236,4 +236,14 @@ mod tests {
         assert_eq!(printable("\\u{000A}"), "\\\\u{000A}");
         assert_eq!(printable("k\u{200D}z"), "k\u{200D}z");
     }
+
+    #[test]
+    fn the_longest_text_carries_the_largest_presentation() {
+        use crate::presentation::MAX_PRESENTATION_LEN;
+        let largest = encode(&vec![0xA5; MAX_PRESENTATION_LEN]);
+        assert!(largest.len() <= MAX_TEXT_LEN, "{}", largest.len());
+        assert_eq!(decode(&largest).unwrap().len(), MAX_PRESENTATION_LEN);
+        let one_more = encode(&vec![0xA5; MAX_PRESENTATION_LEN + 1]);
+        assert!(one_more.len() > MAX_TEXT_LEN, "{}", one_more.len());
+    }
 }
