@@ -1,8 +1,12 @@
-//! Encode + render per payload size (ours vs `qrcode`'s own mask selection), and decode of
-//! 1920×1080 corpus frames.
+//! Encode + render per payload size (ours vs `qrcode`'s own mask selection), decode of
+//! 1920×1080 corpus frames, and the live-video case: codeless 1920×1080 and 1280×720 frames
+//! (texture, printed text, gradients, dark, a desk) and 1080p frames with one code, one-shot
+//! and through the streaming `Scanner`. zxing-cpp's times on the same frames come from
+//! `scripts/qr_speed_reference.py` (figures in `docs/qr.md`).
 //!
 //! ```text
 //! CARGO_TARGET_DIR=/work/target-qr cargo bench -p tessera-qr --bench qr
+//! CARGO_TARGET_DIR=/work/target-qr cargo bench -p tessera-qr --bench qr -- live
 //! ```
 
 #[path = "../tests/corpus/mod.rs"]
@@ -78,5 +82,31 @@ fn decode_frames(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, encode_render, decode_frames);
+/// The speed benchmark's frames (`corpus::bench_frames`): one-shot `decode_image`, and a
+/// `Scanner` that has seen only codeless frames (its steady state while the user aims).
+fn live(c: &mut Criterion) {
+    let mut g = c.benchmark_group("live");
+    g.sample_size(20).measurement_time(Duration::from_secs(3));
+    for (name, frame, expected) in corpus::bench_frames() {
+        // Seed 0 of each scene, and the frames with a code.
+        if name.ends_with("_1") {
+            continue;
+        }
+        let img = image::DynamicImage::ImageLuma8(frame.clone());
+        let found = decode_image(&img).unwrap_or_default();
+        assert_eq!(found.len(), expected.len(), "{name}");
+        g.bench_function(format!("decode_image/{name}"), |b| {
+            b.iter(|| black_box(decode_image(black_box(&img))))
+        });
+        if expected.is_empty() {
+            let mut scanner = tessera_qr::Scanner::default();
+            g.bench_function(format!("scanner/{name}"), |b| {
+                b.iter(|| black_box(scanner.push_image(black_box(&frame))))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, encode_render, decode_frames, live);
 criterion_main!(benches);

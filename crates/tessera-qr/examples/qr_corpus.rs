@@ -7,7 +7,18 @@
 //! cargo run --release -p tessera-qr --example qr_corpus -- only DEGRADATION STRENGTH N
 //! cargo run --release -p tessera-qr --example qr_corpus -- probe DEGRADATION STRENGTH N
 //! cargo run --release -p tessera-qr --example qr_corpus -- save DEGRADATION STRENGTH I FILE
+//! cargo run --release -p tessera-qr --example qr_corpus -- stream [PER_CELL] [BUDGET]
+//! cargo run --release -p tessera-qr --example qr_corpus -- frames DIR
+//! cargo run --release -p tessera-qr --example qr_corpus -- time DIR [REPEATS]
+//! cargo run --release -p tessera-qr --example qr_corpus -- big
 //! ```
+//! `big` times `decode_image` on 24-megapixel codeless photos (noise, plain white, texture,
+//! printed text) and on one with a code.
+//! `stream` feeds each corpus frame to the streaming `Scanner` after six codeless frames
+//! and reports the frames to first read. `frames` writes the speed benchmark's frames
+//! (codeless scenes and frames with a code) as PNG with a `frames.tsv`; `time` decodes
+//! those PNGs with `decode_image` and prints per-thread CPU medians, for
+//! `scripts/qr_speed_reference.py`, which times zxing-cpp on the same files.
 //! `report` decodes every frame with this crate's pipeline and prints a Markdown table
 //! (success rate, median and p90 per-thread CPU time per degradation × strength, and which
 //! pipeline pass read each frame). `write` saves the frames as PNG with a `manifest.tsv`
@@ -39,6 +50,49 @@ fn main() {
         Some("save") => save(&args[1..]),
         Some("probe") => probe(&args[1..]),
         Some("cells") => cells(per_cell(1)),
+        Some("gate") => gate(per_cell(1)),
+        Some("big") => big(),
+        Some("stream") => stream(per_cell(1), args.get(2).and_then(|s| s.parse().ok())),
+        Some("frames") => frames(std::path::Path::new(
+            args.get(1).expect("usage: frames DIR"),
+        )),
+        Some("time") => time(
+            std::path::Path::new(args.get(1).expect("usage: time DIR [REPEATS]")),
+            args.get(2).and_then(|s| s.parse().ok()).unwrap_or(15),
+        ),
+        Some("gateone") => {
+            let d = Degradation::ALL
+                .into_iter()
+                .find(|d| d.name() == args[1])
+                .unwrap();
+            let s = Strength::ALL
+                .into_iter()
+                .find(|s| s.name() == args[2])
+                .unwrap();
+            for i in args[3..].iter().map(|a| a.parse::<u32>().unwrap()) {
+                let case = corpus::case(d, s, i);
+                println!(
+                    "{} {} {i} {:?}",
+                    args[1],
+                    args[2],
+                    tessera_qr::decode_luma_gate_probe(&case.image)
+                );
+            }
+        }
+        Some("gatescenes") => {
+            for scene in corpus::Scene::ALL {
+                for (w, h) in [(1920, 1080), (1280, 720)] {
+                    for seed in 0..6 {
+                        let img = corpus::codeless(scene, w, h, seed);
+                        println!(
+                            "{} {w} {seed} {:?}",
+                            scene.name(),
+                            tessera_qr::decode_luma_gate_probe(&img)
+                        );
+                    }
+                }
+            }
+        }
         _ => eprintln!("usage: qr_corpus report [PER_CELL] | write DIR [PER_CELL]"),
     }
 }
@@ -286,4 +340,185 @@ fn save(args: &[String]) {
         .expect("strength");
     let case = corpus::case(d, s, args[2].parse().expect("index"));
     case.image.save(&args[3]).expect("save");
+}
+
+/// Finder-pattern candidates per cheap layer (see `decode_luma_gate_probe`) for the frames
+/// that pass 0 does not read, and for codeless frames: data for the first-pass gate.
+fn gate(per_cell: u32) {
+    for d in Degradation::ALL {
+        for s in Strength::ALL {
+            for i in 0..per_cell {
+                let case = corpus::case(d, s, i);
+                let traced = tessera_qr::decode_luma_traced(&case.image);
+                let pass = match &traced {
+                    Some((p, t)) if case.matches(t) => *p as i32,
+                    _ => -1,
+                };
+                let probe = tessera_qr::decode_luma_gate_probe(&case.image);
+                if pass != 0 || probe[0] < 3 || per_cell < 5 {
+                    println!("{} {} {i} pass {pass} gate {probe:?}", d.name(), s.name());
+                }
+            }
+        }
+    }
+    for scene in corpus::Scene::ALL {
+        for (w, h) in [(1920, 1080), (1280, 720)] {
+            for seed in 0..4 {
+                let img = corpus::codeless(scene, w, h, seed);
+                let start = cpu_ns();
+                let found = tessera_qr::decode_luma_traced(&img);
+                let ms = (cpu_ns() - start) as f64 / 1e6;
+                let start = cpu_ns();
+                let probe = tessera_qr::decode_luma_gate_probe(&img);
+                let probe_ms = (cpu_ns() - start) as f64 / 1e6;
+                println!("  probe {probe_ms:.1} ms");
+                println!(
+                    "codeless {} {w}x{h} {seed} found {:?} {ms:.1} ms gate {probe:?}",
+                    scene.name(),
+                    found.map(|f| f.0)
+                );
+            }
+        }
+    }
+}
+
+/// Frames to first read with the streaming scanner: six codeless frames (one per scene,
+/// 1080p), then the corpus frame pushed again and again (a steady hand) until it reads or
+/// 16 frames pass. Prints the median and maximum per strength and the per-frame CPU cost.
+fn stream(per_cell: u32, budget: Option<u32>) {
+    let mut options = tessera_qr::ScanOptions::default();
+    if let Some(b) = budget {
+        options.budget = b;
+    }
+    const LIMIT: u32 = 16;
+    let codeless: Vec<_> = corpus::Scene::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(k, s)| corpus::codeless(s, 1920, 1080, 100 + k as u64))
+        .collect();
+    println!(
+        "| degradation | strength | read | median frames to first read | max | median CPU ms per frame |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let mut per_strength: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    let mut all_costs = Vec::new();
+    for d in Degradation::ALL {
+        for s in Strength::ALL {
+            let (mut frames, mut costs, mut ok) = (Vec::new(), Vec::new(), 0);
+            for i in 0..per_cell {
+                let case = corpus::case(d, s, i);
+                let mut scanner = tessera_qr::Scanner::new(options);
+                for img in &codeless {
+                    let _ = scanner.push_image(img);
+                }
+                for n in 1..=LIMIT {
+                    let start = cpu_ns();
+                    let found = scanner.push_image(&case.image).ok().flatten();
+                    costs.push((cpu_ns() - start) as f64 / 1e6);
+                    if let Some(found) = found {
+                        if case.matches(&found) {
+                            ok += 1;
+                            frames.push(f64::from(n));
+                        }
+                        break;
+                    }
+                }
+            }
+            per_strength[s as usize].extend(frames.iter().copied());
+            all_costs.extend(costs.iter().copied());
+            let max = frames.iter().copied().fold(0.0, f64::max);
+            println!(
+                "| {} | {} | {ok}/{per_cell} | {} | {max} | {:.1} |",
+                d.name(),
+                s.name(),
+                median(&mut frames),
+                median(&mut costs)
+            );
+        }
+    }
+    for s in Strength::ALL {
+        let v = &mut per_strength[s as usize];
+        let max = v.iter().copied().fold(0.0, f64::max);
+        println!(
+            "{}: {} read, median {} frames to first read, max {max}",
+            s.name(),
+            v.len(),
+            median(v)
+        );
+    }
+    println!(
+        "budget {}: median CPU per frame with a code in view {:.1} ms, p90 {:.1} ms",
+        options.budget,
+        median(&mut all_costs.clone()),
+        p90(&mut all_costs)
+    );
+}
+
+/// Writes the speed benchmark's frames as PNG plus `frames.tsv` (file, expected texts
+/// joined by `|`).
+fn frames(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).expect("create the output directory");
+    let mut tsv = String::new();
+    for (name, img, expected) in corpus::bench_frames() {
+        let file = format!("{name}.png");
+        img.save(dir.join(&file)).expect("write png");
+        let _ = writeln!(tsv, "{file}\t{}", expected.join("|"));
+    }
+    std::fs::write(dir.join("frames.tsv"), tsv).expect("write frames.tsv");
+}
+
+/// Decodes each PNG listed in `DIR/frames.tsv` `repeats` times with `decode_image` and
+/// prints `file<TAB>median CPU ms<TAB>read` (read: the expected texts were found, or none
+/// for a codeless frame).
+fn time(dir: &std::path::Path, repeats: u32) {
+    let list = std::fs::read_to_string(dir.join("frames.tsv")).expect("read frames.tsv");
+    for line in list.lines() {
+        let (file, expected) = line.split_once('\t').expect("file<TAB>texts");
+        let img = image::open(dir.join(file)).expect("read png");
+        let img = image::DynamicImage::ImageLuma8(img.to_luma8());
+        let mut times = Vec::new();
+        let mut found = Vec::new();
+        for _ in 0..repeats {
+            let start = cpu_ns();
+            found = tessera_qr::decode_image(&img).unwrap_or_default();
+            times.push((cpu_ns() - start) as f64 / 1e6);
+        }
+        let expected: Vec<&str> = expected.split('|').filter(|t| !t.is_empty()).collect();
+        let read =
+            found.len() == expected.len() && expected.iter().all(|e| found.iter().any(|f| f == e));
+        println!("{file}\t{:.2}\t{read}", median(&mut times));
+    }
+}
+
+/// One-shot decode of 6000 × 4000 frames: per-thread CPU ms, median of 3.
+fn big() {
+    let (w, h) = (6000, 4000);
+    let mut rng = corpus::Rng::new(24);
+    let mut frames = vec![
+        (
+            "noise",
+            image::GrayImage::from_fn(w, h, |_, _| image::Luma([rng.next_u64() as u8])),
+        ),
+        (
+            "white",
+            image::GrayImage::from_pixel(w, h, image::Luma([255])),
+        ),
+        ("texture", corpus::codeless(corpus::Scene::Texture, w, h, 0)),
+        ("text", corpus::codeless(corpus::Scene::Text, w, h, 0)),
+    ];
+    let case = corpus::case(Degradation::Rotation, Strength::Mild, 0);
+    let mut with_code = image::GrayImage::from_pixel(w, h, image::Luma([128]));
+    image::imageops::overlay(&mut with_code, &case.image, 2000, 1500);
+    frames.push(("1080p code inside", with_code));
+    for (name, frame) in frames {
+        let img = image::DynamicImage::ImageLuma8(frame);
+        let mut times = Vec::new();
+        let mut found = 0;
+        for _ in 0..3 {
+            let start = cpu_ns();
+            found = tessera_qr::decode_image(&img).map(|t| t.len()).unwrap_or(0);
+            times.push((cpu_ns() - start) as f64 / 1e6);
+        }
+        println!("24 Mpx {name}: {:.0} ms, {found} codes", median(&mut times));
+    }
 }

@@ -14,6 +14,7 @@ use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits};
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
+use rxing::qrcode::cpp_port::detector::FindFinderPatterns;
 use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8LuminanceSource};
 
 use crate::DecodeError;
@@ -183,7 +184,8 @@ pub(crate) fn decode_luma_with(
     passes: &[Pass],
 ) -> Result<Vec<String>, DecodeError> {
     check_dimensions(luma.width(), luma.height())?;
-    run(luma, passes)
+    run_gated(luma, passes, true)
+        .read
         .map(|(_, found)| found)
         .ok_or(DecodeError::NotFound {
             width: luma.width(),
@@ -195,6 +197,21 @@ pub(crate) fn decode_luma_with(
 /// symbols. For the corpus report and pipeline tuning; not a stable API.
 #[doc(hidden)]
 pub fn decode_luma_traced(luma: &GrayImage) -> Option<(usize, Vec<String>)> {
+    check_dimensions(luma.width(), luma.height()).ok()?;
+    run_gated(luma, PIPELINE, true).read
+}
+
+/// How many passes the one-shot pipeline runs on `luma` (1 when the first pass reads it or
+/// sees no finder-pattern candidate). For tests of the gate; not a stable API.
+#[doc(hidden)]
+pub fn decode_luma_passes(luma: &GrayImage) -> usize {
+    run_gated(luma, PIPELINE, true).passes
+}
+
+/// [`decode_luma_traced`] without the first-pass gate: every pass runs until one reads.
+/// For measuring what the gate costs in recall; not a stable API.
+#[doc(hidden)]
+pub fn decode_luma_traced_ungated(luma: &GrayImage) -> Option<(usize, Vec<String>)> {
     check_dimensions(luma.width(), luma.height()).ok()?;
     run(luma, PIPELINE)
 }
@@ -224,9 +241,44 @@ pub fn decode_luma_probe(
         .unwrap_or_default()
 }
 
+/// Finder-pattern candidates seen by the first pass (½ scale, hybrid binarizer, both
+/// polarities), then by the gate binarizer at ½, ¼ and full scale (normal, inverted
+/// each). For tuning the gate; not a stable API.
+#[doc(hidden)]
+pub fn decode_luma_gate_probe(luma: &GrayImage) -> Vec<usize> {
+    let half = downscale(luma, 2);
+    let mut out = vec![scan(&half, Binarize::Hybrid).finders];
+    for layer in [&half, &downscale(&half, 2), luma] {
+        let (n, i) = gate_finders(layer);
+        out.extend([n, i]);
+    }
+    out
+}
+
 fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
+    run_gated(luma, passes, false).read
+}
+
+/// What a run of passes saw.
+#[derive(Debug, Default)]
+pub(crate) struct Run {
+    /// Index (into the passes given) of the pass that read, and the texts found.
+    pub read: Option<(usize, Vec<String>)>,
+    /// Whether the first pass found a code or finder-pattern candidates (see
+    /// [`candidates`]).
+    pub candidates: bool,
+    /// Passes that ran.
+    pub passes: usize,
+}
+
+/// Runs `passes` over `luma` in order, stopping at the first that finds a symbol. With
+/// `gate`, also stops after the first pass when no finder-pattern candidate was seen in
+/// it (see [`FIRST_PASS_FINDERS`]): a frame without a code is dropped for the price of
+/// one cheap pass.
+pub(crate) fn run_gated(luma: &GrayImage, passes: &[Pass], gate: bool) -> Run {
     let mut stretched: Option<GrayImage> = None;
     let mut layers: Vec<(Prepare, GrayImage)> = Vec::new();
+    let mut seen = false;
     for (index, pass) in passes.iter().enumerate() {
         let layer = match layers.iter().position(|(p, _)| *p == pass.prepare) {
             Some(i) => &layers[i].1,
@@ -236,8 +288,27 @@ fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
                 &layers[layers.len() - 1].1
             }
         };
-        let (mut found, smallest) = scan(layer, pass.binarize);
+        let scanned = scan(layer, pass.binarize);
+        if index == 0 {
+            seen = !scanned.texts.is_empty() || candidates(luma, layer, scanned.finders);
+        }
+        let Scan {
+            texts: mut found,
+            smallest,
+            ..
+        } = scanned;
         if found.is_empty() {
+            if gate
+                && index == 0
+                && !seen
+                && u64::from(luma.width()) * u64::from(luma.height()) >= GATE_MIN_PIXELS
+            {
+                return Run {
+                    read: None,
+                    candidates: false,
+                    passes: 1,
+                };
+            }
             // Keep a prepared layer only while a later pass still needs it: memory stays
             // at a few frames' worth even for a 24-megapixel input.
             let last_use = !passes[index + 1..]
@@ -248,65 +319,97 @@ fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
             }
             continue;
         }
-        // A small symbol hints at a frame of several codes, some of which this pass may
-        // have missed (at a downscaled layer, or because finder patterns of neighbouring
-        // codes were grouped wrongly): rescan full-resolution crops (the four quadrants,
-        // four overlapping 2/3 × 2/3 crops which hold any code smaller than 1/3 of the
-        // frame whole, and two full-height strips for codes in a row) and return the
-        // union.
         let factor = layer_factor(luma, layer);
         if smallest * factor < SMALL_SYMBOL_PX {
-            let (w, h) = luma.dimensions();
-            let (cw, ch) = (w * 2 / 3, h * 2 / 3);
-            let (qw, qh) = (w / 2, h / 2);
-            let crops = [
-                // Quadrants: a 2 × 2 grid of codes, one per crop.
-                (0, 0, qw, qh),
-                (w - qw, 0, qw, qh),
-                (0, h - qh, qw, qh),
-                (w - qw, h - qh, qw, qh),
-                (0, 0, cw, ch),
-                (w - cw, 0, cw, ch),
-                (0, h - ch, cw, ch),
-                (w - cw, h - ch, cw, ch),
-                // Full-height strips: codes side by side in a row.
-                (0, 0, cw, h),
-                (w - cw, 0, cw, h),
-            ];
-            let mut empty_quadrants = Vec::new();
-            let mut quadrant_hits = 0;
-            for (i, (x, y, cw, ch)) in crops.into_iter().enumerate() {
-                if found.len() >= MAX_SYMBOLS {
-                    break;
-                }
-                let crop = image::imageops::crop_imm(luma, x, y, cw, ch).to_image();
-                let (more, _) = scan(&crop, Binarize::Hybrid);
-                if i < 4 {
-                    if more.is_empty() {
-                        empty_quadrants.push(crop);
-                    } else {
-                        quadrant_hits += 1;
-                    }
-                }
-                merge(&mut found, more);
-            }
-            // Codes laid out one per quadrant (several known, at least one read from a
-            // quadrant crop): an empty quadrant may hold one more with small modules
-            // (~3 px), which read better upsampled ×2. Not done otherwise: it costs
-            // ~40 ms per quadrant.
-            if found.len() >= 2 && quadrant_hits > 0 {
-                for crop in empty_quadrants {
-                    let (cw, ch) = crop.dimensions();
-                    let up = DynamicImage::ImageLuma8(crop)
-                        .resize_exact(cw * 2, ch * 2, image::imageops::FilterType::Triangle)
-                        .into_luma8();
-                    merge(&mut found, scan(&up, Binarize::Hybrid).0);
-                }
+            rescan_crops(luma, &mut found);
+        }
+        return Run {
+            read: Some((index, found)),
+            candidates: seen,
+            passes: index + 1,
+        };
+    }
+    Run {
+        read: None,
+        candidates: seen,
+        passes: passes.len(),
+    }
+}
+
+/// Finder-pattern candidates a probe must see (in one polarity; both together for the
+/// first pass) for the later passes to run. One is not enough: printed text and wood
+/// grain make single candidates; a code, even one that only a late pass reads, shows two
+/// in at least one probe (measured on the corpus and the codeless scenes, `docs/qr.md`).
+pub(crate) const FIRST_PASS_FINDERS: usize = 2;
+
+/// Images smaller than this (VGA) skip the gate: the whole pipeline costs little there,
+/// and a small code's modules may be too thin for the ½ layer.
+const GATE_MIN_PIXELS: u64 = 640 * 480;
+
+/// Whether a frame the first pass could not read may hold a code: finder-pattern
+/// candidates in the first pass itself (`first_finders`, over the ½ layer `half`), or in
+/// the contrast-blind gate binarization of the ½, ¼ and full-resolution layers (low
+/// contrast, blur, light on dark), cheapest first.
+pub(crate) fn candidates(luma: &GrayImage, half: &GrayImage, first_finders: usize) -> bool {
+    let enough = |(n, i): (usize, usize)| n.max(i) >= FIRST_PASS_FINDERS;
+    first_finders >= FIRST_PASS_FINDERS
+        || enough(gate_finders(half))
+        || enough(gate_finders(&downscale(half, 2)))
+        || enough(gate_finders(luma))
+}
+
+/// A small symbol hints at a frame of several codes, some of which a pass may have missed
+/// (at a downscaled layer, or because finder patterns of neighbouring codes were grouped
+/// wrongly): rescan full-resolution crops (the four quadrants, four overlapping 2/3 × 2/3
+/// crops which hold any code smaller than 1/3 of the frame whole, and two full-height
+/// strips for codes in a row) and add what they find to `found`.
+fn rescan_crops(luma: &GrayImage, found: &mut Vec<String>) {
+    let (w, h) = luma.dimensions();
+    let (cw, ch) = (w * 2 / 3, h * 2 / 3);
+    let (qw, qh) = (w / 2, h / 2);
+    let crops = [
+        // Quadrants: a 2 × 2 grid of codes, one per crop.
+        (0, 0, qw, qh),
+        (w - qw, 0, qw, qh),
+        (0, h - qh, qw, qh),
+        (w - qw, h - qh, qw, qh),
+        (0, 0, cw, ch),
+        (w - cw, 0, cw, ch),
+        (0, h - ch, cw, ch),
+        (w - cw, h - ch, cw, ch),
+        // Full-height strips: codes side by side in a row.
+        (0, 0, cw, h),
+        (w - cw, 0, cw, h),
+    ];
+    let mut empty_quadrants = Vec::new();
+    let mut quadrant_hits = 0;
+    for (i, (x, y, cw, ch)) in crops.into_iter().enumerate() {
+        if found.len() >= MAX_SYMBOLS {
+            break;
+        }
+        let crop = image::imageops::crop_imm(luma, x, y, cw, ch).to_image();
+        let more = scan(&crop, Binarize::Hybrid).texts;
+        if i < 4 {
+            if more.is_empty() {
+                empty_quadrants.push(crop);
+            } else {
+                quadrant_hits += 1;
             }
         }
-        return Some((index, found));
+        merge(found, more);
     }
-    None
+    // Codes laid out one per quadrant (several known, at least one read from a quadrant
+    // crop): an empty quadrant may hold one more with small modules (~3 px), which read
+    // better upsampled ×2. Not done otherwise: it costs ~40 ms per quadrant.
+    if found.len() >= 2 && quadrant_hits > 0 {
+        for crop in empty_quadrants {
+            let (cw, ch) = crop.dimensions();
+            let up = DynamicImage::ImageLuma8(crop)
+                .resize_exact(cw * 2, ch * 2, image::imageops::FilterType::Triangle)
+                .into_luma8();
+            merge(found, scan(&up, Binarize::Hybrid).texts);
+        }
+    }
 }
 
 /// Side (finder to finder corner, full-resolution pixels) below which a symbol found on a
@@ -480,17 +583,133 @@ fn square_to_quad(q: [(f64, f64); 4]) -> [f64; 8] {
     ]
 }
 
-/// Area-averaging downscale by an integer factor; small images are left alone.
-fn downscale(luma: &GrayImage, factor: u32) -> GrayImage {
+/// Shortest side a downscaled layer may have: below it the image is left alone (no
+/// version-1 code with its quiet zone fits in fewer pixels at one pixel a module).
+const MIN_LAYER_SIDE: u32 = 40;
+
+/// Area-averaging downscale by an integer factor; an image that would come out shorter
+/// than [`MIN_LAYER_SIDE`] is left alone. Small images are halved too: a small code with
+/// eroded (thin) dark modules reads at half size, where averaging fills the modules in.
+pub(crate) fn downscale(luma: &GrayImage, factor: u32) -> GrayImage {
     let (w, h) = luma.dimensions();
-    if factor <= 1 || w.min(h) / factor < 200 {
+    if factor <= 1 || w.min(h) / factor < MIN_LAYER_SIDE {
         return luma.clone();
     }
-    // Through `DynamicImage` so the resampler is the one compiled inside `image` (optimised
-    // even in our debug builds), not a generic instantiation in this crate.
-    DynamicImage::ImageLuma8(luma.clone())
-        .thumbnail_exact(w / factor, h / factor)
-        .into_luma8()
+    box_downscale(luma, factor)
+}
+
+/// Mean of each `factor` × `factor` block (the remainder rows and columns are dropped).
+/// Written out rather than through `image`'s resampler: a 1080p frame halves in about a
+/// millisecond instead of ten to twenty, which is most of the first pass's budget.
+fn box_downscale(luma: &GrayImage, factor: u32) -> GrayImage {
+    let (w, h) = (luma.width() as usize, luma.height() as usize);
+    let f = factor as usize;
+    let (ow, oh) = (w / f, h / f);
+    let src = luma.as_raw();
+    let mut out = vec![0u8; ow * oh];
+    let mut acc = vec![0u32; ow];
+    let div = (f * f) as u32;
+    for (oy, out_row) in out.chunks_exact_mut(ow.max(1)).enumerate().take(oh) {
+        acc.fill(0);
+        for y in oy * f..oy * f + f {
+            let row = &src[y * w..y * w + ow * f];
+            if f == 2 {
+                for (a, pair) in acc.iter_mut().zip(row.chunks_exact(2)) {
+                    *a += u32::from(pair[0]) + u32::from(pair[1]);
+                }
+            } else {
+                for (a, block) in acc.iter_mut().zip(row.chunks_exact(f)) {
+                    *a += block.iter().map(|&v| u32::from(v)).sum::<u32>();
+                }
+            }
+        }
+        for (o, a) in out_row.iter_mut().zip(&acc) {
+            *o = ((a + div / 2) / div) as u8;
+        }
+    }
+    GrayImage::from_raw(ow as u32, oh as u32, out).unwrap_or_else(|| luma.clone())
+}
+
+/// Finder-pattern candidates (normal, inverted) in `layer` binarized with local thresholds
+/// that ignore contrast: every 8×8 block whose grey range clears the frame's noise level
+/// (1.5 × the 25th percentile of block ranges, at least 8 levels) is thresholded at the
+/// mean of its 3×3 block neighbourhood; flatter blocks are left light. Unlike rxing's
+/// hybrid binarizer (24 levels minimum), it sees codes of 10–20 levels of contrast, and
+/// unlike a global stretch it does not care what dominates the histogram. Only the
+/// finder-pattern search runs on it.
+pub(crate) fn gate_finders(layer: &GrayImage) -> (usize, usize) {
+    const B: usize = 8;
+    let (w, h) = (layer.width() as usize, layer.height() as usize);
+    let (bw, bh) = (w / B, h / B);
+    if bw < 3 || bh < 3 {
+        return (0, 0);
+    }
+    let px = layer.as_raw();
+    let mut means = vec![0u32; bw * bh];
+    let mut ranges = vec![0u8; bw * bh];
+    for by in 0..bh {
+        for bx in 0..bw {
+            let (mut lo, mut hi, mut sum) = (255u8, 0u8, 0u32);
+            for y in by * B..by * B + B {
+                for &v in &px[y * w + bx * B..y * w + bx * B + B] {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                    sum += u32::from(v);
+                }
+            }
+            means[by * bw + bx] = sum / (B * B) as u32;
+            ranges[by * bw + bx] = hi - lo;
+        }
+    }
+    let mut sorted = ranges.clone();
+    sorted.sort_unstable();
+    let floor = (u32::from(sorted[sorted.len() / 4]) * 3 / 2).max(8);
+    let Ok(mut bits) = rxing::common::BitMatrix::new((bw * B) as u32, (bh * B) as u32) else {
+        return (0, 0);
+    };
+    // Per block: the 3×3 neighbourhood mean, or 0 (nothing is darker) for a flat block.
+    let mut thresholds = vec![0u8; bw * bh];
+    for by in 0..bh {
+        for bx in 0..bw {
+            if u32::from(ranges[by * bw + bx]) < floor {
+                continue;
+            }
+            let (x0, x1) = (bx.saturating_sub(1), (bx + 1).min(bw - 1));
+            let (y0, y1) = (by.saturating_sub(1), (by + 1).min(bh - 1));
+            let (mut sum, mut n) = (0, 0);
+            for ny in y0..=y1 {
+                for nx in x0..=x1 {
+                    sum += means[ny * bw + nx];
+                    n += 1;
+                }
+            }
+            thresholds[by * bw + bx] = (sum / n) as u8;
+        }
+    }
+    // Rows are built a machine word (eight blocks, the bit array's word) at a time.
+    const WORD: usize = usize::BITS as usize;
+    let mut row = rxing::common::BitArray::with_size(bw * B);
+    for y in 0..bh * B {
+        let line = &px[y * w..y * w + bw * B];
+        let blocks = &thresholds[(y / B) * bw..(y / B) * bw + bw];
+        for (word_index, (pixels, ts)) in line.chunks(WORD).zip(blocks.chunks(WORD / B)).enumerate()
+        {
+            let mut word = 0usize;
+            for (k, (block, &t)) in pixels.chunks_exact(B).zip(ts).enumerate() {
+                let mut byte = 0usize;
+                for (bit, &v) in block.iter().enumerate() {
+                    byte |= usize::from(v < t) << bit;
+                }
+                word |= byte << (B * k);
+            }
+            row.setBulk(word_index * WORD, word);
+        }
+        bits.setRow(y as u32, &row);
+    }
+    let normal = FindFinderPatterns(&bits, true, 0).len();
+    bits.flip_self();
+    let inverted = FindFinderPatterns(&bits, true, 0).len();
+    (normal, inverted)
 }
 
 /// Linear contrast stretch of the 1st–99th percentiles to the full range.
@@ -529,13 +748,23 @@ fn stretch(luma: &GrayImage) -> GrayImage {
     GrayImage::from_raw(luma.width(), luma.height(), data).unwrap_or_else(|| luma.clone())
 }
 
-/// One binarizer over one layer, normal then inverted: the texts found and the side of the
-/// smallest symbol found, in layer pixels.
-fn scan(layer: &GrayImage, binarize: Binarize) -> (Vec<String>, f32) {
+/// What one binarizer over one layer found.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    /// Texts decoded, no duplicates.
+    pub texts: Vec<String>,
+    /// Side of the smallest symbol decoded, in layer pixels (`f32::MAX` if none).
+    pub smallest: f32,
+    /// Finder-pattern candidates seen (normal and inverted polarity together).
+    pub finders: usize,
+}
+
+/// One binarizer over one layer, normal then inverted.
+pub(crate) fn scan(layer: &GrayImage, binarize: Binarize) -> Scan {
     let Ok(source) =
         Luma8LuminanceSource::new(layer.as_raw().clone(), layer.width(), layer.height())
     else {
-        return (Vec::new(), 0.0);
+        return Scan::default();
     };
     match binarize {
         Binarize::Hybrid => scan_bitmap(BinaryBitmap::new(HybridBinarizer::new(source))),
@@ -543,39 +772,51 @@ fn scan(layer: &GrayImage, binarize: Binarize) -> (Vec<String>, f32) {
     }
 }
 
-fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> (Vec<String>, f32) {
+fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Scan {
     let hints = DecodeHints {
         PossibleFormats: Some([BarcodeFormat::QR_CODE].into()),
         TryHarder: Some(true),
         ..DecodeHints::default()
     };
-    let mut texts = Vec::new();
-    let mut smallest = f32::MAX;
+    let mut scan = Scan {
+        smallest: f32::MAX,
+        ..Scan::default()
+    };
     for inverted in [false, true] {
         if inverted {
             bitmap.invert();
+        }
+        // The detector needs three finder patterns; counting them first lets a frame with
+        // none skip the grouping and sampling, and tells the caller whether a code may be
+        // in view at all.
+        let finders = FindFinderPatterns(bitmap.get_black_matrix(), true, 0).len();
+        scan.finders += finders;
+        if finders < 3 {
+            continue;
         }
         if let Ok(results) = QrReader.decode_multiple_with_hints(&mut bitmap, &hints) {
             for r in results {
                 if *r.getBarcodeFormat() == BarcodeFormat::QR_CODE {
                     if let [a, b, ..] = r.getPoints() {
-                        smallest = smallest.min(((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt());
+                        scan.smallest = scan
+                            .smallest
+                            .min(((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt());
                     }
                     let text = r.getText().to_owned();
-                    if !texts.contains(&text) {
-                        texts.push(text);
+                    if !scan.texts.contains(&text) {
+                        scan.texts.push(text);
                     }
                 }
             }
         }
-        if !texts.is_empty() {
+        if !scan.texts.is_empty() {
             break;
         }
     }
-    (texts, smallest)
+    scan
 }
 
-fn check_dimensions(width: u32, height: u32) -> Result<(), DecodeError> {
+pub(crate) fn check_dimensions(width: u32, height: u32) -> Result<(), DecodeError> {
     if width == 0 || height == 0 {
         return Err(DecodeError::Empty { width, height });
     }
@@ -626,7 +867,12 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Vec<String>, DecodeError> {
         r.limits(limits);
         r
     };
-    let (width, height) = reader()
+    // The header alone, without the size limits: a decompression bomb (a huge canvas in a
+    // small file) is refused as too large, naming its size, rather than with the image
+    // crate's generic limit error. Nothing is allocated for pixels here.
+    let mut header = ImageReader::with_format(Cursor::new(bytes), format);
+    header.no_limits();
+    let (width, height) = header
         .into_dimensions()
         .map_err(|e| DecodeError::Image(e.to_string()))?;
     check_dimensions(width, height)?;

@@ -14,14 +14,17 @@
 
 mod decode;
 mod encode;
+mod scanner;
 
 use std::path::PathBuf;
 
 pub use decode::{
     MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE, decode_bytes, decode_file, decode_image,
-    decode_luma_probe, decode_luma_traced,
+    decode_luma_gate_probe, decode_luma_passes, decode_luma_probe, decode_luma_traced,
+    decode_luma_traced_ungated,
 };
 pub use encode::{ALPHANUMERIC, Ecc, EncodeOptions, MAX_MODULE_PX, QUIET_ZONE, QrSymbol, encode};
+pub use scanner::{ScanOptions, Scanner};
 
 /// Why [`encode`] could not make a symbol (caller mistakes: the text or the options).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,6 +98,16 @@ pub enum DecodeError {
         max_side: u32,
         /// Most pixels allowed.
         max_pixels: u64,
+    },
+    /// A raw frame buffer does not hold `width × height` bytes of luma.
+    #[error("frame buffer of {len} bytes does not match {width}x{height} luma (one byte a pixel)")]
+    FrameSize {
+        /// Bytes given.
+        len: usize,
+        /// Width claimed.
+        width: u32,
+        /// Height claimed.
+        height: u32,
     },
     /// No readable QR code in the image.
     #[error("no readable qr code in the {width}x{height} image")]

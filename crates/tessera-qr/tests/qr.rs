@@ -5,11 +5,12 @@ mod corpus;
 
 use std::time::{Duration, Instant};
 
-use corpus::{Degradation, Rng, Strength};
+use corpus::{Degradation, Rng, Scene, Strength};
 use image::DynamicImage;
 use proptest::prelude::*;
 use tessera_qr::{
-    DecodeError, Ecc, EncodeOptions, QrError, decode_bytes, decode_file, decode_image, encode,
+    DecodeError, Ecc, EncodeOptions, QrError, ScanOptions, Scanner, decode_bytes, decode_file,
+    decode_image, encode,
 };
 
 fn text(len: usize, seed: u64) -> String {
@@ -213,6 +214,107 @@ fn degraded_corpus_mild_and_medium_reach_95_percent() {
     );
 }
 
+/// Frames without a code stop after the first pass (no finder-pattern candidate in any
+/// probe), whatever their texture; codes that only late passes read still open the gate.
+#[test]
+fn codeless_frames_stop_after_the_first_pass() {
+    for scene in [Scene::Texture, Scene::Gradient, Scene::Dark, Scene::Desk] {
+        for (w, h) in [(1920, 1080), (1280, 720)] {
+            let img = corpus::codeless(scene, w, h, 0);
+            assert_eq!(
+                tessera_qr::decode_luma_passes(&img),
+                1,
+                "{} {w}x{h}",
+                scene.name()
+            );
+            assert!(matches!(
+                decode_image(&img.into()),
+                Err(DecodeError::NotFound { .. })
+            ));
+        }
+    }
+    // Read only by late passes (the gain pass at 85 %, unsharp + global on light-on-dark),
+    // with no candidate in the first pass itself: the gate's own binarizer must see them.
+    for (d, s, i) in [
+        (Degradation::LowContrast, Strength::Hard, 12),
+        (Degradation::Inverted, Strength::Hard, 16),
+    ] {
+        let case = corpus::case(d, s, i);
+        assert!(tessera_qr::decode_luma_passes(&case.image) > 1);
+        let found = decode_image(&case.image.clone().into()).unwrap_or_default();
+        assert!(case.matches(&found), "{} {} #{i}", d.name(), s.name());
+    }
+}
+
+/// The streaming scanner: codeless frames give nothing; a degraded code that only a late
+/// pass reads is read within the documented number of frames once it is in view; the
+/// scanner then goes back to nothing when the code leaves.
+#[test]
+fn scanner_reads_a_degraded_code_within_a_few_frames() {
+    let mut scanner = Scanner::new(ScanOptions::default());
+    for (k, scene) in Scene::ALL.into_iter().cycle().take(6).enumerate() {
+        let img = corpus::codeless(scene, 1920, 1080, k as u64);
+        assert_eq!(
+            scanner.push_image(&img).unwrap(),
+            None,
+            "codeless {}",
+            scene.name()
+        );
+    }
+    // Read by pipeline pass 9 (gain around the 85th percentile).
+    let case = corpus::case(Degradation::LowContrast, Strength::Medium, 7);
+    let mut read_at = None;
+    for frame in 1..=8 {
+        if let Some(found) = scanner.push_image(&case.image).unwrap() {
+            assert!(case.matches(&found), "{found:?}");
+            read_at = Some(frame);
+            break;
+        }
+    }
+    // Eight frames cover the whole pipeline at the default budget; earlier text frames may
+    // already have moved the round along (their glyphs make finder-like candidates).
+    assert!(read_at.is_some(), "not read within 8 frames");
+    // The pass that read is tried first next time: the same code reads in one frame.
+    assert!(scanner.push_image(&case.image).unwrap().is_some());
+    for seed in 10..13 {
+        let img = corpus::codeless(Scene::Desk, 1920, 1080, seed);
+        assert_eq!(scanner.push_image(&img).unwrap(), None);
+    }
+    // Raw buffers: the size must match.
+    let e = scanner.push_frame(&[0; 100], 10, 11).unwrap_err();
+    assert!(matches!(
+        e,
+        DecodeError::FrameSize {
+            len: 100,
+            width: 10,
+            height: 11
+        }
+    ));
+    assert!(e.to_string().contains("100 bytes"), "{e}");
+    assert!(matches!(
+        scanner.push_frame(&[], 0, 0),
+        Err(DecodeError::Empty { .. })
+    ));
+}
+
+/// A one-unit budget still reads a perspective code that needs the keystone passes (the
+/// last of the pipeline): the round goes on from frame to frame.
+#[test]
+fn scanner_with_the_smallest_budget_reaches_the_last_passes() {
+    let mut options = ScanOptions::default();
+    options.budget = 1;
+    let mut scanner = Scanner::new(options);
+    // Read by pass 21 (keystone of the bottom edge at 60 %).
+    let case = corpus::case(Degradation::Perspective, Strength::Hard, 1);
+    let read_at = (1..=25).find(|_| {
+        scanner
+            .push_image(&case.image)
+            .unwrap()
+            .is_some_and(|found| case.matches(&found))
+    });
+    assert!(read_at.is_some_and(|n| n > 10), "{read_at:?}");
+}
+
 #[test]
 fn several_codes_in_one_frame_are_all_returned() {
     let case = corpus::case(Degradation::Multi, Strength::Mild, 0);
@@ -221,32 +323,168 @@ fn several_codes_in_one_frame_are_all_returned() {
     assert!(case.expected.iter().all(|e| found.contains(e)));
 }
 
-/// A PNG whose header claims `width` × `height` followed by a truncated body.
-fn png_header(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
-        !crc
     }
-    let mut ihdr = b"IHDR".to_vec();
-    ihdr.extend(width.to_be_bytes());
+    !crc
+}
+
+/// A PNG chunk: length, type, data, CRC.
+fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut body = kind.to_vec();
+    body.extend(data);
+    let mut out = (data.len() as u32).to_be_bytes().to_vec();
+    out.extend(&body);
+    out.extend(crc32(&body).to_be_bytes());
+    out
+}
+
+fn png_ihdr(width: u32, height: u32) -> Vec<u8> {
+    let mut ihdr = width.to_be_bytes().to_vec();
     ihdr.extend(height.to_be_bytes());
     ihdr.extend([8, 0, 0, 0, 0]); // 8-bit greyscale
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend(13u32.to_be_bytes());
-    out.extend(&ihdr);
-    out.extend(crc32(&ihdr).to_be_bytes());
+    out.extend(png_chunk(b"IHDR", &ihdr));
+    out
+}
+
+/// A small code printed with thin ink: each dark module is a 2 × 2 dot in a 4 × 4 cell, so
+/// finder patterns fall apart into dots at full resolution. Halved, every module averages
+/// to a solid grey block and the code reads; images under 400 px used to skip the
+/// downscaled layers, so this one was not read at all.
+#[test]
+fn small_code_with_eroded_modules_reads_at_half_size() {
+    let t = "TS1:ERODED-MODULES";
+    let symbol = encode(t, &EncodeOptions::default()).unwrap();
+    let module = 4;
+    let side = (symbol.width() as u32 + 8) * module;
+    assert!(side < 400, "{side}");
+    let img = image::GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = (x / module, y / module);
+        let inner = (1..3).contains(&(x % module)) && (1..3).contains(&(y % module));
+        let dark = mx >= 4 && my >= 4 && symbol.is_dark(mx as usize - 4, my as usize - 4);
+        image::Luma([if dark && inner { 0 } else { 255 }])
+    });
+    assert!(
+        tessera_qr::decode_luma_probe(&img, 1, false, "hybrid").is_empty()
+            && tessera_qr::decode_luma_probe(&img, 1, false, "global").is_empty(),
+        "full resolution should not read the eroded code"
+    );
+    assert_eq!(tessera_qr::decode_luma_probe(&img, 2, false, "global"), [t]);
+    assert_eq!(decode_image(&img.into()).unwrap(), [t]);
+}
+
+/// A PNG whose header claims `width` × `height` followed by a truncated body.
+fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut out = png_ihdr(width, height);
     out.extend(b"\x00\x00\x00\x10IDAT\x78\x9c"); // a chunk that ends early
     out
+}
+
+/// A complete, valid PNG of `width` × `height` black pixels whose zlib stream is a run of
+/// 258-byte back-references (13 bits each): a decompression bomb, ~1/160 of its pixels.
+fn png_bomb(width: u32, height: u32) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u32,
+        n: u32,
+    }
+    impl Bits {
+        // Deflate packs bits LSB first; Huffman codes go most significant bit first.
+        fn put(&mut self, value: u32, count: u32) {
+            for i in 0..count {
+                self.acc |= ((value >> i) & 1) << self.n;
+                self.n += 1;
+                if self.n == 8 {
+                    self.out.push(self.acc as u8);
+                    (self.acc, self.n) = (0, 0);
+                }
+            }
+        }
+        fn code(&mut self, code: u32, len: u32) {
+            for i in (0..len).rev() {
+                self.put((code >> i) & 1, 1);
+            }
+        }
+    }
+    let total = u64::from(height) * (u64::from(width) + 1); // a filter byte per row
+    let mut bits = Bits {
+        out: vec![0x78, 0x01],
+        acc: 0,
+        n: 0,
+    };
+    bits.put(1, 1); // final block
+    bits.put(1, 2); // fixed Huffman codes
+    bits.code(0x30, 8); // literal 0
+    let rest = total - 1;
+    for _ in 0..rest / 258 {
+        bits.code(0xC5, 8); // length 258
+        bits.code(0, 5); // distance 1
+    }
+    for _ in 0..rest % 258 {
+        bits.code(0x30, 8);
+    }
+    bits.code(0, 7); // end of block
+    if bits.n > 0 {
+        bits.out.push(bits.acc as u8);
+    }
+    let adler = (((total % 65521) as u32) << 16) | 1;
+    bits.out.extend(adler.to_be_bytes());
+    let mut out = png_ihdr(width, height);
+    out.extend(png_chunk(b"IDAT", &bits.out));
+    out.extend(png_chunk(b"IEND", &[]));
+    out
+}
+
+/// A decompression bomb is refused from its header with this crate's own size error,
+/// naming the size, before any pixel is inflated; one within the limits decodes.
+#[test]
+fn decompression_bomb_png_is_refused_as_too_large() {
+    // 9000 × 3000: 27 Mpx and a side over 8192, in a 170 KB file.
+    let bomb = png_bomb(9000, 3000);
+    assert!(bomb.len() < 200_000, "{}", bomb.len());
+    let e = assert_fast("bomb", Duration::from_secs(1), || decode_bytes(&bomb)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DecodeError::TooLarge {
+                width: 9000,
+                height: 3000,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("9000x3000 pixels is too large"),
+        "{e}"
+    );
+    // Headers claiming absurd sizes get the same error, not the image crate's. (Sides over
+    // 2^31 - 1 break the PNG format itself and stay "unreadable".)
+    for (w, h) in [(100_000, 100_000), (8193, 10), (i32::MAX as u32, 3)] {
+        let r = decode_bytes(&png_header(w, h));
+        assert!(
+            matches!(r, Err(DecodeError::TooLarge { .. })),
+            "{w}x{h}: {r:?}"
+        );
+    }
+    // The same construction at a legal size is a valid, black, codeless image.
+    assert!(matches!(
+        decode_bytes(&png_bomb(640, 480)),
+        Err(DecodeError::NotFound {
+            width: 640,
+            height: 480
+        })
+    ));
 }
 
 fn assert_fast<T>(what: &str, limit: Duration, f: impl FnOnce() -> T) -> T {

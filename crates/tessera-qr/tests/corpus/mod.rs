@@ -558,3 +558,280 @@ fn jpeg(frame: &GrayImage, quality: u8) -> GrayImage {
         .expect("jpeg decodes")
         .to_luma8()
 }
+
+/// Camera frames with no QR code in them: what a live scanner sees while the user aims.
+/// None is flat: a decoder that gives up fast on flat grey proves nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scene {
+    /// Fabric, carpet or wood grain: value noise over four octaves plus fine grain.
+    Texture,
+    /// A printed page: lines of dot-matrix glyphs in several sizes on unevenly lit paper.
+    Text,
+    /// Smooth linear and radial gradients with soft blotches (a wall, a sleeve).
+    Gradient,
+    /// Low light: dim shapes a few grey levels apart, strong sensor noise.
+    Dark,
+    /// A desk: objects with hard edges over wood grain, a label with text.
+    Desk,
+}
+
+impl Scene {
+    /// Every scene, in report order.
+    pub const ALL: [Scene; 5] = [
+        Scene::Texture,
+        Scene::Text,
+        Scene::Gradient,
+        Scene::Dark,
+        Scene::Desk,
+    ];
+
+    /// Short name for tables and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scene::Texture => "texture",
+            Scene::Text => "text",
+            Scene::Gradient => "gradient",
+            Scene::Dark => "dark",
+            Scene::Desk => "desk",
+        }
+    }
+}
+
+/// A codeless `width` × `height` frame of `scene`. Deterministic in `seed`.
+pub fn codeless(scene: Scene, width: u32, height: u32, seed: u64) -> GrayImage {
+    let mut rng = Rng::new(0xC0DE_1E55 ^ seed.wrapping_mul(0x100_0000_01B3) ^ scene as u64);
+    let mut img = GrayImage::new(width, height);
+    let (mut blur, mut noise) = (0.7f32, 3.0);
+    match scene {
+        Scene::Texture => {
+            value_noise(
+                &mut img,
+                &mut rng,
+                &[(96.0, 50.0), (40.0, 30.0), (14.0, 22.0), (5.0, 14.0)],
+                1.0,
+            );
+            noise = 8.0;
+        }
+        Scene::Text => {
+            illumination(&mut img, &mut rng, 195.0, 35.0);
+            let blocks = 3 + rng.below(3);
+            for _ in 0..blocks {
+                let px = 2 + rng.below(4) as u32;
+                let x0 = rng.below((width / 3) as usize) as u32;
+                let y0 = rng.below((height * 2 / 3) as usize) as u32;
+                let w = rng.range(0.3, 0.65) * f64::from(width);
+                let lines = 3 + rng.below(8) as u32;
+                text_block(&mut img, &mut rng, (x0, y0), w as u32, lines, px, 40);
+            }
+            blur = 0.9;
+        }
+        Scene::Gradient => {
+            illumination(&mut img, &mut rng, 140.0, 90.0);
+            for _ in 0..6 {
+                blotch(&mut img, &mut rng, 40.0);
+            }
+        }
+        Scene::Dark => {
+            illumination(&mut img, &mut rng, 22.0, 12.0);
+            for _ in 0..12 {
+                rectangle(&mut img, &mut rng, 8.0, 40.0);
+            }
+            noise = 6.0;
+        }
+        Scene::Desk => {
+            value_noise(
+                &mut img,
+                &mut rng,
+                &[(120.0, 30.0), (30.0, 14.0), (6.0, 8.0)],
+                6.0,
+            );
+            for _ in 0..7 {
+                rectangle(&mut img, &mut rng, 30.0, 230.0);
+            }
+            let (x0, y0) = (
+                rng.below((width / 2) as usize) as u32,
+                rng.below((height / 2) as usize) as u32,
+            );
+            let w = width / 3;
+            let lines = 6;
+            fill(&mut img, (x0, y0, w + 40, lines * 40 + 40), 215);
+            text_block(&mut img, &mut rng, (x0 + 20, y0 + 20), w, lines, 3, 50);
+            blur = 1.2;
+        }
+    }
+    let mut img = image::DynamicImage::ImageLuma8(img)
+        .fast_blur(blur)
+        .into_luma8();
+    add_noise(&mut img, &mut rng, noise);
+    img
+}
+
+/// Adds value noise: per octave `(cell px, amplitude)`, bilinear between random lattice
+/// values, the x axis stretched by `stretch_x` (wood grain). Starts from mid-grey.
+fn value_noise(img: &mut GrayImage, rng: &mut Rng, octaves: &[(f64, f64)], stretch_x: f64) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut acc = vec![120.0f32; w * h];
+    for &(cell, amp) in octaves {
+        let (cx, cy) = (cell * stretch_x, cell);
+        let gw = (w as f64 / cx) as usize + 2;
+        let gh = (h as f64 / cy) as usize + 2;
+        let grid: Vec<f32> = (0..gw * gh).map(|_| rng.range(-amp, amp) as f32).collect();
+        for y in 0..h {
+            let fy = y as f64 / cy;
+            let (iy, ty) = (fy as usize, (fy - fy.floor()) as f32);
+            for x in 0..w {
+                let fx = x as f64 / cx;
+                let (ix, tx) = (fx as usize, (fx - fx.floor()) as f32);
+                let g = |i: usize, j: usize| grid[j * gw + i];
+                let top = g(ix, iy) * (1.0 - tx) + g(ix + 1, iy) * tx;
+                let bottom = g(ix, iy + 1) * (1.0 - tx) + g(ix + 1, iy + 1) * tx;
+                acc[y * w + x] += top * (1.0 - ty) + bottom * ty;
+            }
+        }
+    }
+    for (p, v) in img.as_mut().iter_mut().zip(acc) {
+        *p = v.clamp(0.0, 255.0) as u8;
+    }
+}
+
+/// Uneven lighting: `base` plus a linear gradient and a radial falloff of about `spread`.
+fn illumination(img: &mut GrayImage, rng: &mut Rng, base: f64, spread: f64) {
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    let (gx, gy) = (
+        rng.range(-0.5, 0.5) * spread / w,
+        rng.range(-0.5, 0.5) * spread / h,
+    );
+    let (cx, cy) = (rng.range(0.2, 0.8) * w, rng.range(0.2, 0.8) * h);
+    let r2 = (w * w + h * h) / 4.0;
+    let width = img.width() as usize;
+    for (y, row) in img.as_mut().chunks_exact_mut(width).enumerate() {
+        let dy = y as f64 - cy;
+        for (x, p) in row.iter_mut().enumerate() {
+            let dx = x as f64 - cx;
+            let radial = spread * 0.5 * (1.0 - (dx * dx + dy * dy) / r2);
+            let v = base + gx * x as f64 + gy * y as f64 + radial;
+            *p = v.clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// Adds a soft Gaussian blotch of up to ±`amp` grey levels.
+fn blotch(img: &mut GrayImage, rng: &mut Rng, amp: f64) {
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    let (cx, cy) = (rng.range(0.0, w), rng.range(0.0, h));
+    let r = rng.range(0.05, 0.25) * w;
+    let a = rng.range(-amp, amp);
+    let width = img.width() as usize;
+    for (y, row) in img.as_mut().chunks_exact_mut(width).enumerate() {
+        let dy = (y as f64 - cy) / r;
+        if dy.abs() > 3.0 {
+            continue;
+        }
+        for (x, p) in row.iter_mut().enumerate() {
+            let dx = (x as f64 - cx) / r;
+            let v = f64::from(*p) + a * (-(dx * dx + dy * dy)).exp();
+            *p = v.clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// A random axis-aligned rectangle of a grey level in `lo..hi`.
+fn rectangle(img: &mut GrayImage, rng: &mut Rng, lo: f64, hi: f64) {
+    let (w, h) = (img.width(), img.height());
+    let rw = rng.range(0.05, 0.4) * f64::from(w);
+    let rh = rng.range(0.05, 0.4) * f64::from(h);
+    let x0 = rng.below(w as usize) as u32;
+    let y0 = rng.below(h as usize) as u32;
+    let v = rng.range(lo, hi) as u8;
+    fill(img, (x0, y0, rw as u32, rh as u32), v);
+}
+
+fn fill(img: &mut GrayImage, (x0, y0, w, h): (u32, u32, u32, u32), v: u8) {
+    for y in y0..(y0 + h).min(img.height()) {
+        for x in x0..(x0 + w).min(img.width()) {
+            img.put_pixel(x, y, image::Luma([v]));
+        }
+    }
+}
+
+/// Lines of 5×7 dot-matrix glyphs (`px` pixels per dot, a 40-glyph alphabet made from the
+/// generator, words of 2–9 glyphs) in ink of grey level `ink`, starting at `origin`.
+fn text_block(
+    img: &mut GrayImage,
+    rng: &mut Rng,
+    origin: (u32, u32),
+    width: u32,
+    lines: u32,
+    px: u32,
+    ink: u8,
+) {
+    let mut alphabet = Rng::new(0x600D_F0A7);
+    // Each glyph: 7 rows of 5 bits, strokes rather than salt: a row repeats the one above
+    // half the time.
+    let glyphs: Vec<[u8; 7]> = (0..40)
+        .map(|_| {
+            let mut g = [0u8; 7];
+            for r in 0..7 {
+                g[r] = if r > 0 && alphabet.below(2) == 0 {
+                    g[r - 1]
+                } else {
+                    (alphabet.next_u64() & 0x1F) as u8
+                };
+            }
+            g
+        })
+        .collect();
+    let (x_start, mut y) = origin;
+    for _ in 0..lines {
+        let mut x = x_start;
+        while x + 6 * px < x_start + width {
+            let word = 2 + rng.below(8);
+            for _ in 0..word {
+                let g = &glyphs[rng.below(glyphs.len())];
+                for (r, bits) in g.iter().enumerate() {
+                    for c in 0..5 {
+                        if bits >> (4 - c) & 1 == 1 {
+                            let (gx, gy) = (x + c * px, y + r as u32 * px);
+                            fill(img, (gx, gy, px, px), ink);
+                        }
+                    }
+                }
+                x += 6 * px;
+            }
+            x += 4 * px;
+        }
+        y += 11 * px;
+    }
+}
+
+/// The speed benchmark's frames, shared by the criterion bench and the `qr_corpus`
+/// example that writes them for zxing-cpp: `(name, frame, expected texts)`. Codeless:
+/// every scene, two seeds, at 1920×1080 and 1280×720; with a code: three 1080p corpus
+/// frames that the first pass reads (rotation mild, noise medium, JPEG medium).
+pub fn bench_frames() -> Vec<(String, GrayImage, Vec<String>)> {
+    let mut out = Vec::new();
+    for (w, h) in [(1920, 1080), (1280, 720)] {
+        for scene in Scene::ALL {
+            for seed in 0..2 {
+                out.push((
+                    format!("codeless_{h}p_{}_{seed}", scene.name()),
+                    codeless(scene, w, h, seed),
+                    Vec::new(),
+                ));
+            }
+        }
+    }
+    for (d, s) in [
+        (Degradation::Rotation, Strength::Mild),
+        (Degradation::Noise, Strength::Medium),
+        (Degradation::Jpeg, Strength::Medium),
+    ] {
+        let case = case(d, s, 0);
+        out.push((
+            format!("code_1080p_{}_{}", d.name(), s.name()),
+            case.image,
+            case.expected,
+        ));
+    }
+    out
+}

@@ -1,0 +1,222 @@
+//! Live video: a QR scanner with a bounded amount of work per frame.
+//!
+//! Every frame gets the first pass of the pipeline (½ scale, hybrid binarizer), which also
+//! counts finder-pattern candidates. Only while candidates are in view (or were, a few
+//! frames ago) does the scanner spend more: a slice of the later passes per frame, taken in
+//! pipeline order and resumed on the next frame where this one stopped, so a code that
+//! only a late pass reads is still read within a few frames, and a frame without a code
+//! costs one pass. The schedule is documented in `docs/qr.md`.
+
+use image::GrayImage;
+
+use crate::DecodeError;
+use crate::decode::{PIPELINE, Pass, Prepare, check_dimensions, run_gated};
+
+/// How much work [`Scanner`] may spend per frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScanOptions {
+    /// Work allowed per frame beyond the first pass, in units of one pass over the
+    /// ½-scale layer (a full-resolution pass costs 4, a ⅓-scale pass 1/2, a ¼-scale pass
+    /// 1/4 rounded up to 1). At least one later pass runs per frame while finder patterns
+    /// are in view, whatever its cost. Default 4.
+    pub budget: u32,
+    /// Frames after the last one with finder-pattern candidates during which the later
+    /// passes keep running (a code held still can lose its candidates to noise for a
+    /// frame or two). Default 8.
+    pub linger_frames: u32,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            budget: 4,
+            linger_frames: 8,
+        }
+    }
+}
+
+/// A QR scanner for a stream of camera frames.
+///
+/// ```
+/// use tessera_qr::{encode, EncodeOptions, ScanOptions, Scanner};
+///
+/// let mut scanner = Scanner::new(ScanOptions::default());
+/// // A frame without a code: dropped after one cheap pass.
+/// let dark = vec![20u8; 640 * 480];
+/// assert_eq!(scanner.push_frame(&dark, 640, 480)?, None);
+///
+/// let code = encode("TS1:HELLO", &EncodeOptions::default()).unwrap().to_image(6);
+/// let (w, h) = code.dimensions();
+/// assert_eq!(scanner.push_frame(code.as_raw(), w, h)?, Some(vec!["TS1:HELLO".to_string()]));
+///
+/// // A buffer that does not match its dimensions is refused.
+/// assert!(scanner.push_frame(&dark, 641, 480).is_err());
+/// # Ok::<(), tessera_qr::DecodeError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    options: ScanOptions,
+    /// Next later pass (index into `PIPELINE`, 1..) of the round.
+    next_pass: usize,
+    /// The later pass that read the last code, tried first while codes keep coming.
+    last_read: Option<usize>,
+    /// Frames since the first pass last saw finder-pattern candidates (`None`: never).
+    since_finders: Option<u32>,
+}
+
+impl Scanner {
+    /// A scanner that has seen no frame yet.
+    pub fn new(options: ScanOptions) -> Self {
+        Scanner {
+            options,
+            next_pass: 1,
+            last_read: None,
+            since_finders: None,
+        }
+    }
+
+    /// Scans one 8-bit luma frame (`width` × `height` bytes, rows packed) and returns the
+    /// texts of the codes read in it, or `None`.
+    ///
+    /// The work per frame is bounded by [`ScanOptions::budget`]; a frame with no
+    /// finder-pattern candidate, seen after [`ScanOptions::linger_frames`] such frames,
+    /// costs one pass over a ½-scale copy.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::FrameSize`] when `luma` is not `width × height` bytes,
+    /// [`DecodeError::Empty`] and [`DecodeError::TooLarge`] as for [`crate::decode_image`].
+    pub fn push_frame(
+        &mut self,
+        luma: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Result<Option<Vec<String>>, DecodeError> {
+        check_dimensions(width, height)?;
+        let expected = u64::from(width) * u64::from(height);
+        if luma.len() as u64 != expected {
+            return Err(DecodeError::FrameSize {
+                len: luma.len(),
+                width,
+                height,
+            });
+        }
+        let Some(frame) = GrayImage::from_raw(width, height, luma.to_vec()) else {
+            return Err(DecodeError::FrameSize {
+                len: luma.len(),
+                width,
+                height,
+            });
+        };
+        self.push_image(&frame)
+    }
+
+    /// [`Scanner::push_frame`] for a frame already in a luma image.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Empty`] and [`DecodeError::TooLarge`] as for [`crate::decode_image`].
+    pub fn push_image(&mut self, frame: &GrayImage) -> Result<Option<Vec<String>>, DecodeError> {
+        check_dimensions(frame.width(), frame.height())?;
+        Ok(self.scan(frame))
+    }
+
+    fn scan(&mut self, frame: &GrayImage) -> Option<Vec<String>> {
+        let passes = self.schedule();
+        // Lingering, the later passes run whatever this frame's first pass saw; otherwise
+        // the first pass gates them.
+        let gated = !self.lingering();
+        let list: Vec<Pass> = passes.iter().map(|&(_, p)| p).collect();
+        let run = run_gated(frame, &list, gated);
+        let candidates = run.candidates;
+        if candidates || run.read.is_some() {
+            self.since_finders = Some(0);
+        } else {
+            self.since_finders = self.since_finders.map(|n| n.saturating_add(1));
+        }
+        if let Some((i, texts)) = run.read {
+            let index = passes[i].0;
+            self.last_read = (index > 0).then_some(index);
+            // The round starts over: the next code may need only the early passes.
+            self.next_pass = 1;
+            return Some(texts);
+        }
+        if !gated || candidates {
+            // Every scheduled pass ran: the round goes on after the last of them.
+            let last = passes
+                .iter()
+                .map(|(index, _)| *index)
+                .filter(|&index| index >= self.next_pass)
+                .max();
+            if let Some(last) = last {
+                self.next_pass = if last + 1 >= PIPELINE.len() {
+                    1
+                } else {
+                    last + 1
+                };
+            }
+        }
+        None
+    }
+
+    /// Whether candidates were seen recently enough for the later passes to run.
+    fn lingering(&self) -> bool {
+        self.since_finders
+            .is_some_and(|n| n <= self.options.linger_frames)
+    }
+
+    /// The passes for the next frame: the first pass, then (while candidates are in view)
+    /// the pass that read last, then the round's next passes up to the budget. Each entry
+    /// is `(index into PIPELINE, pass)`.
+    fn schedule(&self) -> Vec<(usize, Pass)> {
+        let mut passes = vec![(0, PIPELINE[0])];
+        if !self.lingering() {
+            // The first pass decides (gated): candidates in this frame start the later
+            // passes right away, from the round's next pass.
+            passes.extend(self.round(self.options.budget));
+            return passes;
+        }
+        let mut budget = self.options.budget;
+        if let Some(i) = self.last_read {
+            passes.push((i, PIPELINE[i]));
+            budget = budget.saturating_sub(cost(PIPELINE[i]));
+        }
+        passes.extend(
+            self.round(budget)
+                .into_iter()
+                .filter(|(i, _)| Some(*i) != self.last_read),
+        );
+        passes
+    }
+
+    /// The round's next passes from `next_pass`, at least one, while `budget` lasts.
+    fn round(&self, mut budget: u32) -> Vec<(usize, Pass)> {
+        let mut out = Vec::new();
+        let mut index = self.next_pass;
+        while index < PIPELINE.len() {
+            let c = cost(PIPELINE[index]);
+            if !out.is_empty() && c > budget {
+                break;
+            }
+            budget = budget.saturating_sub(c);
+            out.push((index, PIPELINE[index]));
+            index += 1;
+        }
+        out
+    }
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new(ScanOptions::default())
+    }
+}
+
+/// Cost of a pass in ½-scale-layer passes (layer area relative to the ½ layer), at least 1.
+fn cost(pass: Pass) -> u32 {
+    match pass.prepare {
+        Prepare::Scale(1) | Prepare::Stretch(1) | Prepare::Sharpen(1) => 4,
+        _ => 1,
+    }
+}
