@@ -275,3 +275,53 @@ fn revocation_reaches_the_kiosk_through_publish_and_update() {
     publish_and_update();
     assert_eq!(scan()["reason"], "suspended");
 }
+
+#[test]
+fn a_revoked_issuer_key_is_refused_by_every_kiosk_that_updates() {
+    let s = setup();
+    let www = s.tmp.join("www");
+    let kiosk = s.tmp.join("kiosk");
+    std::fs::create_dir_all(&kiosk).unwrap();
+    std::fs::copy(s.iss.join("root.pub"), kiosk.join("root.pub")).unwrap();
+    let issuer = |args: &[&str]| {
+        let mut c = Command::new(bin("tessera-issuer"));
+        c.args(args).arg("--dir").arg(&s.iss);
+        stdout(&run(&mut c))
+    };
+    let publish_and_update = || {
+        issuer(&["publish", "--out", www.to_str().unwrap()]);
+        stdout(&run(Command::new(bin("tessera-verify"))
+            .args(["update", "--from"])
+            .arg(&www)
+            .arg("--data")
+            .arg(&kiosk)));
+    };
+    let scan = || {
+        let text = stdout(&run(wallet(&s.wal).args(["present", "--preset", "age18"])));
+        let mut c = Command::new(bin("tessera-verify"));
+        c.arg("--trust")
+            .arg(&kiosk)
+            .arg("--json")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{}", text.trim()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+        v
+    };
+    // The wallet's id is KID-LIST-INDEX.
+    let list = stdout(&run(wallet(&s.wal).arg("list")));
+    let kid = list.split('-').next().unwrap().trim().to_string();
+    publish_and_update();
+    assert_eq!(scan()["verdict"], "valid");
+    // The key was stolen: a new signing key, the old one revoked, published.
+    issuer(&["key", "add"]);
+    let out = issuer(&["key", "revoke", &kid]);
+    assert!(out.contains("revoked"), "{out}");
+    publish_and_update();
+    let v = scan();
+    assert_eq!(v["reason"], "unknown_issuer", "{v}");
+}
