@@ -683,6 +683,26 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn hostile_input_is_refused_without_panics(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
+            text in "\\PC{0,300}",
+            cut in 0usize..158,
+        ) {
+            // Random bytes are never a request, and reading them never panics.
+            proptest::prop_assert!(VerifiedRequest::from_slice(&bytes).is_err());
+            let _ = from_file_bytes(&bytes);
+            let _ = from_text(&text);
+            let _ = from_text(&format!("TR1:{text}"));
+            // No prefix of a good request is one.
+            let good = make_request(&device(), &params()).unwrap();
+            proptest::prop_assert!(VerifiedRequest::from_slice(&good[..cut]).is_err());
+        }
+    }
+
     // Test vectors: tests/vectors/requests/*.vec, one case per file (see the README there).
 
     fn vector_dir() -> PathBuf {
