@@ -406,8 +406,10 @@ pub fn format_example() -> String {
         &p,
     );
     out.push_str(&format!(
-        "### QR text\n\n```\n{}\n```\n",
-        wrap(&text::encode(&p))
+        "### QR text\n\nOne line of {} characters, not wrapped: base45 uses the space character, \
+         so a line break would change the text.\n\n```\n{}\n```\n",
+        text::encode(&p).len(),
+        text::encode(&p)
     ));
     out
 }
