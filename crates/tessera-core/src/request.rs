@@ -80,17 +80,6 @@ pub struct RequestParams<'a> {
     pub created: UnixTime,
 }
 
-impl Default for RequestParams<'_> {
-    /// A request for the national ID with id and time zero (set both before use).
-    fn default() -> Self {
-        RequestParams {
-            doctype: DOCTYPE_EID,
-            id: [0; REQUEST_ID_LEN],
-            created: 0,
-        }
-    }
-}
-
 /// How old or how far in the future a request may be when an issuer checks it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestPolicy {
