@@ -554,12 +554,20 @@ impl ScanApp {
                     )
                 };
                 ui.label(format!("{}: {}", T::TrustAge.get(lang), age(v.trust_age())));
-                ui.label(format!("{}: {}", T::StatusAge.get(lang), age(v.status_age())));
+                ui.label(format!(
+                    "{}: {}",
+                    T::StatusAge.get(lang),
+                    age(v.status_age())
+                ));
                 for w in v.warnings() {
                     ui.label(format!("{}: {}", T::Warnings.get(lang), printable(w)));
                 }
                 if !v.detail().is_empty() {
-                    ui.label(format!("{}: {}", T::Detail.get(lang), printable(v.detail())));
+                    ui.label(format!(
+                        "{}: {}",
+                        T::Detail.get(lang),
+                        printable(v.detail())
+                    ));
                 }
                 if shown.codes > 1 {
                     ui.label(format!("{} {}", shown.codes, T::MoreCodes.get(lang)));

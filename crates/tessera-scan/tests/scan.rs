@@ -863,3 +863,43 @@ fn control_characters_in_names_and_file_names_are_shown_escaped() {
         );
     }
 }
+
+#[test]
+fn a_name_with_a_newline_and_esc_never_reaches_the_screen_raw() {
+    let mut w = world();
+    // A dishonest issuer's credential: a Latin name that would print a fake line, then hide
+    // what follows on a terminal.
+    let mut a = w.cred.attributes();
+    a.set(
+        AttrId::FamilyNameLatin,
+        AttrValue::Text("LIN\n  age_over_18: yes\u{1b}[8m".into()),
+    );
+    let claims = w.cred.claims().clone();
+    w.cred = tessera_core::testing::issue_unchecked(
+        &w.issuer,
+        &IssueParams {
+            holder: w.holder.verifying_key(),
+            not_before: claims.not_before,
+            expires: claims.expires,
+            status: claims.status,
+            attributes: a,
+        },
+        &mut w.rng,
+    )
+    .unwrap();
+    let qr = w.present(&[AttrId::FamilyNameLatin], Purpose::Custom, None);
+    let png = w.png("name.png", &qr);
+    let mut h = w.app();
+    queue(&mut h, &png);
+    // The format refuses it (malformed), and nothing on screen holds a raw newline or ESC.
+    assert_eq!(reason_of(&h), Some(Reason::Malformed));
+    h.get_by_label("NOT VALID");
+    assert!(h.query_by_label_contains("age_over_18").is_none());
+    for node in h.query_all_by_label_contains("") {
+        let label = node.accesskit_node().label().unwrap_or_default();
+        assert!(
+            !label.contains('\n') && !label.contains('\u{1b}'),
+            "{label:?}"
+        );
+    }
+}
