@@ -1083,11 +1083,7 @@ fn umask_child() {
         .unwrap();
     drop(store);
     assert_eq!(mode(&dir), 0o700, "a new wallet directory is 0700");
-    assert_eq!(
-        mode(dir.parent().unwrap()),
-        0o700,
-        "and so are new parents"
-    );
+    assert_eq!(mode(dir.parent().unwrap()), 0o700, "and so are new parents");
     assert_private(&dir.join("store"));
     let store = Store::unlock(&dir, &pin()).unwrap();
     store.put(RecordKind::Setting, "after", b"x").unwrap();
