@@ -9,12 +9,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 use rand_core::UnwrapErr;
-use tessera_core::attributes::{AttrId, AttrValue, Purpose};
+use tessera_core::attributes::{AttrId, Purpose};
 use tessera_core::keys::public_key_to_text;
+use tessera_core::text::printable;
 use tessera_core::{TrustList, UnixTime};
 use tessera_store::{KdfParams, Secret, Store, read_secret};
 
-use crate::wallet::{Validity, Wallet};
+use crate::wallet::{ImportOutcome, IssuerCheck, Validity, Wallet, WalletError};
 
 /// Environment variable with the backup passphrase (else `--passphrase-file`, else a prompt).
 pub const BACKUP_PASSPHRASE_ENV: &str = "TESSERA_BACKUP_PASSPHRASE";
@@ -75,6 +76,19 @@ pub enum Command {
         /// The trust list's root public key file.
         #[arg(long)]
         root: Option<PathBuf>,
+        /// Replace a different credential stored under the same id (the changes are printed).
+        /// Without it such an import is refused.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Load a trust list (checked under its root key) and keep it in the wallet: imports are
+    /// then checked against its issuers' keys, and `list` names them.
+    Trust {
+        /// The trust list file.
+        list: PathBuf,
+        /// The trust list's root public key file.
+        #[arg(long)]
+        root: PathBuf,
     },
     /// Add the demo ID from the demo issuer (creating the wallet and key if needed).
     AddDemo,
@@ -189,27 +203,44 @@ fn open(cli: &Cli, create: bool) -> Result<Wallet> {
             cli.pin_file.as_deref(),
             "New wallet PIN (6 digits or more): ",
         )?;
-        eprintln!("creating a new wallet in {}", dir.display());
+        eprintln!("creating a new wallet in {}", shown(&dir));
         Ok(Wallet::create(&dir, &pin, kdf_params())?)
     } else {
         Err(usage(format!(
             "no wallet in {}: run `tessera-wallet keygen` or `add-demo` first",
-            dir.display()
+            shown(&dir)
         )))
     }
 }
 
 fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| usage(format!("cannot read {}: {e}", shown(path))))?;
     if meta.len() > limit {
         return Err(usage(format!(
             "{} is {} bytes; at most {limit} are accepted",
-            path.display(),
+            shown(path),
             meta.len()
         )));
     }
-    std::fs::read(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| usage(format!("cannot read {}: {e}", shown(path))))
+}
+
+/// A path as people read it: characters unsafe on a terminal escaped.
+fn shown(path: &Path) -> String {
+    printable(&path.display().to_string()).into_owned()
+}
+
+/// Reads the trust list `list` and its root key file `root`, checks it and keeps it in the
+/// wallet.
+fn load_trust(wallet: &mut Wallet, list: &Path, root: &Path) -> Result<TrustList> {
+    let root_text = String::from_utf8(read_file(root, 4096)?)
+        .map_err(|_| usage(format!("{} is not a key file", shown(root))))?;
+    let key = tessera_core::keys::public_key_from_text(&root_text)
+        .map_err(|e| usage(format!("{}: {e}", shown(root))))?;
+    wallet
+        .load_trust(&read_file(list, 1 << 20)?, &key)
+        .map_err(|e| usage(format!("{}: {e}", shown(list))))
 }
 
 /// A second secret (new PIN, backup passphrase): `file`, else `$env`, else a prompt on a
@@ -272,7 +303,7 @@ pub fn write_png(text: &str, path: &Path) -> Result<()> {
     symbol
         .to_image(8)
         .save_with_format(path, image::ImageFormat::Png)
-        .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| usage(format!("cannot write {}: {e}", shown(path))))
 }
 
 /// Runs a wallet command (not the app).
@@ -287,27 +318,45 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                 None => data_dir(cli)?.join("holder.pub"),
             };
             std::fs::write(&path, public_key_to_text(&key, "Tessera wallet device key"))
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            println!("{}", path.display());
+                .with_context(|| format!("cannot write {}", shown(&path)))?;
+            println!("{}", shown(&path));
         }
         Command::Import {
             credential,
             trust,
             root,
+            replace,
         } => {
             let mut wallet = open(cli, false)?;
             if let (Some(t), Some(r)) = (trust, root) {
-                let root_text = String::from_utf8(read_file(r, 4096)?)
-                    .map_err(|_| usage(format!("{} is not a key file", r.display())))?;
-                let root = tessera_core::keys::public_key_from_text(&root_text)
-                    .map_err(|e| usage(format!("{}: {e}", r.display())))?;
-                let list = TrustList::from_signed(&read_file(t, 1 << 20)?, &root)
-                    .map_err(|e| usage(format!("{}: {e}", t.display())))?;
-                wallet.add_trust(list);
+                load_trust(&mut wallet, t, r)?;
             }
             let bytes = read_file(credential, 64 * 1024)?;
-            let imported = wallet.import_answering(&bytes)?;
-            println!("imported credential {}", imported.id);
+            let imported = match wallet.import_answering(&bytes) {
+                Err(WalletError::WouldReplace { changes, .. }) if *replace => {
+                    for c in &changes {
+                        println!("change: {c}");
+                    }
+                    wallet.import_replacing(&bytes)?
+                }
+                other => other?,
+            };
+            match imported.outcome {
+                ImportOutcome::Added => println!("imported credential {}", imported.id),
+                ImportOutcome::Unchanged => println!(
+                    "credential {} is already in this wallet (the same file): nothing changed",
+                    imported.id
+                ),
+                ImportOutcome::Replaced => println!("replaced credential {}", imported.id),
+            }
+            match &imported.issuer {
+                IssuerCheck::Verified { issuer } => {
+                    println!("issuer {} (signature checked)", printable(issuer));
+                }
+                _ => eprintln!(
+                    "warning: the issuer is not known to this wallet, so its signature and the attributes were not checked: load its trust list with `tessera-wallet trust LIST --root ROOT`"
+                ),
+            }
             if let Some(p) = imported.answers {
                 println!(
                     "it answers enrolment request {} made at {}",
@@ -338,12 +387,26 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
             let id = wallet.add_demo(now(), &mut rng)?;
             println!("added the demo ID as credential {id}");
         }
+        Command::Trust { list, root } => {
+            let mut wallet = open(cli, false)?;
+            let loaded = load_trust(&mut wallet, list, root)?;
+            println!(
+                "trust list {} loaded (sequence {}, {} issuers)",
+                shown(list),
+                loaded.sequence,
+                loaded.issuers.len()
+            );
+        }
         Command::List => {
             let wallet = open(cli, false)?;
             let now = now();
             for (id, cred) in wallet.credentials()? {
                 let a = cred.attributes();
-                let name = |x| a.get(x).map(AttrValue::to_string).unwrap_or_default();
+                let name = |x| {
+                    a.get(x)
+                        .map(|v| printable(&v.to_string()).into_owned())
+                        .unwrap_or_default()
+                };
                 let validity = match Validity::of(&cred, now) {
                     Validity::Valid => "valid",
                     Validity::ExpiringSoon => "expiring soon",
@@ -354,9 +417,14 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                     "{id}\t{} {}\t{}\t{validity}",
                     name(AttrId::FamilyName),
                     name(AttrId::GivenName),
-                    wallet
-                        .issuer_name(&cred)
-                        .unwrap_or_else(|| "unknown issuer".into()),
+                    match wallet.issuer_check(&cred) {
+                        IssuerCheck::Verified { issuer } => printable(&issuer).into_owned(),
+                        IssuerCheck::Unknown => "UNKNOWN ISSUER (signature not checked)".into(),
+                        IssuerCheck::BadSignature { issuer } => format!(
+                            "BAD SIGNATURE (altered; claims to be from {})",
+                            printable(&issuer)
+                        ),
+                    },
                 );
             }
         }
@@ -392,9 +460,9 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                     println!(
                         "{}\t{}\t{}\t{}",
                         h.time,
-                        h.purpose,
-                        h.counter_code.as_deref().unwrap_or("-"),
-                        h.items.join(",")
+                        printable(&h.purpose),
+                        printable(h.counter_code.as_deref().unwrap_or("-")),
+                        printable(&h.items.join(","))
                     );
                 }
             }
@@ -416,7 +484,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                 "Backup passphrase: ",
             )?;
             wallet.store().backup(out, &pass, kdf_params())?;
-            println!("backup written to {}", out.display());
+            println!("backup written to {}", shown(out));
         }
         Command::Restore {
             backup,
@@ -430,7 +498,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
             )?;
             let pin = read_secret(cli.pin_file.as_deref(), "New wallet PIN: ")?;
             Store::restore(backup, &pass, &dir, &pin, kdf_params())?;
-            println!("wallet restored into {}", dir.display());
+            println!("wallet restored into {}", shown(&dir));
         }
     }
     Ok(())

@@ -16,7 +16,11 @@ fn main() {
         None => open_app(&cli, started),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        // Messages can quote file names and file contents: escape what a terminal would obey.
+        eprintln!(
+            "error: {}",
+            tessera_core::text::printable(&format!("{e:#}"))
+        );
         std::process::exit(exit_code(&e));
     }
 }

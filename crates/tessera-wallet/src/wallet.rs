@@ -11,8 +11,8 @@ use tessera_core::credential::CredentialError;
 use tessera_core::keys::to_hex;
 use tessera_core::request::{self, RequestParams, VerifiedRequest};
 use tessera_core::{
-    DOCTYPE_EID, HeldCredential, IssuerLookup, PresentError, PresentRequest, TrustList, UnixTime,
-    present, text,
+    DOCTYPE_EID, HeldCredential, IssuerLookup, PresentError, PresentRequest, TrustList,
+    TrustListError, UnixTime, present, text,
 };
 use tessera_store::{KdfParams, RecordKind, Secret, Store, StoreError};
 use thiserror::Error;
@@ -46,11 +46,51 @@ impl PendingRequest {
     }
 }
 
+/// The setting record that holds the trust list loaded by the citizen: the root public key
+/// (32 bytes) followed by the signed list, checked again every time the wallet opens.
+const TRUST_LIST_ID: &str = "trust-list";
+
+/// What the wallet could check of a credential's issuer signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IssuerCheck {
+    /// A trust list the wallet knows holds the issuer key, and the signature verifies over
+    /// these attributes.
+    Verified {
+        /// The issuer's name from the trust list.
+        issuer: String,
+    },
+    /// No trust list the wallet knows holds the issuer key: the signature, and so the
+    /// attributes, could not be checked (the attribute root is the signature's external
+    /// data, and Ed25519 needs the public key).
+    Unknown,
+    /// The issuer key is known but the signature does not verify over these attributes:
+    /// the credential was altered.
+    BadSignature {
+        /// The issuer's name from the trust list.
+        issuer: String,
+    },
+}
+
+/// What an import did to the stored credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// Stored under a new id.
+    Added,
+    /// The same bytes were already stored: nothing changed.
+    Unchanged,
+    /// Replaced a different credential stored under the same id (only when asked to).
+    Replaced,
+}
+
 /// What an import stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Imported {
     /// The credential's id in the wallet.
     pub id: String,
+    /// What the wallet could check of the issuer signature.
+    pub issuer: IssuerCheck,
+    /// Whether it was added, already there, or replaced a different one.
+    pub outcome: ImportOutcome,
     /// The enrolment request it answers: the outstanding one, when it asked for this
     /// document type (the credential is bound to this wallet's device key, which every
     /// request of this wallet carries). The credential format has no room for the request
@@ -92,6 +132,20 @@ pub enum WalletError {
     /// A stored record is damaged.
     #[error("stored record {0:?} is damaged: {1}")]
     Damaged(String, String),
+    /// A different credential is stored under the same id: importing would replace it.
+    #[error(
+        "a different credential is already stored as {id} ({}): importing it would replace the stored one; check the file, then replace it knowingly (`import --replace`, or confirm in the app)",
+        .changes.join("; ")
+    )]
+    WouldReplace {
+        /// The id both credentials have.
+        id: String,
+        /// What would change, one line per item (values escaped for display).
+        changes: Vec<String>,
+    },
+    /// A trust list was refused.
+    #[error("trust list refused: {0}")]
+    Trust(TrustListError),
 }
 
 impl From<CredentialError> for WalletError {
@@ -209,11 +263,61 @@ impl Wallet {
         Ok(Wallet::from_store(Store::unlock_with(dir, secret, wait)?))
     }
 
-    /// Wraps an unlocked store. The demo trust list is always known.
+    /// Wraps an unlocked store. The demo trust list is always known, and so is the trust
+    /// list loaded with [`Wallet::load_trust`] (checked again under its root key; one that no
+    /// longer verifies is ignored, and its issuers show as unknown).
     pub fn from_store(store: Store) -> Wallet {
-        Wallet {
-            store,
-            trust: crate::demo::trust_list().into_iter().collect(),
+        let mut trust: Vec<TrustList> = crate::demo::trust_list().into_iter().collect();
+        if let Ok(Some(saved)) = store.get(RecordKind::Setting, TRUST_LIST_ID)
+            && let Some(list) = parse_saved_trust(&saved)
+        {
+            trust.push(list);
+        }
+        Wallet { store, trust }
+    }
+
+    /// Checks `signed` (a trust list file) under `root` and keeps it in the wallet, replacing
+    /// the one loaded before: the wallet then checks the signatures of its issuers'
+    /// credentials and shows their names. A list older (lower sequence) than the loaded one
+    /// under the same root is refused.
+    pub fn load_trust(
+        &mut self,
+        signed: &[u8],
+        root: &VerifyingKey,
+    ) -> Result<TrustList, WalletError> {
+        let list = TrustList::from_signed(signed, root).map_err(WalletError::Trust)?;
+        if let Some(saved) = self.store.get(RecordKind::Setting, TRUST_LIST_ID)?
+            && saved.get(..32) == Some(root.as_bytes().as_slice())
+            && let Some(old) = parse_saved_trust(&saved)
+            && old.sequence > list.sequence
+        {
+            return Err(WalletError::Trust(TrustListError::Malformed(format!(
+                "sequence {} is older than the loaded list's {}: load the newest list",
+                list.sequence, old.sequence
+            ))));
+        }
+        let mut record = Zeroizing::new(Vec::with_capacity(32 + signed.len()));
+        record.extend_from_slice(root.as_bytes());
+        record.extend_from_slice(signed);
+        self.store
+            .put(RecordKind::Setting, TRUST_LIST_ID, &record)?;
+        self.trust = crate::demo::trust_list().into_iter().collect();
+        self.trust.push(list.clone());
+        Ok(list)
+    }
+
+    /// What the wallet can check of `cred`'s issuer signature with the trust lists it knows.
+    pub fn issuer_check(&self, cred: &HeldCredential) -> IssuerCheck {
+        match self.trust.iter().find_map(|t| t.find_key(&cred.kid())) {
+            None => IssuerCheck::Unknown,
+            Some((issuer, key)) => match cred.verify_issuer(&key.key) {
+                Ok(()) => IssuerCheck::Verified {
+                    issuer: issuer.name.clone(),
+                },
+                Err(_) => IssuerCheck::BadSignature {
+                    issuer: issuer.name.clone(),
+                },
+            },
         }
     }
 
@@ -325,18 +429,47 @@ impl Wallet {
 
     /// Like [`Wallet::import`], and says which enrolment request the credential answers;
     /// that request is then no longer outstanding.
+    ///
+    /// A different credential already stored under the same id is never replaced
+    /// ([`WalletError::WouldReplace`] lists what would change): see
+    /// [`Wallet::import_replacing`]. Identical bytes change nothing.
     pub fn import_answering(&self, bytes: &[u8]) -> Result<Imported, WalletError> {
+        self.import_checked(bytes, false)
+    }
+
+    /// Like [`Wallet::import_answering`], but replaces a different credential stored under
+    /// the same id: for when the citizen has seen what changes and confirmed.
+    pub fn import_replacing(&self, bytes: &[u8]) -> Result<Imported, WalletError> {
+        self.import_checked(bytes, true)
+    }
+
+    fn import_checked(&self, bytes: &[u8], replace: bool) -> Result<Imported, WalletError> {
         let cred = HeldCredential::from_slice(bytes)?;
         let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
         if cred.claims().holder != device.verifying_key() {
             return Err(WalletError::NotForThisDevice);
         }
-        if let Some((_, key)) = self.trust.iter().find_map(|t| t.find_key(&cred.kid())) {
-            cred.verify_issuer(&key.key)?;
+        let issuer = self.issuer_check(&cred);
+        if let IssuerCheck::BadSignature { .. } = issuer {
+            return Err(WalletError::Credential(CredentialError::BadSignature));
         }
         let id = credential_id(&cred);
-        self.store
-            .put(RecordKind::Credential, &id, &cred.to_vec())?;
+        let new = cred.to_vec();
+        let outcome = match self.store.get(RecordKind::Credential, &id)? {
+            None => ImportOutcome::Added,
+            Some(old) if old[..] == new[..] => ImportOutcome::Unchanged,
+            Some(_) if replace => ImportOutcome::Replaced,
+            Some(old) => {
+                let changes = match HeldCredential::from_slice(&old) {
+                    Ok(old) => changes(&old, &cred),
+                    Err(_) => vec!["the stored credential is damaged".into()],
+                };
+                return Err(WalletError::WouldReplace { id, changes });
+            }
+        };
+        if outcome != ImportOutcome::Unchanged {
+            self.store.put(RecordKind::Credential, &id, &new)?;
+        }
         // A damaged pending record must not refuse a good credential: it is only a note.
         let answers = self.pending_request().ok().flatten().filter(|p| {
             p.request.holder() == cred.claims().holder
@@ -345,7 +478,12 @@ impl Wallet {
         if answers.is_some() {
             self.store.remove(RecordKind::Setting, PENDING_REQUEST_ID)?;
         }
-        Ok(Imported { id, answers })
+        Ok(Imported {
+            id,
+            issuer,
+            outcome,
+            answers,
+        })
     }
 
     /// Every credential, by id.
@@ -487,4 +625,41 @@ impl Wallet {
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), WalletError> {
         Ok(self.store.put(RecordKind::Setting, key, value.as_bytes())?)
     }
+}
+
+/// A trust list saved by [`Wallet::load_trust`], checked again under its saved root key.
+fn parse_saved_trust(saved: &[u8]) -> Option<TrustList> {
+    let root: [u8; 32] = saved.get(..32)?.try_into().ok()?;
+    let root = VerifyingKey::from_bytes(&root).ok()?;
+    TrustList::from_signed(&saved[32..], &root).ok()
+}
+
+/// What replacing `old` with `new` changes, one line per item, values escaped for display.
+pub fn changes(old: &HeldCredential, new: &HeldCredential) -> Vec<String> {
+    let (a, b) = (old.attributes(), new.attributes());
+    let show = |v: Option<&tessera_core::attributes::AttrValue>| match v {
+        None => "(none)".to_string(),
+        Some(tessera_core::attributes::AttrValue::Bytes(bytes)) => {
+            format!("{} bytes", bytes.len())
+        }
+        Some(v) => text::printable(&v.to_string()).into_owned(),
+    };
+    let mut out = Vec::new();
+    for id in AttrId::ALL {
+        let (x, y) = (a.get(id), b.get(id));
+        if x != y {
+            out.push(format!("{}: {} -> {}", id.name(), show(x), show(y)));
+        }
+    }
+    let (c, d) = (old.claims(), new.claims());
+    if c.not_before != d.not_before || c.expires != d.expires {
+        out.push(format!(
+            "validity: {}..{} -> {}..{}",
+            c.not_before, c.expires, d.not_before, d.expires
+        ));
+    }
+    if out.is_empty() {
+        out.push("same attributes and validity, different signature or salts".into());
+    }
+    out
 }

@@ -469,3 +469,104 @@ fn import_a_credential_file_and_backup_restore() {
     click(&mut h2, "Unlock");
     assert_eq!(h2.state().card_count(), 1, "the old wallet is intact");
 }
+
+/// A credential for `holder` from `issuer` (status 3/7) with the demo person's attributes
+/// and `family_name` set to `family`.
+fn credential_for(
+    issuer: &ed25519_dalek::SigningKey,
+    holder: &ed25519_dalek::VerifyingKey,
+    family: &str,
+) -> Vec<u8> {
+    use tessera_core::credential::{IssueParams, StatusRef, issue};
+    let mut attributes = demo::person(now());
+    attributes.set(AttrId::FamilyName, AttrValue::Text(family.into()));
+    issue(
+        issuer,
+        &IssueParams {
+            holder: *holder,
+            not_before: now() - 60,
+            expires: now() + 86_400 * 365,
+            status: StatusRef { list: 3, index: 7 },
+            attributes,
+        },
+        &mut rand_core::UnwrapErr(getrandom::SysRng),
+    )
+    .unwrap()
+    .to_vec()
+}
+
+#[test]
+fn an_import_that_would_replace_asks_and_a_trust_list_names_the_issuer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    first_run(&mut h);
+    click(&mut h, "Add an ID");
+    let holder = std::fs::read_to_string(dir.path().join("holder.pub")).unwrap();
+    let holder = tessera_core::keys::public_key_from_text(&holder).unwrap();
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let issuer = ed25519_dalek::SigningKey::generate(&mut rng);
+    let a = dir.path().join("a.cbor");
+    let b = dir.path().join("b.cbor");
+    std::fs::write(&a, credential_for(&issuer, &holder, "林")).unwrap();
+    std::fs::write(&b, credential_for(&issuer, &holder, "陈")).unwrap();
+
+    // An issuer the wallet does not know: stored, with a warning, and marked on the card.
+    type_into(&mut h, "Credential file path", a.to_str().unwrap());
+    click(&mut h, "Import");
+    assert_eq!(h.state().card_count(), 2);
+    let m = h.state().message().unwrap();
+    assert!(m.error && m.text.contains("not checked"), "{m:?}");
+    h.get_by_label("Unknown issuer: signature not checked");
+
+    // The same id, other contents: the app asks, showing what changes.
+    click(&mut h, "Add an ID");
+    type_into(&mut h, "Credential file path", b.to_str().unwrap());
+    click(&mut h, "Import");
+    h.get_by_label("This file would replace the ID stored under the same number. What changes:");
+    h.get_by_label("family_name: 林 -> 陈");
+    click(&mut h, "Cancel");
+    assert!(h.query_by_label_contains("陈").is_none());
+    assert_eq!(h.state().card_count(), 2);
+    click(&mut h, "Import");
+    click(&mut h, "Replace");
+    assert_eq!(h.state().card_count(), 2);
+    assert!(h.query_all_by_label_contains("陈").count() > 0);
+
+    // A trust list loaded in the settings names the issuer and is kept.
+    let root = ed25519_dalek::SigningKey::generate(&mut rng);
+    let list = tessera_core::TrustList {
+        sequence: 1,
+        issued_at: now() - 60,
+        next_update: now() + 86_400,
+        issuers: vec![tessera_core::TrustedIssuer {
+            id: "test.city".into(),
+            name: "Test City Office".into(),
+            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
+            keys: vec![tessera_core::TrustedKey::new(
+                issuer.verifying_key(),
+                now() - 86_400,
+                now() + 86_400 * 400,
+            )],
+        }],
+    };
+    let list_path = dir.path().join("trust-list.cbor");
+    let root_path = dir.path().join("root.pub");
+    std::fs::write(&list_path, list.sign(&root)).unwrap();
+    std::fs::write(
+        &root_path,
+        tessera_core::keys::public_key_to_text(&root.verifying_key(), "root"),
+    )
+    .unwrap();
+    click(&mut h, "Settings");
+    click(&mut h, "Trust list");
+    type_into(&mut h, "Trust list file", list_path.to_str().unwrap());
+    type_into(&mut h, "Root key file", root_path.to_str().unwrap());
+    click(&mut h, "Load trust list");
+    assert_eq!(h.state().message().unwrap().text, "Trust list loaded.");
+    click(&mut h, "My ID");
+    h.get_by_label("Test City Office");
+    click(&mut h, "Lock");
+    type_into(&mut h, "PIN", PIN);
+    click(&mut h, "Unlock");
+    h.get_by_label("Test City Office");
+}

@@ -169,6 +169,26 @@ pub struct Words {
     pub restore_title: &'static str,
     pub restore_body: &'static str,
     pub restore_replace: &'static str,
+    /// The question before an import replaces a different stored credential.
+    pub replace_body: &'static str,
+    /// The button that replaces it.
+    pub replace: &'static str,
+    /// The same file was imported again.
+    pub already_imported: &'static str,
+    /// The issuer of an imported credential is not in any known trust list.
+    pub issuer_not_checked: &'static str,
+    /// Settings: the trust list section.
+    pub trust_title: &'static str,
+    /// What a trust list is for.
+    pub trust_body: &'static str,
+    /// The trust list file field.
+    pub trust_path: &'static str,
+    /// The root key file field.
+    pub trust_root_path: &'static str,
+    /// The button that loads it.
+    pub load_trust: &'static str,
+    /// After loading.
+    pub trust_loaded: &'static str,
     pub restore: &'static str,
     pub restored: &'static str,
     pub delete_wallet: &'static str,
@@ -279,7 +299,7 @@ pub static EN: Words = Words {
     demo_added: "The demo ID was added.",
     add_another: "Add an ID",
     issuer: "Issued by",
-    unknown_issuer: "Unknown issuer",
+    unknown_issuer: "Unknown issuer: signature not checked",
     valid_until: "Valid until",
     badge_valid: "Valid",
     badge_soon: "Expires soon",
@@ -339,6 +359,16 @@ pub static EN: Words = Words {
     restore_title: "Restore a backup",
     restore_body: "Open a backup file with its passphrase, then choose the PIN for this device.",
     restore_replace: "Restoring replaces everything in this wallet with the backup.",
+    replace_body: "This file would replace the ID stored under the same number. What changes:",
+    replace: "Replace",
+    already_imported: "This ID is already in the wallet (the same file).",
+    issuer_not_checked: "The issuer is not known to this wallet, so its signature was not checked. Load its trust list in Settings.",
+    trust_title: "Trust list",
+    trust_body: "The issuers' trust list lets the wallet check signatures and show issuer names.",
+    trust_path: "Trust list file",
+    trust_root_path: "Root key file",
+    load_trust: "Load trust list",
+    trust_loaded: "Trust list loaded.",
     restore: "Restore",
     restored: "The backup was restored. Unlock it with the new PIN.",
     delete_wallet: "Delete wallet",
@@ -415,7 +445,7 @@ pub static ZH: Words = Words {
     demo_added: "示范证件已添加。",
     add_another: "添加证件",
     issuer: "发证机关",
-    unknown_issuer: "未知发证机关",
+    unknown_issuer: "未知发证机关，签名未核验",
     valid_until: "有效期至",
     badge_valid: "有效",
     badge_soon: "即将过期",
@@ -475,6 +505,16 @@ pub static ZH: Words = Words {
     restore_title: "从备份恢复",
     restore_body: "用口令打开备份文件，再为这台设备设置密码。",
     restore_replace: "恢复会用备份替换这个证件夹里的全部内容。",
+    replace_body: "这个文件会替换已保存的同一证件。变化如下：",
+    replace: "替换",
+    already_imported: "这个证件已在证件夹中（同一文件）。",
+    issuer_not_checked: "证件夹不认识该发证机关，签名未核验。请在设置中载入信任列表。",
+    trust_title: "信任列表",
+    trust_body: "信任列表让证件夹核验签名并显示发证机关名称。",
+    trust_path: "信任列表文件",
+    trust_root_path: "根密钥文件",
+    load_trust: "载入信任列表",
+    trust_loaded: "信任列表已载入。",
     restore: "恢复",
     restored: "备份已恢复。请用新密码解锁。",
     delete_wallet: "删除证件夹",

@@ -44,10 +44,14 @@ use tessera_core::{HeldCredential, UnixTime};
 use tessera_store::{KdfParams, Secret, Store, StoreError};
 use zeroize::Zeroizing;
 
-use crate::wallet::{HistoryRecord, Presentation, Validity, Wallet, WalletError};
+use crate::wallet::{
+    HistoryRecord, ImportOutcome, Imported, IssuerCheck, Presentation, Validity, Wallet,
+    WalletError,
+};
 use i18n::{Lang, Words};
 use jobs::{Done, Job, Running};
 use qr::QrView;
+use tessera_core::text::printable;
 
 /// How often the QR code renews itself, in seconds.
 pub const RENEW_SECS: f64 = 20.0;
@@ -215,6 +219,15 @@ enum Confirm {
     ClearHistory,
     DeleteWallet,
     Restore,
+    /// Replace a stored credential with the imported file ([`Session::replacing`] holds it).
+    ReplaceCredential,
+}
+
+/// An imported file that would replace a different credential stored under its id.
+struct Replacing {
+    bytes: Vec<u8>,
+    id: String,
+    changes: Vec<String>,
 }
 
 /// A credential as the cards screen shows it.
@@ -246,9 +259,19 @@ impl Card {
             }
             _ => None,
         };
+        // Every name shown went through `printable` (no control or format character reaches
+        // the screen); `None` is an issuer the wallet does not know.
+        let issuer = match wallet.issuer_check(cred) {
+            IssuerCheck::Verified { issuer } => Some(printable(&issuer).into_owned()),
+            IssuerCheck::Unknown => None,
+            IssuerCheck::BadSignature { issuer } => Some(format!(
+                "{} ⚠ signature does not verify",
+                printable(&issuer)
+            )),
+        };
         Card {
             id,
-            issuer: wallet.issuer_name(cred),
+            issuer,
             validity: Validity::of(cred, now),
             expires: cred.claims().expires,
             attrs,
@@ -257,9 +280,10 @@ impl Card {
         }
     }
 
+    /// A text attribute for display: characters unsafe on screen escaped.
     fn text(&self, id: AttrId) -> String {
         match self.attrs.get(id) {
-            Some(AttrValue::Text(t)) => t.clone(),
+            Some(AttrValue::Text(t)) => printable(t).into_owned(),
             _ => String::new(),
         }
     }
@@ -325,6 +349,8 @@ struct Session {
     /// The "Add an ID" screen (the enrolment request), when open.
     enrol: Option<ui_enrol::Enrol>,
     show_import: bool,
+    /// The import waiting for the citizen to confirm a replacement.
+    replacing: Option<Replacing>,
 }
 
 /// Something the UI asks for; [`WalletApp`] does it in `logic`.
@@ -356,6 +382,8 @@ pub enum Action {
     ToggleImport,
     /// The "Add an ID" screen: open, close, save the request, import the answer.
     Enrol(EnrolAction),
+    /// Load the trust list and root key files typed in the settings.
+    LoadTrust,
     /// Change tab.
     Tab(Tab),
     /// Open the presentation screen for a card.
@@ -418,6 +446,8 @@ struct Forms {
     pin2: Zeroizing<String>,
     unlock: Zeroizing<String>,
     import_path: String,
+    trust_path: String,
+    trust_root_path: String,
     counter_code: String,
     new1: Zeroizing<String>,
     new2: Zeroizing<String>,
@@ -642,16 +672,19 @@ impl WalletApp {
         }
     }
 
+    /// Shows an error. Messages can quote file names and file contents: characters unsafe
+    /// on screen are escaped.
     fn error(&mut self, text: impl Into<String>) {
         self.message = Some(Message {
-            text: text.into(),
+            text: printable(&text.into()).into_owned(),
             error: true,
         });
     }
 
+    /// Shows a notice (escaped like [`WalletApp::error`]).
     fn notice(&mut self, text: impl Into<String>) {
         self.message = Some(Message {
-            text: text.into(),
+            text: printable(&text.into()).into_owned(),
             error: false,
         });
     }
@@ -735,6 +768,7 @@ impl WalletApp {
             device_key_file: None,
             enrol: None,
             show_import: false,
+            replacing: None,
         };
         if let Err(e) = refresh(&mut s) {
             let text = self.describe(&e);
@@ -856,18 +890,41 @@ impl WalletApp {
                 let Some(w) = &s.wallet else { return };
                 let r = w
                     .ensure_device_key(&mut UnwrapErr(getrandom::SysRng))
-                    .and_then(|_| w.import(&bytes))
-                    .and_then(|_| refresh(s));
+                    .and_then(|_| w.import_answering(&bytes))
+                    .and_then(|i| refresh(s).map(|()| i));
                 match r {
-                    Ok(()) => {
+                    Ok(imported) => {
                         s.show_import = false;
                         self.forms.import_path.clear();
-                        self.notice(t.imported);
+                        self.imported_notice(&imported);
+                    }
+                    Err(WalletError::WouldReplace { id, changes }) => {
+                        // Never replaced silently: show what changes and ask.
+                        s.replacing = Some(Replacing { bytes, id, changes });
+                        s.confirm = Some(Confirm::ReplaceCredential);
                     }
                     Err(e) => {
                         let m = self.describe(&e);
                         self.error(m);
                     }
+                }
+            }
+            Action::LoadTrust => {
+                let list = PathBuf::from(self.forms.trust_path.trim());
+                let root = PathBuf::from(self.forms.trust_root_path.trim());
+                let r = load_trust_files(&list, &root).and_then(|(signed, key)| {
+                    let Some(s) = self.session() else {
+                        return Ok(());
+                    };
+                    let Some(w) = &mut s.wallet else {
+                        return Ok(());
+                    };
+                    w.load_trust(&signed, &key).map_err(|e| e.to_string())?;
+                    refresh(s).map_err(|e| e.to_string())
+                });
+                match r {
+                    Ok(()) => self.notice(t.trust_loaded),
+                    Err(e) => self.error(format!("{} {e}", t.error_prefix)),
                 }
             }
             Action::ToggleImport => {
@@ -943,6 +1000,7 @@ impl WalletApp {
             Action::CancelConfirm => {
                 if let Some(s) = self.session() {
                     s.confirm = None;
+                    s.replacing = None;
                 }
             }
             Action::Confirmed => self.confirmed(ctx),
@@ -1069,6 +1127,41 @@ impl WalletApp {
                 }
             }
             Confirm::Restore => self.apply(ctx, Action::Restore),
+            Confirm::ReplaceCredential => {
+                let Some(pending) = s.replacing.take() else {
+                    return;
+                };
+                let Some(w) = &s.wallet else { return };
+                match w
+                    .import_replacing(&pending.bytes)
+                    .and_then(|i| refresh(s).map(|()| i))
+                {
+                    Ok(imported) => {
+                        if let Some(s) = self.session() {
+                            s.show_import = false;
+                        }
+                        self.forms.import_path.clear();
+                        self.imported_notice(&imported);
+                    }
+                    Err(e) => {
+                        let m = self.describe(&e);
+                        self.error(m);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Says what an import did, and warns when the issuer could not be checked.
+    fn imported_notice(&mut self, imported: &Imported) {
+        let t = self.t();
+        let done = match imported.outcome {
+            ImportOutcome::Added | ImportOutcome::Replaced => t.imported,
+            ImportOutcome::Unchanged => t.already_imported,
+        };
+        match imported.issuer {
+            IssuerCheck::Verified { .. } => self.notice(done),
+            _ => self.error(format!("{done} {}", t.issuer_not_checked)),
         }
     }
 
@@ -1284,6 +1377,29 @@ fn refresh(s: &mut Session) -> Result<(), WalletError> {
         .map(|(id, cred)| Card::new(w, id, &cred, now))
         .collect();
     Ok(())
+}
+
+/// Reads a trust list file and its root key file (size-limited), for [`Action::LoadTrust`].
+fn load_trust_files(
+    list: &Path,
+    root: &Path,
+) -> Result<(Vec<u8>, ed25519_dalek::VerifyingKey), String> {
+    let read = |p: &Path, limit: u64| -> Result<Vec<u8>, String> {
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        if !meta.is_file() || meta.len() > limit {
+            return Err(format!(
+                "{}: not a file of at most {limit} bytes",
+                p.display()
+            ));
+        }
+        std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let signed = read(list, 1 << 20)?;
+    let text = String::from_utf8(read(root, 4096)?)
+        .map_err(|_| format!("{}: not a key file", root.display()))?;
+    let key = tessera_core::keys::public_key_from_text(&text)
+        .map_err(|e| format!("{}: {e}", root.display()))?;
+    Ok((signed, key))
 }
 
 /// Writes the device public key beside the store, for the issuer; returns its path.

@@ -34,7 +34,7 @@ pub(super) fn value_text(t: &Words, id: AttrId, v: Option<&AttrValue>) -> String
         (AttrId::Sex, Some(_)) => t.sex_unknown.into(),
         (_, Some(AttrValue::Bool(true))) => t.yes.into(),
         (_, Some(AttrValue::Bool(false))) => t.no.into(),
-        (_, Some(AttrValue::Text(s))) => s.clone(),
+        (_, Some(AttrValue::Text(s))) => tessera_core::text::printable(s).into_owned(),
         (_, Some(AttrValue::Uint(u))) => u.to_string(),
         (_, Some(AttrValue::Bytes(_))) => t.attr_portrait.into(),
         (_, None) => "—".into(),
@@ -226,10 +226,19 @@ impl WalletApp {
             Confirm::ClearHistory => (t.clear_history_confirm, t.clear_all),
             Confirm::DeleteWallet => (t.delete_body, t.delete_confirm),
             Confirm::Restore => (t.restore_replace, t.restore),
+            Confirm::ReplaceCredential => (t.replace_body, t.replace),
         };
+        let replacing = s.replacing.as_ref();
         let r = egui::Modal::new(Id::unique("confirm")).show(ui.ctx(), |ui| {
             ui.set_max_width(360.0);
             ui.label(text);
+            if let (Confirm::ReplaceCredential, Some(p)) = (which, replacing) {
+                // The changes were escaped by the wallet (`printable`).
+                ui.label(RichText::new(&p.id).weak().small());
+                for change in &p.changes {
+                    ui.label(tessera_ui::drawable(ui.ctx(), change));
+                }
+            }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 if ui
@@ -313,7 +322,11 @@ impl WalletApp {
                     });
                 });
                 if let Some(code) = &h.counter_code {
-                    ui.label(format!("{}: {code}", t.counter));
+                    ui.label(format!(
+                        "{}: {}",
+                        t.counter,
+                        tessera_core::text::printable(code)
+                    ));
                 }
                 let items: Vec<&str> = h
                     .items
@@ -387,7 +400,15 @@ fn present_ui(
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(t.purpose(showing.presentation.purpose)).strong());
             if let Some(code) = &showing.counter_code {
-                style::badge(ui, &format!("{} {code}", t.bound_to_counter), style::ACCENT);
+                style::badge(
+                    ui,
+                    &format!(
+                        "{} {}",
+                        t.bound_to_counter,
+                        tessera_core::text::printable(code)
+                    ),
+                    style::ACCENT,
+                );
             }
         });
         // The code itself: as wide as the window allows, black on white in both themes.

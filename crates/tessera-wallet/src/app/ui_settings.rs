@@ -96,6 +96,22 @@ impl WalletApp {
                 }
             });
 
+        egui::CollapsingHeader::new(RichText::new(t.trust_title).strong())
+            .id_salt("trust")
+            .show(ui, |ui| {
+                ui.label(RichText::new(t.trust_body).weak());
+                text_field(ui, t.trust_path, "trust-path", &mut self.forms.trust_path);
+                text_field(
+                    ui,
+                    t.trust_root_path,
+                    "trust-root-path",
+                    &mut self.forms.trust_root_path,
+                );
+                if style::primary(ui, t.load_trust).clicked() {
+                    out.push(Action::LoadTrust);
+                }
+            });
+
         egui::CollapsingHeader::new(RichText::new(t.restore_title).strong())
             .id_salt("restore")
             .show(ui, |ui| {
