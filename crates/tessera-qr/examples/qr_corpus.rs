@@ -514,11 +514,19 @@ fn big() {
         let img = image::DynamicImage::ImageLuma8(frame);
         let mut times = Vec::new();
         let mut found = 0;
-        for _ in 0..3 {
+        for _ in 0..if std::env::var_os("QR_BIG_ONCE").is_some() {
+            1
+        } else {
+            3
+        } {
             let start = cpu_ns();
             found = tessera_qr::decode_image(&img).map(|t| t.len()).unwrap_or(0);
             times.push((cpu_ns() - start) as f64 / 1e6);
         }
-        println!("24 Mpx {name}: {:.0} ms, {found} codes", median(&mut times));
+        println!(
+            "24 Mpx {name}: {:.0} ms, {found} codes, gate probe {:?}",
+            median(&mut times),
+            tessera_qr::decode_luma_gate_probe(&img.to_luma8())
+        );
     }
 }

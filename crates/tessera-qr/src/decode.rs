@@ -351,11 +351,16 @@ const GATE_MIN_PIXELS: u64 = 640 * 480;
 /// the contrast-blind gate binarization of the ½, ¼ and full-resolution layers (low
 /// contrast, blur, light on dark), cheapest first.
 pub(crate) fn candidates(luma: &GrayImage, half: &GrayImage, first_finders: usize) -> bool {
-    let enough = |(n, i): (usize, usize)| n.max(i) >= FIRST_PASS_FINDERS;
-    first_finders >= FIRST_PASS_FINDERS
-        || enough(gate_finders(half))
-        || enough(gate_finders(&downscale(half, 2)))
-        || enough(gate_finders(luma))
+    let best = |(n, i): (usize, usize)| n.max(i);
+    let at_half = best(gate_finders(half));
+    // The first pass's own candidates count only with a confirmation at ½: on sensor
+    // noise rxing's hybrid binarizer finds finder-like patterns by the dozen (31 on a
+    // 24-megapixel noise photo) where the gate binarizer, which leaves noise-level blocks
+    // blank, finds none; every corpus frame opened this way shows one there.
+    (first_finders >= FIRST_PASS_FINDERS && at_half >= 1)
+        || at_half >= FIRST_PASS_FINDERS
+        || best(gate_finders(&downscale(half, 2))) >= FIRST_PASS_FINDERS
+        || best(gate_finders(luma)) >= FIRST_PASS_FINDERS
 }
 
 /// A small symbol hints at a frame of several codes, some of which a pass may have missed
