@@ -435,7 +435,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     println!("made at {}", r.created());
                 }
                 Err(e) => {
-                    eprintln!("refused: {}", printable(&e.to_string()));
+                    // The whole chain: "request holder key refused: the public key is a weak …".
+                    let chain = format!("{:#}", anyhow::Error::new(e));
+                    eprintln!("refused: {}", printable(&chain));
                     return Ok(ExitCode::from(4));
                 }
             }

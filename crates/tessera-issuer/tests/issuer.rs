@@ -1415,6 +1415,39 @@ fn weak_holder_keys_are_refused_in_key_files_and_batch_records() {
     assert_eq!(code, Some(1));
     assert!(err.contains("weak"), "{err}");
     assert!(!cred.exists());
+    // The same key in an enrolment request (the core's vector, R = identity and S = 0):
+    // refused by check-request and by issue --request.
+    let vector = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/requests/weak-key.vec"),
+    )
+    .unwrap();
+    let hex = vector
+        .lines()
+        .find_map(|l| l.strip_prefix("request: "))
+        .unwrap();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let req = t.join("weak.req");
+    std::fs::write(&req, bytes).unwrap();
+    let (code, _, err) = cli(&["check-request".as_ref(), req.as_os_str()]);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("weak"), "{err}");
+    let (code, _, err) = cli(&[
+        "issue".as_ref(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+        "--request".as_ref(),
+        req.as_os_str(),
+        "--attributes".as_ref(),
+        pj.as_os_str(),
+        "--out".as_ref(),
+        cred.as_os_str(),
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("weak"), "{err}");
+    assert!(!cred.exists());
     // Through the library, with a key that decodes as a point.
     let mut k = [0u8; 32];
     k[0] = 1;
