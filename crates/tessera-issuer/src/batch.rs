@@ -9,7 +9,7 @@
 //! issued exactly once and no id is used twice.
 
 use crate::b64;
-use crate::error::io;
+use crate::error::{chain, io};
 use crate::fsutil;
 use crate::issuer::{Pending, ids_from, now_unix, with_age_flags};
 use crate::person::PersonJson;
@@ -261,7 +261,7 @@ fn parse_record(
         (Some(r), None) => {
             let bytes = read_request_field(&r).map_err(|e| format!("request: {e}"))?;
             check_request_with(&bytes, now, policy)
-                .map_err(|e| format!("request: {e}"))?
+                .map_err(|e| format!("request: {}", chain(&e)))?
                 .holder()
         }
         (None, Some(h)) => {
@@ -273,8 +273,9 @@ fn parse_record(
     let attrs = rec
         .attributes
         .into_attributes(base_dir)
-        .map_err(|e| format!("attributes: {e}"))?;
-    let attrs = with_age_flags(attrs, not_before).map_err(|e| format!("attributes: {e}"))?;
+        .map_err(|e| format!("attributes: {}", chain(&e)))?;
+    let attrs =
+        with_age_flags(attrs, not_before).map_err(|e| format!("attributes: {}", chain(&e)))?;
     Ok((holder, attrs))
 }
 
@@ -574,8 +575,13 @@ fn sign_one(
     digest: &[u8; 32],
     params: &IssueParams,
 ) -> Result<String, String> {
-    let cred = issue(key, params, rng)
-        .map_err(|e| format!("status id {} was reserved but not used: {e}", params.status))?;
+    let cred = issue(key, params, rng).map_err(|e| {
+        format!(
+            "status id {} was reserved but not used: {}",
+            params.status,
+            chain(&e)
+        )
+    })?;
     Ok(format!(
         "{{\"line\":{line},\"line_sha256\":\"{}\",\"id\":\"{}\",\"credential\":\"{}\"}}\n",
         to_hex(&digest[..16]),

@@ -9,8 +9,9 @@ use thiserror::Error;
 #[non_exhaustive]
 #[derive(Debug, Error)]
 pub enum Error {
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    /// Reading or writing a file failed. (The message is the path; the cause is the source,
+    /// so a `{:#}` chain prints it once.)
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -38,7 +39,7 @@ pub enum Error {
         reason: String,
     },
     /// A secret key file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     SecretKey {
         /// The key file.
         path: PathBuf,
@@ -46,7 +47,7 @@ pub enum Error {
         source: SecretKeyError,
     },
     /// A public key file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     PublicKey {
         /// The key file.
         path: PathBuf,
@@ -71,7 +72,7 @@ pub enum Error {
     #[error("holder key refused: {0}")]
     HolderKey(tessera_core::keys::WeakKeyError),
     /// tessera-core refused to issue.
-    #[error("cannot issue: {0}")]
+    #[error("cannot issue")]
     Issue(#[from] tessera_core::IssueError),
     /// An option or argument is out of range.
     #[error("{0}")]
@@ -105,6 +106,18 @@ pub enum Error {
     /// The batch cannot continue (its input changed, or its output folder is damaged).
     #[error("batch: {0}")]
     Batch(String),
+}
+
+/// `error: cause: cause…`, the whole source chain on one line (as anyhow's `{:#}`).
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    s
 }
 
 pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {

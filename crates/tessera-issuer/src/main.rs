@@ -317,6 +317,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !force && out.symlink_metadata().is_ok() {
                 return Err(tessera_issuer::Error::FileExists(out).into());
             }
+            let folder = match out.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            if !folder.is_dir() {
+                bail!("{}: no such folder for --out", folder.display());
+            }
             let holder = match (holder_key, request) {
                 (Some(k), _) => read_public_key(&k)?,
                 (None, Some(r)) => {

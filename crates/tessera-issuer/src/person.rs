@@ -28,7 +28,7 @@ pub enum PersonError {
         reason: String,
     },
     /// The portrait file could not be read.
-    #[error("person json: portrait {path}: {source}")]
+    #[error("person json: portrait {path}")]
     Portrait {
         /// The portrait path, resolved against the JSON file's folder.
         path: PathBuf,

@@ -108,7 +108,7 @@ impl Default for KdfParams {
 #[derive(Debug, Error)]
 pub enum SecretKeyError {
     /// The plain key file is not valid.
-    #[error("{0}")]
+    #[error(transparent)]
     Format(#[from] KeyFileError),
     /// The sealed key file is not valid.
     #[error("malformed sealed key file: {0}")]

@@ -58,6 +58,17 @@ fn verifies(cred: &HeldCredential, trust: &TrustList, at: u64) -> bool {
     }
 }
 
+/// An error and its causes on one line, as the binary prints them.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        s = format!("{s}: {cause}");
+        next = cause.source();
+    }
+    s
+}
+
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -1137,6 +1148,35 @@ fn issue_out_is_a_new_private_file_and_never_follows_a_link() {
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
     assert!(!link.symlink_metadata().unwrap().file_type().is_symlink());
     assert_eq!(mode(&link), 0o600);
+    // A missing folder is found before a status id is spent.
+    let nowhere = t.join("no-such-folder").join("x.cred");
+    let (code, _, err) = cli_issue(t, &dir, &nowhere, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("no-such-folder: no such folder for --out"),
+        "{err}"
+    );
+    // An OS error is printed once, after the path it is about.
+    let (code, _, err) = cli(&[
+        "issue".as_ref(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+        "--holder-key".as_ref(),
+        t.join("missing.pub").as_os_str(),
+        "--attributes".as_ref(),
+        t.join("p.json").as_os_str(),
+        "--out".as_ref(),
+        t.join("y.cred").as_os_str(),
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert!(err.contains("missing.pub: No such file"), "{err}");
+    let (code, out, _) = cli_issue(t, &dir, &t.join("next.cred"), &[]);
+    assert_eq!(
+        (code, out.trim()),
+        (Some(0), "0-3"),
+        "no id was spent on the failures"
+    );
     // make-request follows the same rule.
     let hk = t.join("h.key");
     std::fs::write(&hk, secret_key_to_text(&holder(9), "").as_bytes()).unwrap();
@@ -1198,7 +1238,7 @@ fn batch_output_is_private_and_keeps_an_existing_folder_mode() {
     std::fs::write(&victim, "keep me").unwrap();
     std::fs::write(linked.join("journal.log"), "").unwrap();
     std::os::unix::fs::symlink(&victim, linked.join("credentials.jsonl")).unwrap();
-    let err = run(&linked).unwrap_err().to_string();
+    let err = chain(&run(&linked).unwrap_err());
     assert!(err.contains("symbolic link"), "{err}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
     // Output files with no journal are not a batch to resume: never cut.
