@@ -27,8 +27,8 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     for verdict in [v.check_text(&text, 5_000), v.check_bytes(data, 5_000)] {
         assert!(!verdict.is_valid());
-        assert!(verdict.reason.is_some());
-        assert!(verdict.disclosed.is_empty());
+        assert!(verdict.reason().is_some());
+        assert!(verdict.disclosed().is_empty());
         assert!(verdict.to_json()["verdict"] == "invalid");
     }
     assert!(v.replay_cache().is_empty());
