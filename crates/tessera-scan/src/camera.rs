@@ -1,5 +1,7 @@
-//! Camera frames to luma images, and (with the `camera` feature, Linux only) a V4L2 capture
-//! thread that decodes QR codes from live frames.
+//! Camera frames to luma images, and (with the `camera` feature, on by default, Linux only)
+//! a V4L2 capture thread that reads QR codes from live frames with tessera-qr's streaming
+//! [`tessera_qr::Scanner`]: a bounded amount of work per frame, a frame without a code
+//! dropped after one cheap pass, the harder passes spread over the following frames.
 //!
 //! The capture uses `linuxvideo`, a pure-Rust V4L2 binding (no system development package
 //! needed to build). It prefers YUYV, whose luma plane is every other byte and needs no
@@ -42,7 +44,7 @@ mod capture {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::mpsc::{self, Receiver, Sender};
 
-    use image::{DynamicImage, GrayImage};
+    use image::GrayImage;
     use linuxvideo::format::{PixFormat, PixelFormat};
     use linuxvideo::{BufType, Device};
 
@@ -134,6 +136,7 @@ mod capture {
         );
         let _ = tx.send(CamEvent::Started(format!("{width}x{height} {pixels:?}")));
         let mut stream = capture.into_stream()?;
+        let mut scanner = tessera_qr::Scanner::default();
         while !stop.load(Ordering::Relaxed) {
             let frame = stream.dequeue(|buf| Ok(buf.to_vec()))?;
             let luma = match pixels {
@@ -146,7 +149,7 @@ mod capture {
                 continue;
             };
             let _ = tx.send(CamEvent::Preview(super::preview(&luma, 480)));
-            if let Ok(texts) = tessera_qr::decode_image(&DynamicImage::ImageLuma8(luma)) {
+            if let Ok(Some(texts)) = scanner.push_image(&luma) {
                 let _ = tx.send(CamEvent::Texts(texts));
             }
             ctx.request_repaint();
@@ -168,6 +171,24 @@ mod tests {
         assert!(yuyv_luma(&data[..9], 2, 2, 6).is_none());
         assert!(yuyv_luma(&data, 0, 2, 6).is_none());
         assert!(yuyv_luma(&[], 4000, 4000, 0).is_none());
+    }
+
+    #[test]
+    fn yuyv_frames_go_through_the_streaming_scanner() {
+        let sym = tessera_qr::encode("TS1:LIVE", &tessera_qr::EncodeOptions::default()).unwrap();
+        let code = sym.to_image(6);
+        let (w, h) = code.dimensions();
+        let to_yuyv =
+            |img: &GrayImage| -> Vec<u8> { img.as_raw().iter().flat_map(|&y| [y, 128]).collect() };
+        let mut scanner = tessera_qr::Scanner::default();
+        let blank = GrayImage::from_pixel(w, h, image::Luma([40]));
+        let luma = yuyv_luma(&to_yuyv(&blank), w, h, w * 2).unwrap();
+        assert_eq!(scanner.push_image(&luma).unwrap(), None);
+        let luma = yuyv_luma(&to_yuyv(&code), w, h, w * 2).unwrap();
+        assert_eq!(
+            scanner.push_image(&luma).unwrap(),
+            Some(vec!["TS1:LIVE".to_string()])
+        );
     }
 
     #[test]
