@@ -123,14 +123,13 @@ impl Scanner {
     }
 
     fn scan(&mut self, frame: &GrayImage) -> Option<Vec<String>> {
-        let passes = self.schedule();
+        let (passes, round_last) = self.schedule();
         // Lingering, the later passes run whatever this frame's first pass saw; otherwise
         // the first pass gates them.
         let gated = !self.lingering();
         let list: Vec<Pass> = passes.iter().map(|&(_, p)| p).collect();
         let run = run_gated(frame, &list, gated);
-        let candidates = run.candidates;
-        if candidates || run.read.is_some() {
+        if run.candidates || run.read.is_some() {
             self.since_finders = Some(0);
         } else {
             self.since_finders = self.since_finders.map(|n| n.saturating_add(1));
@@ -142,14 +141,9 @@ impl Scanner {
             self.next_pass = 1;
             return Some(texts);
         }
-        if !gated || candidates {
-            // Every scheduled pass ran: the round goes on after the last of them.
-            let last = passes
-                .iter()
-                .map(|(index, _)| *index)
-                .filter(|&index| index >= self.next_pass)
-                .max();
-            if let Some(last) = last {
+        if run.passes == list.len() {
+            // Every scheduled pass ran: the round goes on after its last pass.
+            if let Some(last) = round_last {
                 self.next_pass = if last + 1 >= PIPELINE.len() {
                     1
                 } else {
@@ -169,25 +163,30 @@ impl Scanner {
     /// The passes for the next frame: the first pass, then (while candidates are in view)
     /// the pass that read last, then the round's next passes up to the budget. Each entry
     /// is `(index into PIPELINE, pass)`.
-    fn schedule(&self) -> Vec<(usize, Pass)> {
+    fn schedule(&self) -> (Vec<(usize, Pass)>, Option<usize>) {
         let mut passes = vec![(0, PIPELINE[0])];
         if !self.lingering() {
             // The first pass decides (gated): candidates in this frame start the later
             // passes right away, from the round's next pass.
-            passes.extend(self.round(self.options.budget));
-            return passes;
+            let round = self.round(self.options.budget);
+            let last = round.last().map(|(i, _)| *i);
+            passes.extend(round);
+            return (passes, last);
         }
         let mut budget = self.options.budget;
         if let Some(i) = self.last_read {
             passes.push((i, PIPELINE[i]));
             budget = budget.saturating_sub(cost(PIPELINE[i]));
         }
+        let round = self.round(budget);
+        // The round covers the pass that read last even though it ran above.
+        let last = round.last().map(|(i, _)| *i);
         passes.extend(
-            self.round(budget)
+            round
                 .into_iter()
                 .filter(|(i, _)| Some(*i) != self.last_read),
         );
-        passes
+        (passes, last)
     }
 
     /// The round's next passes from `next_pass`, at least one, while `budget` lasts.
@@ -218,5 +217,51 @@ fn cost(pass: Pass) -> u32 {
     match pass.prepare {
         Prepare::Scale(1) | Prepare::Stretch(1) | Prepare::Sharpen(1) => 4,
         _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 640 × 480 grey frame with three finder patterns (7-module squares, 6 px a module)
+    /// and no code between them: candidates in view, nothing to read.
+    fn finders_only() -> GrayImage {
+        let mut img = GrayImage::from_pixel(640, 480, image::Luma([200]));
+        for (ox, oy) in [(100u32, 100u32), (400, 100), (100, 350)] {
+            for y in 0..42 {
+                for x in 0..42 {
+                    let (mx, my) = (x / 6, y / 6);
+                    let ring = mx.min(my).min(6 - mx).min(6 - my);
+                    let dark = ring != 1;
+                    img.put_pixel(ox + x, oy + y, image::Luma([if dark { 20 } else { 200 }]));
+                }
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn the_round_goes_on_after_its_own_last_pass_not_after_the_last_read_pass() {
+        let frame = finders_only();
+        let mut scanner = Scanner::new(ScanOptions::default());
+        assert_eq!(scanner.push_image(&frame).unwrap(), None);
+        // Candidates opened the gate: pass 1 (full resolution, the whole budget) ran.
+        assert_eq!(scanner.next_pass, 2);
+        // A code read by pass 15 earlier: it is retried first, then the round resumes at
+        // pass 2 and stops at the budget; it must not jump past 15.
+        scanner.last_read = Some(15);
+        assert_eq!(scanner.push_image(&frame).unwrap(), None);
+        assert_eq!(scanner.next_pass, 5, "passes 2-4 ran after pass 15");
+    }
+
+    #[test]
+    fn codeless_frames_leave_the_round_where_it_was() {
+        let mut scanner = Scanner::new(ScanOptions::default());
+        let flat = GrayImage::from_pixel(640, 480, image::Luma([90]));
+        for _ in 0..3 {
+            assert_eq!(scanner.push_image(&flat).unwrap(), None);
+        }
+        assert_eq!((scanner.next_pass, scanner.since_finders), (1, None));
     }
 }
