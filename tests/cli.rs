@@ -325,3 +325,30 @@ fn a_revoked_issuer_key_is_refused_by_every_kiosk_that_updates() {
     let v = scan();
     assert_eq!(v["reason"], "unknown_issuer", "{v}");
 }
+
+#[test]
+fn the_wallet_marks_an_unknown_issuer_until_its_trust_list_is_loaded() {
+    let s = setup();
+    let list = stdout(&run(wallet(&s.wal).arg("list")));
+    assert!(
+        list.contains("UNKNOWN ISSUER (signature not checked)"),
+        "{list}"
+    );
+    let out = stdout(&run(wallet(&s.wal)
+        .arg("trust")
+        .arg(s.iss.join("trust-list.cbor"))
+        .arg("--root")
+        .arg(s.iss.join("root.pub"))));
+    assert!(out.contains("loaded"), "{out}");
+    // Kept in the wallet: a later command knows the issuer.
+    let list = stdout(&run(wallet(&s.wal).arg("list")));
+    assert!(!list.contains("UNKNOWN ISSUER"), "{list}");
+    // The same file again changes nothing; its signature is now checked.
+    let out = stdout(&run(wallet(&s.wal)
+        .arg("import")
+        .arg(s.tmp.join("cred.cbor"))));
+    assert!(
+        out.contains("nothing changed") && out.contains("signature checked"),
+        "{out}"
+    );
+}

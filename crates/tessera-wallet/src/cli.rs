@@ -369,7 +369,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
             let wallet = open(cli, true)?;
             let p = wallet.enrolment_request(now(), *new, &mut rng)?;
             std::fs::write(out, &p.bytes)
-                .map_err(|e| usage(format!("cannot write {}: {e}", out.display())))?;
+                .map_err(|e| usage(format!("cannot write {}: {e}", shown(out))))?;
             let text = p.text();
             if let Some(path) = png {
                 write_png(&text, path)?;
@@ -378,7 +378,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                 "enrolment request {} made at {}, written to {}",
                 p.request.id_hex(),
                 p.request.created(),
-                out.display()
+                shown(out)
             );
             println!("{text}");
         }

@@ -369,7 +369,11 @@ fn add_id_ui(
         ui.label(RichText::new(t.drop_hint).weak().small());
         if let Some(p) = &s.device_key_file {
             ui.label(RichText::new(t.device_key_at).small());
-            ui.label(RichText::new(p.display().to_string()).monospace().small());
+            ui.label(
+                RichText::new(tessera_core::text::printable(&p.display().to_string()))
+                    .monospace()
+                    .small(),
+            );
         }
     });
     if !demo_first && style::secondary(ui, t.add_demo).clicked() {
