@@ -193,7 +193,7 @@ fn open(cli: &Cli, create: bool) -> Result<Wallet> {
         let pin = read_secret(cli.pin_file.as_deref(), "Wallet PIN: ")?;
         Ok(Wallet::unlock_with(&dir, &pin, &mut |d| {
             eprintln!(
-                "waiting {} s before checking the pin (wrong pins in a row before this one)",
+                "after wrong pins in a row: waiting {} s before checking this one",
                 d.as_secs()
             );
             std::thread::sleep(d);
