@@ -348,4 +348,32 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn weak_keys_and_control_characters_are_refused() {
+        let (root, list) = sample();
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut weak = list.clone();
+        weak.issuers[0].keys.push(TrustedKey::new(
+            VerifyingKey::from_bytes(&identity).unwrap(),
+            0,
+            5000,
+        ));
+        let e = TrustList::from_signed(&weak.sign(&root), &root.verifying_key()).unwrap_err();
+        assert!(
+            matches!(&e, TrustListError::Malformed(m) if m.contains("weak (small-order)")),
+            "{e}"
+        );
+        for (id, name) in [("demo", "Demo\n  VALID"), ("demo\u{1b}[8m", "Demo")] {
+            let mut bad = list.clone();
+            bad.issuers[0].id = id.into();
+            bad.issuers[0].name = name.into();
+            let e = TrustList::from_signed(&bad.sign(&root), &root.verifying_key()).unwrap_err();
+            assert!(
+                matches!(&e, TrustListError::Malformed(m) if m.contains("control or format")),
+                "{e}"
+            );
+        }
+    }
 }
