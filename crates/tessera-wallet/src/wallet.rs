@@ -146,6 +146,16 @@ pub enum WalletError {
     /// A trust list was refused.
     #[error("trust list refused: {0}")]
     Trust(TrustListError),
+    /// A trust list older than the one loaded under the same root.
+    #[error(
+        "trust list sequence {sequence} is older than the loaded one ({loaded}): load the newest list"
+    )]
+    OlderTrustList {
+        /// The refused list's sequence number.
+        sequence: u64,
+        /// The loaded list's sequence number.
+        loaded: u64,
+    },
 }
 
 impl From<CredentialError> for WalletError {
@@ -291,10 +301,10 @@ impl Wallet {
             && let Some(old) = parse_saved_trust(&saved)
             && old.sequence > list.sequence
         {
-            return Err(WalletError::Trust(TrustListError::Malformed(format!(
-                "sequence {} is older than the loaded list's {}: load the newest list",
-                list.sequence, old.sequence
-            ))));
+            return Err(WalletError::OlderTrustList {
+                sequence: list.sequence,
+                loaded: old.sequence,
+            });
         }
         let mut record = Zeroizing::new(Vec::with_capacity(32 + signed.len()));
         record.extend_from_slice(root.as_bytes());
