@@ -667,8 +667,9 @@ pub(crate) fn gate_finders(layer: &GrayImage) -> (usize, usize) {
         }
     }
     let mut sorted = ranges.clone();
-    sorted.sort_unstable();
-    let floor = (u32::from(sorted[sorted.len() / 4]) * 3 / 2).max(8);
+    let quarter = sorted.len() / 4;
+    let p25 = *sorted.select_nth_unstable(quarter).1;
+    let floor = (u32::from(p25) * 3 / 2).max(8);
     let Ok(mut bits) = rxing::common::BitMatrix::new((bw * B) as u32, (bh * B) as u32) else {
         return (0, 0);
     };
