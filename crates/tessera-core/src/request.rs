@@ -26,11 +26,11 @@
 //! assert_eq!(request::VerifiedRequest::from_slice(&bad), Err(RequestError::BadSignature));
 //! ```
 
+use crate::UnixTime;
 use crate::base45::{self, Base45Error};
 use crate::cbor::{self, Malformed};
 use crate::keys::{WeakKeyError, check_holder_key, to_hex};
 use crate::trust::verify_sign1;
-use crate::{DOCTYPE_EID, UnixTime};
 use ciborium::value::Value;
 use coset::{CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
@@ -72,7 +72,7 @@ const KEY_BATCH: i64 = -3;
 /// What the wallet puts in a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestParams<'a> {
-    /// The document type asked for (for example [`DOCTYPE_EID`]).
+    /// The document type asked for (for example [`DOCTYPE_EID`](crate::DOCTYPE_EID)).
     pub doctype: &'a str,
     /// A fresh random id; the wallet keeps it to recognise the answer.
     pub id: [u8; REQUEST_ID_LEN],
@@ -437,6 +437,7 @@ pub fn from_file_bytes(input: &[u8]) -> Result<Vec<u8>, RequestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DOCTYPE_EID;
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
 
