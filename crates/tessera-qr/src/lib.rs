@@ -5,7 +5,10 @@
 //!   alphanumeric mode, choosing the error-correction level per payload;
 //!   [`QrSymbol::to_image`] renders it with a 4-module quiet zone.
 //! - [`decode_image`], [`decode_bytes`] and [`decode_file`] find every QR code in a camera
-//!   frame or image file (rotated, skewed, blurred, noisy, low-contrast, inverted, JPEG).
+//!   frame or image file (rotated, skewed, blurred, noisy, low-contrast, inverted, JPEG),
+//!   giving up after one cheap pass on images without finder-pattern candidates.
+//! - [`Scanner`] reads codes from live video with a bounded amount of work per frame,
+//!   spreading the expensive passes over successive frames.
 //!
 //! The crate treats the text as opaque; it does no I/O except in [`decode_file`], and
 //! depends on no GUI crate. Figures and the decoder comparison are in `docs/qr.md`.

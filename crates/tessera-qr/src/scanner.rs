@@ -5,7 +5,7 @@
 //! frames ago) does the scanner spend more: a slice of the later passes per frame, taken in
 //! pipeline order and resumed on the next frame where this one stopped, so a code that
 //! only a late pass reads is still read within a few frames, and a frame without a code
-//! costs one pass. The schedule is documented in `docs/qr.md`.
+//! costs one pass and the gate's probes. The schedule is documented in `docs/qr.md`.
 
 use image::GrayImage;
 
@@ -17,9 +17,9 @@ use crate::decode::{PIPELINE, Pass, Prepare, check_dimensions, run_gated};
 #[non_exhaustive]
 pub struct ScanOptions {
     /// Work allowed per frame beyond the first pass, in units of one pass over the
-    /// ½-scale layer (a full-resolution pass costs 4, a ⅓-scale pass 1/2, a ¼-scale pass
-    /// 1/4 rounded up to 1). At least one later pass runs per frame while finder patterns
-    /// are in view, whatever its cost. Default 4.
+    /// ½-scale layer (a full-resolution pass costs 4, every other pass 1). At least one
+    /// later pass runs per frame while finder patterns are in view, whatever its cost.
+    /// Default 4.
     pub budget: u32,
     /// Frames after the last one with finder-pattern candidates during which the later
     /// passes keep running (a code held still can lose its candidates to noise for a
