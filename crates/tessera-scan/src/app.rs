@@ -47,6 +47,9 @@ pub struct ScanConfig {
     pub lang: Lang,
     /// The clock verdicts are judged at.
     pub clock: Clock,
+    /// A camera device to start as soon as the scan screen opens (with the `camera` feature;
+    /// ignored without it). [`default_camera`] finds the first one present.
+    pub camera: Option<PathBuf>,
 }
 
 impl ScanConfig {
@@ -57,8 +60,32 @@ impl ScanConfig {
             images: Vec::new(),
             lang: Lang::En,
             clock: system_clock(),
+            camera: None,
         }
     }
+}
+
+/// The first video capture device present (`/dev/video0` … `/dev/video9`, character devices
+/// only), for [`ScanConfig::camera`]; `None` when there is none or the app was built without
+/// the `camera` feature.
+pub fn default_camera() -> Option<PathBuf> {
+    if !cfg!(all(feature = "camera", target_os = "linux")) {
+        return None;
+    }
+    (0..10)
+        .map(|n| PathBuf::from(format!("/dev/video{n}")))
+        .find(|path| is_char_device(path))
+}
+
+#[cfg(unix)]
+fn is_char_device(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+}
+
+#[cfg(not(unix))]
+fn is_char_device(_: &std::path::Path) -> bool {
+    false
 }
 
 /// Something the user asked for; queued by the screens and applied by [`ScanApp::logic`].
@@ -174,6 +201,13 @@ impl ScanApp {
     pub fn new(ctx: &egui::Context, config: ScanConfig) -> ScanApp {
         crate::install_fonts(ctx);
         crate::larger_text(ctx);
+        // A camera that cannot start reports why on the scan screen; the app goes on.
+        let actions: Vec<Action> = config
+            .camera
+            .iter()
+            .cloned()
+            .map(Action::StartCamera)
+            .collect();
         ScanApp {
             trust: config.trust,
             lang: config.lang,
@@ -185,12 +219,15 @@ impl ScanApp {
             shown: None,
             failure: None,
             history: VecDeque::new(),
-            actions: Vec::new(),
+            actions,
             flash: None,
             focus_next: false,
             #[cfg(all(feature = "camera", target_os = "linux"))]
             cam: CameraState {
-                device: "/dev/video0".into(),
+                device: config
+                    .camera
+                    .as_ref()
+                    .map_or_else(|| "/dev/video0".into(), |p| p.display().to_string()),
                 running: None,
                 status: String::new(),
                 preview: None,

@@ -22,7 +22,7 @@ pub mod worker;
 
 pub use app::{
     Action, Clock, Failure, HISTORY_LEN, HistoryEntry, ImageFailure, Outcome, ScanApp, ScanConfig,
-    Shown, system_clock,
+    Shown, default_camera, system_clock,
 };
 pub use i18n::Lang;
 pub use trust::{InvalidCounterCode, TrustSource, parse_counter_code};

@@ -59,6 +59,7 @@ fn run(args: Args) -> Result<()> {
     let config = ScanConfig {
         images: args.images,
         lang,
+        camera: tessera_scan::default_camera(),
         ..ScanConfig::new(trust)
     };
     eframe::run_native(

@@ -903,3 +903,35 @@ fn a_name_with_a_newline_and_esc_never_reaches_the_screen_raw() {
         );
     }
 }
+
+/// A camera named at start (as `tessera-scan` does with the first device present) starts
+/// from the scan screen; one that cannot be opened shows why there, and the app goes on
+/// scanning images.
+#[cfg(all(feature = "camera", target_os = "linux"))]
+#[test]
+fn a_camera_that_fails_to_start_shows_why_and_the_app_goes_on() {
+    let mut w = world();
+    let device = w.dir.path().join("no-such-video");
+    let config = ScanConfig {
+        clock: Arc::new(|| NOW + 5),
+        camera: Some(device),
+        ..ScanConfig::new(TrustSource::new(w.trust.clone(), Vec::new(), "test"))
+    };
+    let mut h = Harness::builder()
+        .with_size([1100.0, 900.0])
+        .build_eframe(move |cc| ScanApp::new(&cc.egui_ctx, config));
+    let start = Instant::now();
+    while h.query_by_label_contains("no-such-video:").is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the camera's failure was never shown"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    // Still scanning images.
+    let png = w.qr("code.png", &[AttrId::AgeOver18], Purpose::Custom, None);
+    open(&mut h, &png);
+    assert_eq!(reason_of(&h), None);
+    h.get_by_label("VALID");
+}
