@@ -53,11 +53,10 @@ pub(crate) struct SledBackend {
 
 fn db_err(path: &Path, e: sled::Error) -> StoreError {
     match e {
-        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-            StoreError::InUse {
-                path: path.to_path_buf(),
-            }
-        }
+        // sled reports a held lock only as text: ask the lock itself instead.
+        sled::Error::Io(_) if lock_held(path) => StoreError::InUse {
+            path: path.to_path_buf(),
+        },
         sled::Error::Io(io) => io_at(path, io),
         sled::Error::Corruption { .. } => StoreError::Corrupt {
             what: format!(
@@ -67,6 +66,15 @@ fn db_err(path: &Path, e: sled::Error) -> StoreError {
         },
         other => StoreError::Db(Box::new(other)),
     }
+}
+
+/// Whether another open file holds the exclusive lock sled takes on its log file (`DIR/db`,
+/// an advisory `flock` on Unix, which std's `try_lock` probes the same way).
+fn lock_held(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path.join("db")) else {
+        return false;
+    };
+    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
 }
 
 fn panicked(path: &Path) -> StoreError {
@@ -228,6 +236,15 @@ fn fix_mode(path: &Path, meta: &std::fs::Metadata, want: u32) -> Result<bool, St
     {
         let _ = (path, meta, want);
         Ok(false)
+    }
+}
+
+/// Gives the directory `dir` itself mode 0700 (not what is in it), if it is a directory
+/// and not a symbolic link.
+pub(crate) fn make_dir_private(dir: &Path) -> Result<(), StoreError> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => fix_mode(dir, &meta, DIR_MODE).map(drop),
+        _ => Ok(()),
     }
 }
 

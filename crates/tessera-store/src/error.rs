@@ -79,11 +79,13 @@ pub enum StoreError {
         /// The store directory.
         path: PathBuf,
     },
-    /// A file-system operation failed; the message names the path.
+    /// A file-system operation failed; the message names the path. The I/O error is the
+    /// message, not a [`source`](std::error::Error::source), so that a chain prints it once
+    /// and a screen that shows only this message still says what failed.
     #[error("i/o error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// The database backend failed.
-    #[error("database error: {0}")]
+    #[error("database error")]
     Db(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed: {0}")]
@@ -144,6 +146,12 @@ pub enum StoreError {
     NoSecretSource,
 }
 
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Io(e)
+    }
+}
+
 fn ceil_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
@@ -168,4 +176,34 @@ pub(crate) fn io_at(path: &std::path::Path, e: std::io::Error) -> StoreError {
 
 pub(crate) fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt { what: what.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_io_error_prints_its_cause_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no-such-file");
+        let source = std::fs::read(&path).unwrap_err();
+        let os = source.to_string();
+        let e = io_at(&path, source);
+        // The whole chain, as anyhow's `{:#}` prints it.
+        let mut line = e.to_string();
+        let mut next = std::error::Error::source(&e);
+        while let Some(cause) = next {
+            line = format!("{line}: {cause}");
+            next = cause.source();
+        }
+        assert_eq!(line.matches(&os).count(), 1, "{line}");
+        assert!(line.contains("no-such-file"), "{line}");
+    }
+
+    #[test]
+    fn a_database_error_prints_its_cause_once() {
+        let e = StoreError::Db(Box::new(std::io::Error::other("disk on fire")));
+        let line = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+        assert_eq!(line.matches("disk on fire").count(), 1, "{line}");
+    }
 }

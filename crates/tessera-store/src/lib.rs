@@ -37,7 +37,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chacha20poly1305::XChaCha20Poly1305;
 use zeroize::Zeroizing;
 
-use crate::backend::{Backend, Op, SledBackend, create_private_dir_all, sync_dir};
+use crate::backend::{
+    Backend, Op, SledBackend, create_private_dir_all, make_dir_private, sync_dir,
+};
 use crate::format::{Attempts, BackupHead, Entry, Header};
 
 pub use crate::error::StoreError;
@@ -217,6 +219,16 @@ fn be_u64(b: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(b.try_into().ok()?))
 }
 
+/// The platform's wallet directory ([`Store::default_dir`]) belongs to Tessera: its mode is
+/// set back to 0700 on create and unlock (a wallet made by an older version under umask 022
+/// has it 0755). A directory the caller chose is left as it is.
+fn repair_default_dir(dir: &Path) -> Result<(), StoreError> {
+    if Store::default_dir().as_deref() == Some(dir) {
+        make_dir_private(dir)?;
+    }
+    Ok(())
+}
+
 /// Removes directories left behind by a `create` or `restore` that was interrupted.
 fn remove_stale_new_dirs(dir: &Path) -> Result<(), StoreError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -337,6 +349,7 @@ impl Store {
             }
         })?;
         sync_dir(dir)?;
+        repair_default_dir(dir)?;
         let backend = SledBackend::open(&final_path, false)?;
         Ok(Store {
             dir: dir.to_path_buf(),
@@ -369,6 +382,7 @@ impl Store {
         wait: &mut dyn FnMut(Duration),
     ) -> Result<Store, StoreError> {
         let backend = SledBackend::open(&store_path(dir), false)?;
+        repair_default_dir(dir)?;
         let header = Store::read_header(&backend)?;
         header.params.check_limits("store header")?;
 

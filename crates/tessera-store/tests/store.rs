@@ -1200,3 +1200,55 @@ fn below_minimum_kdf_is_refused_on_create_and_open() {
         Err(StoreError::BadParams { .. })
     ));
 }
+
+const HOME_CHILD_ENV: &str = "TESSERA_STORE_HOME_CHILD";
+
+/// Runs only when re-invoked with a temporary `HOME` by
+/// `the_default_wallet_directory_is_made_private_again`.
+#[cfg(unix)]
+#[test]
+fn home_child() {
+    use std::os::unix::fs::PermissionsExt;
+    if std::env::var_os(HOME_CHILD_ENV).is_none() {
+        return;
+    }
+    let dir = Store::default_dir().unwrap();
+    assert!(dir.starts_with(std::env::var_os("HOME").unwrap()));
+    // As an older version left it under umask 022.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    drop(Store::create(&dir, &pin(), fast()).unwrap());
+    assert_eq!(mode(&dir), 0o700);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    drop(Store::unlock(&dir, &pin()).unwrap());
+    assert_eq!(mode(&dir), 0o700);
+    // A directory the caller chose keeps its mode.
+    let chosen = std::env::temp_dir().join(format!("tessera-chosen-{}", std::process::id()));
+    std::fs::create_dir_all(&chosen).unwrap();
+    std::fs::set_permissions(&chosen, std::fs::Permissions::from_mode(0o755)).unwrap();
+    drop(Store::create(&chosen, &pin(), fast()).unwrap());
+    drop(Store::unlock(&chosen, &pin()).unwrap());
+    assert_eq!(mode(&chosen), 0o755);
+    assert_private(&chosen.join("store"));
+    std::fs::remove_dir_all(&chosen).unwrap();
+    println!("home child ok");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_default_wallet_directory_is_made_private_again() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "home_child", "--nocapture", "--test-threads=1"])
+        .env(HOME_CHILD_ENV, "1")
+        .env("HOME", home.path())
+        .env_remove("XDG_DATA_HOME")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("home child ok"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
