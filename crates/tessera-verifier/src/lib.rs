@@ -92,13 +92,28 @@ impl Default for Policy {
     }
 }
 
+/// An error and its causes on one line, `error: cause: cause`, as anyhow's `{:#}` prints them.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    s
+}
+
 /// Why a verifier could not be set up or its data read (caller and file problems; bad
 /// presentations are verdicts, not errors).
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
+///
+/// A message never repeats its cause: the cause is the [`source`](std::error::Error::source),
+/// so `{:#}` (anyhow) or [`error_chain`] prints each part once.
 pub enum VerifierError {
     /// A file or folder could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -107,7 +122,7 @@ pub enum VerifierError {
         source: std::io::Error,
     },
     /// The root key file is not a Tessera public key file.
-    #[error("{}: not a usable root public key: {source}", path.display())]
+    #[error("{}: not a usable root public key", path.display())]
     RootKey {
         /// The file.
         path: PathBuf,
@@ -116,7 +131,7 @@ pub enum VerifierError {
         source: tessera_core::KeyFileError,
     },
     /// The trust list was refused.
-    #[error("{}: trust list refused: {source}", path.display())]
+    #[error("{}: trust list refused", path.display())]
     TrustList {
         /// The file.
         path: PathBuf,
@@ -125,7 +140,7 @@ pub enum VerifierError {
         source: TrustListError,
     },
     /// A status list was refused.
-    #[error("{}: status list refused: {source}", path.display())]
+    #[error("{}: status list refused", path.display())]
     StatusList {
         /// The file.
         path: PathBuf,
@@ -435,5 +450,33 @@ impl Verifier {
         }
         v.disclosed = p.disclosed;
         v
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::{VerifierError, error_chain};
+
+    /// The OS message of a missing file, as this platform words it.
+    fn missing(dir: &std::path::Path) -> (std::path::PathBuf, std::io::Error, String) {
+        let path = dir.join("no-such-file");
+        let e = std::fs::read(&path).unwrap_err();
+        let os = e.to_string();
+        (path, e, os)
+    }
+
+    #[test]
+    fn an_io_error_prints_its_cause_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, source, os) = missing(dir.path());
+        let e = VerifierError::Io { path, source };
+        let line = error_chain(&e);
+        assert_eq!(line.matches(&os).count(), 1, "{line}");
+        assert!(line.contains("no-such-file"), "{line}");
+        #[cfg(feature = "cli")]
+        {
+            let line = format!("{:#}", anyhow::Error::new(e));
+            assert_eq!(line.matches(&os).count(), 1, "{line}");
+        }
     }
 }

@@ -118,7 +118,7 @@ fn unreadable(e: &VerifierError) -> String {
         VerifierError::TooLarge { len, limit, .. } => {
             format!("{len} bytes; at most {limit} are accepted")
         }
-        e => e.to_string(),
+        e => crate::error_chain(e),
     }
 }
 
