@@ -46,6 +46,7 @@ pub struct PersonJson {
     given_name: Option<String>,
     family_name_latin: Option<String>,
     given_name_latin: Option<String>,
+    #[serde(default, deserialize_with = "iso5218")]
     sex: Option<u64>,
     ethnicity: Option<String>,
     birth_date: Option<String>,
@@ -53,6 +54,38 @@ pub struct PersonJson {
     id_number: Option<String>,
     issuing_authority: Option<String>,
     portrait: Option<String>,
+}
+
+/// The values an ISO/IEC 5218 sex code takes, as error messages list them.
+const ISO5218: &str = "0 (not known), 1 (male), 2 (female) or 9 (not applicable)";
+
+/// `sex` as an ISO/IEC 5218 number. serde's own message for `"F"` ("invalid type: string
+/// "F", expected u64") names neither the field nor the values it takes; this one does.
+fn iso5218<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    struct Code;
+    impl serde::de::Visitor<'_> for Code {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "field `sex` as an ISO/IEC 5218 number: {ISO5218}")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            u64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Err(E::custom(format_args!(
+                "field `sex`: {v:?} is not an ISO/IEC 5218 number: write {ISO5218}"
+            )))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Code)
 }
 
 /// Fields that every person file must have.
@@ -224,5 +257,53 @@ fn set_checked(a: &mut Attributes, id: AttrId, v: AttrValue) -> Result<(), Perso
             a.set(id, v);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod sex_tests {
+    use super::*;
+
+    fn person(sex: &str) -> Result<Attributes, PersonError> {
+        let json = format!(
+            "{{\"family_name\": \"LIN\", \"given_name\": \"MEIHUA\", \"birth_date\": \"1990-05-17\",\n\"sex\": {sex}, \"id_number\": \"110105199005171234\"}}"
+        );
+        parse_person_json(json.as_bytes(), Path::new("."))
+    }
+
+    #[test]
+    fn a_letter_for_sex_names_the_field_and_the_codes() {
+        let e = person("\"F\"").unwrap_err().to_string();
+        assert!(e.contains("field `sex`"), "{e}");
+        assert!(e.contains("\"F\" is not an ISO/IEC 5218 number"), "{e}");
+        assert!(
+            e.contains("0 (not known), 1 (male), 2 (female) or 9 (not applicable)"),
+            "{e}"
+        );
+        assert!(e.contains("line 2"), "{e}");
+        for other in ["true", "-1", "1.5", "[2]"] {
+            let e = person(other).unwrap_err().to_string();
+            assert!(
+                e.contains("field `sex`") && e.contains("9 (not applicable)"),
+                "{other}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_four_codes_and_null_are_taken() {
+        for code in ["0", "1", "2", "9"] {
+            let a = person(code).unwrap();
+            assert_eq!(
+                a.get(AttrId::Sex),
+                Some(&AttrValue::Uint(code.parse().unwrap()))
+            );
+        }
+        assert!(person("null").unwrap().get(AttrId::Sex).is_none());
+        let e = person("3").unwrap_err().to_string();
+        assert!(
+            e.contains("field `sex`: 3 is not an ISO/IEC 5218 code"),
+            "{e}"
+        );
     }
 }
