@@ -1,19 +1,19 @@
 //! The wallet's command line. `main.rs` parses arguments with [`Cli`] and calls [`run`].
 //!
-//! Exit codes: 0 success, 1 the operation was refused (wrong PIN, bad credential, …),
-//! 2 usage or file errors.
+//! Exit codes ([`EXIT_CODES`], shown by `--help`): 0 success, 1 the operation was refused
+//! (wrong PIN, bad credential, …), 2 usage or file errors.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow};
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use rand_core::UnwrapErr;
 use tessera_core::attributes::{AttrId, Purpose};
 use tessera_core::keys::public_key_to_text;
 use tessera_core::text::printable;
 use tessera_core::{TrustList, UnixTime};
-use tessera_store::{KdfParams, Secret, Store, read_secret};
+use tessera_store::{KdfParams, Secret, Store, StoreError, read_secret};
 
 use crate::wallet::{ImportOutcome, IssuerCheck, Validity, Wallet, WalletError};
 
@@ -27,10 +27,18 @@ pub const NEW_PIN_ENV: &str = "TESSERA_NEW_PIN";
 #[cfg(feature = "insecure-test-kdf")]
 pub const INSECURE_KDF_ENV: &str = "TESSERA_INSECURE_TEST_KDF";
 
+/// The exit codes and error form, as `--help` shows them.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  refused: a wrong pin, a credential or trust list refused, nothing to present
+  2  usage or file error: a bad command line, a file that cannot be read or written, no wallet
+Errors are printed on standard error as \"tessera-wallet: error: ...\".";
+
 /// Tessera wallet: holds your ID and shows it as a short-lived QR code.
 /// Run without a command to open the wallet app.
 #[derive(Debug, Parser)]
-#[command(name = "tessera-wallet", version)]
+#[command(name = "tessera-wallet", version, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Wallet directory (default: the platform data directory).
     #[arg(long, global = true, value_name = "DIR")]
@@ -96,9 +104,9 @@ pub enum Command {
     List,
     /// Make a presentation: prints the QR text, optionally writes the QR image.
     Present {
-        /// A disclosure preset: age18, delivery, checkin or full.
-        #[arg(long, conflicts_with = "items")]
-        preset: Option<String>,
+        /// A disclosure preset.
+        #[arg(long, value_enum, conflicts_with = "items")]
+        preset: Option<Preset>,
         /// Items to disclose, comma separated (e.g. family_name,id_number).
         #[arg(long, value_delimiter = ',')]
         items: Vec<String>,
@@ -262,17 +270,36 @@ fn secret_from(file: Option<&Path>, env: &str, prompt: &str) -> Result<Secret> {
     )))
 }
 
+/// A disclosure preset of `present --preset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Preset {
+    /// Age check: only "over 18".
+    Age18,
+    /// Delivery: the name.
+    Delivery,
+    /// Hotel check-in: name, ID number and birth date.
+    Checkin,
+    /// Everything on the ID.
+    Full,
+}
+
+impl Preset {
+    /// The purpose the preset stands for.
+    pub fn purpose(self) -> Purpose {
+        match self {
+            Preset::Age18 => Purpose::Age18,
+            Preset::Delivery => Purpose::Delivery,
+            Preset::Checkin => Purpose::CheckIn,
+            Preset::Full => Purpose::Full,
+        }
+    }
+}
+
 /// Parses a preset or item list into (items, purpose).
-pub fn choose_items(preset: Option<&str>, items: &[String]) -> Result<(Vec<AttrId>, Purpose)> {
+pub fn choose_items(preset: Option<Preset>, items: &[String]) -> Result<(Vec<AttrId>, Purpose)> {
     match (preset, items.is_empty()) {
         (Some(p), true) => {
-            let purpose = Purpose::from_name(p)
-                .filter(|p| *p != Purpose::Custom)
-                .ok_or_else(|| {
-                    usage(format!(
-                        "unknown preset {p:?}: use age18, delivery, checkin or full"
-                    ))
-                })?;
+            let purpose = p.purpose();
             Ok((purpose.preset().to_vec(), purpose))
         }
         (None, false) => {
@@ -435,7 +462,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
             credential,
             png,
         } => {
-            let (ids, purpose) = choose_items(preset.as_deref(), items)?;
+            let (ids, purpose) = choose_items(*preset, items)?;
             let wallet = open(cli, false)?;
             let p = wallet.present(
                 credential.as_deref(),
@@ -504,18 +531,23 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
     Ok(())
 }
 
-/// The exit code for an error: 2 for usage and file errors, 1 for refusals.
+/// The exit code for an error ([`EXIT_CODES`]): 2 for usage and file errors (a file that
+/// cannot be read or written, no wallet where one was asked for), 1 for refusals.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if err.downcast_ref::<UsageError>().is_some() || err.downcast_ref::<clap::Error>().is_some() {
-        2
-    } else {
-        1
-    }
-}
-
-/// Checks a preset name early (used by the app and tests).
-pub fn is_preset(name: &str) -> bool {
-    choose_items(Some(name), &[]).is_ok()
+    let file_error = |e: &StoreError| {
+        matches!(
+            e,
+            StoreError::Io(_) | StoreError::NotFound { .. } | StoreError::AlreadyExists { .. }
+        )
+    };
+    let usage_or_file = err.chain().any(|c| {
+        c.is::<UsageError>()
+            || c.is::<clap::Error>()
+            || c.is::<std::io::Error>()
+            || c.downcast_ref::<StoreError>().is_some_and(file_error)
+            || matches!(c.downcast_ref::<WalletError>(), Some(WalletError::Store(e)) if file_error(e))
+    });
+    if usage_or_file { 2 } else { 1 }
 }
 
 #[cfg(test)]
@@ -525,10 +557,15 @@ mod tests {
     #[test]
     fn items_and_presets() {
         assert_eq!(
-            choose_items(Some("age18"), &[]).unwrap().0,
+            choose_items(Some(Preset::Age18), &[]).unwrap().0,
             vec![AttrId::AgeOver18]
         );
-        assert!(choose_items(Some("custom"), &[]).is_err());
+        // Every preset has items; "custom" is no preset.
+        for p in Preset::value_variants() {
+            let (ids, purpose) = choose_items(Some(*p), &[]).unwrap();
+            assert!(!ids.is_empty() && purpose != Purpose::Custom, "{p:?}");
+        }
+        assert!(Preset::from_str("custom", false).is_err());
         assert!(choose_items(None, &[]).is_err());
         let (ids, p) = choose_items(None, &["family_name".into(), "id_number".into()]).unwrap();
         assert_eq!(
@@ -545,5 +582,22 @@ mod tests {
 
     fn bail_example() -> Result<()> {
         anyhow::bail!("refused")
+    }
+
+    #[test]
+    fn file_errors_exit_2_and_refusals_1() {
+        let missing = std::fs::read("/no/such/file").unwrap_err();
+        let e = anyhow::Error::new(missing).context("cannot read /no/such/file");
+        assert_eq!(exit_code(&e), 2);
+        let none = StoreError::NotFound {
+            path: "/no/wallet".into(),
+        };
+        assert_eq!(exit_code(&WalletError::Store(none).into()), 2);
+        let wrong = StoreError::WrongSecret {
+            failed_attempts: 1,
+            next_wait: None,
+        };
+        assert_eq!(exit_code(&WalletError::Store(wrong).into()), 1);
+        assert_eq!(exit_code(&WalletError::Empty.into()), 1);
     }
 }

@@ -18,7 +18,7 @@ fn main() {
     if let Err(e) = result {
         // Messages can quote file names and file contents: escape what a terminal would obey.
         eprintln!(
-            "error: {}",
+            "tessera-wallet: error: {}",
             tessera_core::text::printable(&format!("{e:#}"))
         );
         std::process::exit(exit_code(&e));
