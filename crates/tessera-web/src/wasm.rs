@@ -4,6 +4,19 @@
 use crate::{WebVerifier, verdict_json};
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+/// Runs when the module is loaded: a panic (a bug) is written to the browser's console
+/// with its message before the module traps.
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| console_error(&info.to_string())));
+}
+
 /// Unix seconds from JavaScript's `Date.now() / 1000` (negative or not a number: 0).
 fn unix(now: f64) -> u64 {
     if now.is_finite() && now > 0.0 {
