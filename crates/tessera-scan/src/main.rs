@@ -1,19 +1,30 @@
 //! `tessera-scan [--trust-dir DIR --root ROOT.pub] [--lang en|zh] [IMAGE...]`
 //!
-//! Exit codes: 0 after the window closes, 1 when the trust data or the window cannot be set
-//! up (the message says which), 2 for a bad command line.
+//! Exit codes ([`EXIT_CODES`], shown by `--help`): 0 after the window closes, 1 when the
+//! trust data is refused, 2 for a bad command line or a trust file that cannot be read, 3 when
+//! the window cannot be opened.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use tessera_scan::{Lang, ScanApp, ScanConfig, TrustSource};
+use tessera_verifier::VerifierError;
+
+/// The exit codes and error form, as `--help` shows them.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  the window was closed
+  1  refused: the trust data in --trust-dir or the --root key is not valid
+  2  usage or file error: a bad command line, a trust file that cannot be read
+  3  the window cannot be opened (no display)
+Errors are printed on standard error as \"tessera-scan: error: ...\".";
 
 /// The courier and counter scan app: scan a Tessera QR code from an image file and see whether
 /// it is valid. Without --trust-dir it trusts only the public demo issuer, and says so.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version, after_help = EXIT_CODES)]
 struct Args {
     /// Verifier data directory (trust-list.cbor and status/*.cbor, as `tessera-verify
     /// update` installs them).
@@ -22,13 +33,43 @@ struct Args {
     /// The trust-list root public key file that the trust list must be signed with.
     #[arg(long, value_name = "ROOT.pub", requires = "trust_dir")]
     root: Option<PathBuf>,
-    /// Language: en or zh (default: from LANG, else en).
-    #[arg(long, value_name = "LANG")]
-    lang: Option<String>,
+    /// Language (default: from LANG, else en).
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
     /// Images to scan at start, one after another.
     #[arg(value_name = "IMAGE")]
     images: Vec<PathBuf>,
 }
+
+/// `--lang`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LangArg {
+    /// English.
+    En,
+    /// 简体中文 (Simplified Chinese).
+    Zh,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::En => Lang::En,
+            LangArg::Zh => Lang::Zh,
+        }
+    }
+}
+
+/// The window could not be opened (exit code 3); holds eframe's message.
+#[derive(Debug)]
+struct WindowError(String);
+
+impl std::fmt::Display for WindowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot open the window: {}", self.0)
+    }
+}
+
+impl std::error::Error for WindowError {}
 
 fn main() -> ExitCode {
     match run(Args::parse()) {
@@ -36,10 +77,32 @@ fn main() -> ExitCode {
         Err(e) => {
             // Paths and details may hold control characters: escape the whole chain.
             let chain = format!("{e:#}");
-            eprintln!("tessera-scan: {}", tessera_core::text::printable(&chain));
-            ExitCode::FAILURE
+            eprintln!(
+                "tessera-scan: error: {}",
+                tessera_core::text::printable(&chain)
+            );
+            ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// The exit code for an error ([`EXIT_CODES`]).
+fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.is::<WindowError>() {
+        return 3;
+    }
+    let unreadable = e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<VerifierError>(),
+            Some(
+                VerifierError::Io { .. }
+                    | VerifierError::NotAFile { .. }
+                    | VerifierError::TooLarge { .. }
+                    | VerifierError::NoTrustList { .. }
+            )
+        )
+    });
+    if unreadable { 2 } else { 1 }
 }
 
 fn run(args: Args) -> Result<()> {
@@ -48,9 +111,8 @@ fn run(args: Args) -> Result<()> {
             .with_context(|| format!("cannot use the trust data in {}", dir.display()))?,
         _ => TrustSource::demo().map_err(anyhow::Error::msg)?,
     };
-    let lang = match &args.lang {
-        Some(tag) => Lang::from_tag(tag)
-            .with_context(|| format!("unknown language {tag:?}: use en or zh"))?,
+    let lang = match args.lang {
+        Some(l) => l.into(),
         None => std::env::var("LANG")
             .ok()
             .and_then(|l| Lang::from_tag(&l))
@@ -67,5 +129,5 @@ fn run(args: Args) -> Result<()> {
         tessera_scan::native_options(),
         Box::new(|cc| Ok(Box::new(ScanApp::new(&cc.egui_ctx, config)))),
     )
-    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+    .map_err(|e| WindowError(e.to_string()).into())
 }

@@ -721,14 +721,39 @@ fn command_line_errors_exit_before_any_window() {
         .env_remove("WAYLAND_DISPLAY")
         .output()
         .unwrap();
-    assert_eq!(missing.status.code(), Some(1));
+    // A trust file that cannot be read is a file error.
+    assert_eq!(missing.status.code(), Some(2));
     let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.starts_with("tessera-scan: error: "), "{err}");
     assert!(err.contains("cannot use the trust data"), "{err}");
     assert!(err.contains("root.pub"), "{err}");
 
+    // A root key file that is not a key is refused (exit code 1), not a file error.
+    std::fs::write(dir.path().join("bad.pub"), "not a key\n").unwrap();
+    let refused = Command::new(bin)
+        .arg("--trust-dir")
+        .arg(dir.path())
+        .arg("--root")
+        .arg(dir.path().join("bad.pub"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("bad.pub: not a usable root public key"),
+        "{err}"
+    );
+
+    // --lang takes en or zh, checked by the command line (usage error).
     let lang = Command::new(bin).args(["--lang", "fr"]).output().unwrap();
-    assert_eq!(lang.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&lang.stderr).contains("unknown language"));
+    assert_eq!(lang.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&lang.stderr);
+    assert!(
+        err.contains("invalid value 'fr'") && err.contains("[possible values: en, zh]"),
+        "{err}"
+    );
 
     // A path with a carriage return and an erase-line code is printed escaped.
     let hostile = dir.path().join("x\r\u{1b}[2Kroot.pub");
@@ -741,7 +766,7 @@ fn command_line_errors_exit_before_any_window() {
         .env_remove("WAYLAND_DISPLAY")
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("x\\u{000D}\\u{001B}[2Kroot.pub"), "{err}");
     assert!(!err.contains('\r') && !err.contains('\u{1b}'), "{err}");
