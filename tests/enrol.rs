@@ -112,7 +112,7 @@ fn wallet_request_to_issuer_to_wallet_to_verifier() {
         run(issuer().arg("check-request").arg(t.join("bad.req")))
             .status
             .code(),
-        Some(4)
+        Some(1)
     );
     let refused = run(issuer()
         .args(["issue", "--dir"])

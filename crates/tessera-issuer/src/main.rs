@@ -1,10 +1,10 @@
 //! `tessera-issuer`: the issuing authority's command-line tool. See docs/issuer.md.
 //!
-//! Exit codes: 0 success; 1 error; 2 usage error; 3 a batch finished but some records were
-//! refused (see errors.jsonl); 4 check-request refused the request.
+//! Exit codes ([`EXIT_CODES`], shown by `--help`): 0 success; 1 refused; 2 usage or file
+//! error; 3 a batch finished but some records were refused (see errors.jsonl).
 #![forbid(unsafe_code)]
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -18,10 +18,21 @@ use tessera_issuer::{
     read_request_arg, write_private_file,
 };
 
+/// The exit codes and error form, as `--help` shows them.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  refused: a person file, holder key, request or option value refused, a wrong passphrase
+  2  usage or file error: a bad command line, a file that cannot be read or written, an
+     output that exists without --force, a folder that is not an issuer folder
+  3  issue-batch finished, but some records were refused (see errors.jsonl)
+Errors are printed on standard error as \"tessera-issuer: error: ...\".";
+
 #[derive(Parser)]
 #[command(
     name = "tessera-issuer",
     version,
+    after_help = EXIT_CODES,
     about = "Tessera issuing authority: keys, credentials, revocation, publishing"
 )]
 struct Cli {
@@ -322,7 +333,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 _ => Path::new("."),
             };
             if !folder.is_dir() {
-                bail!("{}: no such folder for --out", folder.display());
+                return Err(
+                    Usage(format!("{}: no such folder for --out", folder.display())).into(),
+                );
             }
             let holder = match (holder_key, request) {
                 (Some(k), _) => read_public_key(&k)?,
@@ -338,7 +351,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     );
                     req.holder()
                 }
-                (None, None) => bail!("give --holder-key or --request"),
+                (None, None) => {
+                    return Err(Usage("give --holder-key or --request".into()).into());
+                }
             };
             let attrs = read_person(&attributes)?;
             let mut issuer = Issuer::open(&dir.dir, pass)?;
@@ -445,7 +460,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     // The whole chain: "request holder key refused: the public key is a weak …".
                     let chain = format!("{:#}", anyhow::Error::new(e));
                     eprintln!("refused: {}", printable(&chain));
-                    return Ok(ExitCode::from(4));
+                    return Ok(ExitCode::from(1));
                 }
             }
         }
@@ -554,8 +569,38 @@ fn main() -> ExitCode {
         Err(e) => {
             // Paths and values in the chain may hold control characters: escape it whole.
             let chain = format!("{e:#}");
-            eprintln!("tessera-issuer: {}", printable(&chain));
-            ExitCode::FAILURE
+            eprintln!("tessera-issuer: error: {}", printable(&chain));
+            ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// A bad command line that clap cannot see (exit code 2).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// The exit code for an error ([`EXIT_CODES`]): 2 for usage and file errors, 1 for refusals.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    let usage_or_file = e.chain().any(|c| {
+        c.is::<std::io::Error>()
+            || c.is::<Usage>()
+            || matches!(
+                c.downcast_ref::<tessera_issuer::Error>(),
+                Some(
+                    tessera_issuer::Error::Io { .. }
+                        | tessera_issuer::Error::Exists(_)
+                        | tessera_issuer::Error::FileExists(_)
+                        | tessera_issuer::Error::NotInitialised(_)
+                )
+            )
+    });
+    if usage_or_file { 2 } else { 1 }
 }

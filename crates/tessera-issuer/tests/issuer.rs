@@ -161,7 +161,7 @@ fn bad_person_files_name_the_field() {
         ),
         (
             r#"{"family_name":"A","given_name":"B","birth_date":"1990-02-03","id_number":"1","sex":"F"}"#,
-            "invalid type",
+            "field `sex`: \"F\" is not an ISO/IEC 5218 number",
         ),
         (
             r#"{"family_name":"A","given_name":"B","birth_date":"1990-02-03"}"#,
@@ -218,7 +218,7 @@ fn cli_init_issue_with_key_file_and_request() {
     let d = dir.to_str().unwrap();
     assert_eq!(run(&["init", "--dir", d, "--list-size", "100"]).0, Some(0));
     let (code, _, err) = run(&["init", "--dir", d]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(2), "an issuer folder that exists is a file error");
     assert!(err.contains("--force"), "{err}");
     assert_eq!(mode(&dir.join("issuer.key")), 0o600);
 
@@ -282,7 +282,7 @@ fn cli_init_issue_with_key_file_and_request() {
     let n = req.len();
     req[n - 1] ^= 1;
     std::fs::write(t.join("bad.req"), &req).unwrap();
-    assert_eq!(run(&["check-request", &p("bad.req")]).0, Some(4));
+    assert_eq!(run(&["check-request", &p("bad.req")]).0, Some(1));
     let (code, _, err) = run(&[
         "issue",
         "--dir",
@@ -1114,9 +1114,9 @@ fn issue_out_is_a_new_private_file_and_never_follows_a_link() {
     assert_eq!(out.trim(), "0-0");
     assert_eq!(mode(&cred), 0o600);
     let first = std::fs::read(&cred).unwrap();
-    // An existing file is refused, before a status id is spent.
+    // An existing file is refused, before a status id is spent (a file error).
     let (code, _, err) = cli_issue(t, &dir, &cred, &[]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(2));
     assert!(
         err.contains("already exists") && err.contains("--force"),
         "{err}"
@@ -1138,7 +1138,7 @@ fn issue_out_is_a_new_private_file_and_never_follows_a_link() {
     std::os::unix::fs::symlink(t.join("nowhere"), &dangling).unwrap();
     for l in [&link, &dangling] {
         let (code, _, err) = cli_issue(t, &dir, l, &[]);
-        assert_eq!(code, Some(1), "{err}");
+        assert_eq!(code, Some(2), "{err}");
         assert!(err.contains("already exists"), "{err}");
     }
     assert!(!t.join("nowhere").exists());
@@ -1151,7 +1151,7 @@ fn issue_out_is_a_new_private_file_and_never_follows_a_link() {
     // A missing folder is found before a status id is spent.
     let nowhere = t.join("no-such-folder").join("x.cred");
     let (code, _, err) = cli_issue(t, &dir, &nowhere, &[]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(2));
     assert!(
         err.contains("no-such-folder: no such folder for --out"),
         "{err}"
@@ -1168,7 +1168,8 @@ fn issue_out_is_a_new_private_file_and_never_follows_a_link() {
         "--out".as_ref(),
         t.join("y.cred").as_os_str(),
     ]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(2), "a missing file is a file error: {err}");
+    assert!(err.starts_with("tessera-issuer: error: "), "{err}");
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
     assert!(err.contains("missing.pub: No such file"), "{err}");
     let (code, out, _) = cli_issue(t, &dir, &t.join("next.cred"), &[]);
@@ -1196,7 +1197,7 @@ fn issue_out_is_a_new_private_file_and_never_follows_a_link() {
     };
     assert_eq!(cli(&args(false)).0, Some(0));
     assert_eq!(mode(&req), 0o600);
-    assert_eq!(cli(&args(false)).0, Some(1));
+    assert_eq!(cli(&args(false)).0, Some(2), "an existing output is a file error");
     assert_eq!(cli(&args(true)).0, Some(0));
 }
 
@@ -1472,7 +1473,7 @@ fn weak_holder_keys_are_refused_in_key_files_and_batch_records() {
     let req = t.join("weak.req");
     std::fs::write(&req, bytes).unwrap();
     let (code, _, err) = cli(&["check-request".as_ref(), req.as_os_str()]);
-    assert_eq!(code, Some(4), "{err}");
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("weak"), "{err}");
     let (code, _, err) = cli(&[
         "issue".as_ref(),
