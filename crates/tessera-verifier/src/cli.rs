@@ -17,6 +17,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tessera_core::UnixTime;
 use tessera_core::text::printable;
 
+/// The exit codes and error form, as `--help` shows them.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  every input valid (or no input); update and status: every file installed or fresh
+  1  some input invalid; update and status: a file refused or stale
+  2  usage or file error: a bad command line, a file that cannot be read, an image with no qr code
+Errors are printed on standard error as \"tessera-verify: error: ...\".";
+
 /// Longest stdin line read as one QR text; longer lines are one malformed verdict.
 const MAX_LINE: usize = 8192;
 
@@ -27,7 +35,7 @@ const MAX_LINE: usize = 8192;
     name = "tessera-verify",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes: 0 every input valid, 1 some input invalid, 2 usage or file error."
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     #[command(subcommand)]
