@@ -11,7 +11,7 @@
 //!   lists, stale data, replay), and the verdict is the JSON of `tessera-verify --json`;
 //! - the replay memory is exported as bytes for the browser's storage and imported on the
 //!   next start, bounded by [`REPLAY_CAPACITY`] entries;
-//! - camera frames are read by tessera-qr's decoder.
+//! - camera frames are read by [`tessera_qr::Scanner`], a bounded amount of work per frame.
 //!
 //! The page passes the clock (`Date.now()`) in; this crate reads no clock and does no I/O.
 //! [`WebVerifier`] is the plain Rust interface, tested on the host; the `wasm` module wraps
@@ -86,7 +86,7 @@ pub struct WebVerifier {
     status: BTreeMap<(String, u32), (StatusList, Vec<u8>)>,
     counter_code: Option<String>,
     verifier: Verifier,
-    scanner: FrameReader,
+    scanner: tessera_qr::Scanner,
     /// The text the camera last gave a verdict for: the same code still in view is not
     /// judged again until the scan is restarted.
     last_scanned: Option<String>,
@@ -131,7 +131,7 @@ impl WebVerifier {
             status: BTreeMap::new(),
             counter_code: None,
             verifier,
-            scanner: FrameReader::new(),
+            scanner: tessera_qr::Scanner::new(tessera_qr::ScanOptions::default()),
             last_scanned: None,
         })
     }
@@ -248,7 +248,7 @@ impl WebVerifier {
     /// the same code included (which is then `replayed`).
     pub fn restart_scan(&mut self) {
         self.last_scanned = None;
-        self.scanner = FrameReader::new();
+        self.scanner = tessera_qr::Scanner::new(tessera_qr::ScanOptions::default());
     }
 
     /// Scans one camera frame of 8-bit luma (`width` × `height` bytes) and judges the first
@@ -341,47 +341,6 @@ impl WebVerifier {
             },
             "status": status,
         })
-    }
-}
-
-/// Reads QR codes from camera frames with tessera-qr's decoder, one full pass of its
-/// pipeline per frame.
-#[derive(Debug, Default)]
-struct FrameReader;
-
-impl FrameReader {
-    fn new() -> FrameReader {
-        FrameReader
-    }
-
-    /// The texts of the codes read in one 8-bit luma frame, or `None`.
-    fn push_frame(
-        &mut self,
-        luma: &[u8],
-        width: u32,
-        height: u32,
-    ) -> Result<Option<Vec<String>>, WebError> {
-        if luma.len() as u64 != u64::from(width) * u64::from(height) {
-            return Err(WebError::FrameSize {
-                len: luma.len(),
-                width,
-                height,
-                channels: 1,
-            });
-        }
-        let Some(frame) = image::GrayImage::from_raw(width, height, luma.to_vec()) else {
-            return Err(WebError::FrameSize {
-                len: luma.len(),
-                width,
-                height,
-                channels: 1,
-            });
-        };
-        match tessera_qr::decode_image(&frame.into()) {
-            Ok(texts) => Ok(Some(texts)),
-            Err(tessera_qr::DecodeError::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
     }
 }
 
