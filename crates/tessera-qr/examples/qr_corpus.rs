@@ -79,6 +79,7 @@ fn main() {
                 );
             }
         }
+        Some("stages") => stages(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(9)),
         Some("gatescenes") => {
             for scene in corpus::Scene::ALL {
                 for (w, h) in [(1920, 1080), (1280, 720)] {
@@ -379,6 +380,58 @@ fn gate(per_cell: u32) {
                 );
             }
         }
+    }
+}
+
+/// CPU ms per stage of the codeless path (median of `repeats`; in brackets what the stage
+/// found) on the speed benchmark's codeless frames and four corpus frames that only late
+/// passes read, and the whole one-shot decode: where a codeless frame's time goes.
+fn stages(repeats: u32) {
+    const STAGES: [&str; 7] = [
+        "half",
+        "pass0",
+        "hybridbin_half",
+        "gate_half",
+        "gate_quarter",
+        "gate_full",
+        "gatebin_full",
+    ];
+    println!("frame | {} | decode", STAGES.join(" | "));
+    let mut frames = corpus::bench_frames();
+    for (d, s, i) in [
+        (Degradation::Inverted, Strength::Hard, 16),
+        (Degradation::Inverted, Strength::Hard, 15),
+        (Degradation::Inverted, Strength::Hard, 19),
+        (Degradation::Blur, Strength::Hard, 3),
+    ] {
+        let case = corpus::case(d, s, i);
+        let name = format!("{}_{}_{i}", d.name(), s.name());
+        frames.push((name, case.image, Vec::new()));
+    }
+    for (name, img, expected) in frames {
+        if !expected.is_empty() {
+            continue;
+        }
+        let half = tessera_qr::decode_luma_stage_half(&img);
+        let mut row = vec![name];
+        for stage in STAGES {
+            let mut times = Vec::new();
+            let mut n = 0;
+            for _ in 0..repeats {
+                let start = cpu_ns();
+                n = tessera_qr::decode_luma_stage(&img, &half, stage);
+                times.push((cpu_ns() - start) as f64 / 1e6);
+            }
+            row.push(format!("{:.2} ({n})", median(&mut times)));
+        }
+        let mut times = Vec::new();
+        for _ in 0..repeats {
+            let start = cpu_ns();
+            let _ = tessera_qr::decode_luma_traced(&img);
+            times.push((cpu_ns() - start) as f64 / 1e6);
+        }
+        row.push(format!("{:.2}", median(&mut times)));
+        println!("{}", row.join(" | "));
     }
 }
 

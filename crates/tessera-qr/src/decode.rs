@@ -255,6 +255,49 @@ pub fn decode_luma_gate_probe(luma: &GrayImage) -> Vec<usize> {
     out
 }
 
+/// The ½ layer for [`decode_luma_stage`]. For profiling; not a stable API.
+#[doc(hidden)]
+pub fn decode_luma_stage_half(luma: &GrayImage) -> GrayImage {
+    downscale(luma, 2)
+}
+
+/// Runs one stage of what a codeless frame costs and returns what it found, for timing
+/// the stages one by one: `"half"` (the ½ downscale), `"pass0"` (the first pass on the ½
+/// layer `half`), `"hybridbin_half"` (rxing's hybrid binarizer alone, on `half`),
+/// `"gate_half"`, `"gate_quarter"`, `"gate_full"` (the gate binarizer's probes, both
+/// polarities), `"gatebin_full"` (the gate binarization alone, full resolution). `half`
+/// must be `luma` downscaled by 2. For profiling; not a stable API.
+#[doc(hidden)]
+pub fn decode_luma_stage(luma: &GrayImage, half: &GrayImage, stage: &str) -> usize {
+    match stage {
+        "half" => downscale(luma, 2).width() as usize,
+        "pass0" => scan(half, Binarize::Hybrid).finders,
+        "gate_half" => {
+            let (n, i) = gate_finders(half);
+            n + i
+        }
+        "gate_quarter" => {
+            let (n, i) = gate_finders(&downscale(half, 2));
+            n + i
+        }
+        "gatebin_full" => gate_binarize(luma).map_or(0, |b| b.width() as usize),
+        "hybridbin_half" => {
+            let Ok(source) =
+                Luma8LuminanceSource::new(half.as_raw().clone(), half.width(), half.height())
+            else {
+                return 0;
+            };
+            let bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+            bitmap.get_black_matrix().width() as usize
+        }
+        "gate_full" => {
+            let (n, i) = gate_finders(luma);
+            n + i
+        }
+        _ => 0,
+    }
+}
+
 fn run(luma: &GrayImage, passes: &[Pass]) -> Option<(usize, Vec<String>)> {
     run_gated(luma, passes, false).read
 }
@@ -612,20 +655,30 @@ fn box_downscale(luma: &GrayImage, factor: u32) -> GrayImage {
     let (ow, oh) = (w / f, h / f);
     let src = luma.as_raw();
     let mut out = vec![0u8; ow * oh];
+    if f == 2 {
+        // Two source rows at a time, four pixels an output pixel.
+        for (oy, out_row) in out.chunks_exact_mut(ow.max(1)).enumerate().take(oh) {
+            let top = &src[2 * oy * w..2 * oy * w + 2 * ow];
+            let bottom = &src[(2 * oy + 1) * w..(2 * oy + 1) * w + 2 * ow];
+            for ((o, a), b) in out_row
+                .iter_mut()
+                .zip(top.chunks_exact(2))
+                .zip(bottom.chunks_exact(2))
+            {
+                let s = u16::from(a[0]) + u16::from(a[1]) + u16::from(b[0]) + u16::from(b[1]);
+                *o = ((s + 2) / 4) as u8;
+            }
+        }
+        return GrayImage::from_raw(ow as u32, oh as u32, out).unwrap_or_else(|| luma.clone());
+    }
     let mut acc = vec![0u32; ow];
     let div = (f * f) as u32;
     for (oy, out_row) in out.chunks_exact_mut(ow.max(1)).enumerate().take(oh) {
         acc.fill(0);
         for y in oy * f..oy * f + f {
             let row = &src[y * w..y * w + ow * f];
-            if f == 2 {
-                for (a, pair) in acc.iter_mut().zip(row.chunks_exact(2)) {
-                    *a += u32::from(pair[0]) + u32::from(pair[1]);
-                }
-            } else {
-                for (a, block) in acc.iter_mut().zip(row.chunks_exact(f)) {
-                    *a += block.iter().map(|&v| u32::from(v)).sum::<u32>();
-                }
+            for (a, block) in acc.iter_mut().zip(row.chunks_exact(f)) {
+                *a += block.iter().map(|&v| u32::from(v)).sum::<u32>();
             }
         }
         for (o, a) in out_row.iter_mut().zip(&acc) {
@@ -643,36 +696,67 @@ fn box_downscale(luma: &GrayImage, factor: u32) -> GrayImage {
 /// unlike a global stretch it does not care what dominates the histogram. Only the
 /// finder-pattern search runs on it.
 pub(crate) fn gate_finders(layer: &GrayImage) -> (usize, usize) {
+    let Some(mut bits) = gate_binarize(layer) else {
+        return (0, 0);
+    };
+    let normal = FindFinderPatterns(&bits, true, 0).len();
+    bits.flip_self();
+    let inverted = FindFinderPatterns(&bits, true, 0).len();
+    (normal, inverted)
+}
+
+/// The gate binarization of [`gate_finders`]; `None` for a layer under 24 px a side.
+fn gate_binarize(layer: &GrayImage) -> Option<rxing::common::BitMatrix> {
     const B: usize = 8;
     let (w, h) = (layer.width() as usize, layer.height() as usize);
     let (bw, bh) = (w / B, h / B);
     if bw < 3 || bh < 3 {
-        return (0, 0);
+        return None;
     }
     let px = layer.as_raw();
     let mut means = vec![0u32; bw * bh];
     let mut ranges = vec![0u8; bw * bh];
+    // Row by row (sequential reads, eight pixels a block at a time), per block row.
+    let mut lo = vec![255u8; bw];
+    let mut hi = vec![0u8; bw];
     for by in 0..bh {
-        for bx in 0..bw {
-            let (mut lo, mut hi, mut sum) = (255u8, 0u8, 0u32);
-            for y in by * B..by * B + B {
-                for &v in &px[y * w + bx * B..y * w + bx * B + B] {
-                    lo = lo.min(v);
-                    hi = hi.max(v);
-                    sum += u32::from(v);
+        lo.fill(255);
+        hi.fill(0);
+        let sums = &mut means[by * bw..by * bw + bw];
+        for y in by * B..by * B + B {
+            let line = &px[y * w..y * w + bw * B];
+            for (((block, l), hh), sum) in line
+                .chunks_exact(B)
+                .zip(lo.iter_mut())
+                .zip(hi.iter_mut())
+                .zip(sums.iter_mut())
+            {
+                let (mut bl, mut bh8, mut bs) = (*l, *hh, 0u32);
+                for &v in block {
+                    bl = bl.min(v);
+                    bh8 = bh8.max(v);
+                    bs += u32::from(v);
                 }
+                *l = bl;
+                *hh = bh8;
+                *sum += bs;
             }
-            means[by * bw + bx] = sum / (B * B) as u32;
-            ranges[by * bw + bx] = hi - lo;
+        }
+        for (((m, r), l), hh) in sums
+            .iter_mut()
+            .zip(&mut ranges[by * bw..by * bw + bw])
+            .zip(&lo)
+            .zip(&hi)
+        {
+            *m /= (B * B) as u32;
+            *r = hh - l;
         }
     }
     let mut sorted = ranges.clone();
     let quarter = sorted.len() / 4;
     let p25 = *sorted.select_nth_unstable(quarter).1;
     let floor = (u32::from(p25) * 3 / 2).max(8);
-    let Ok(mut bits) = rxing::common::BitMatrix::new((bw * B) as u32, (bh * B) as u32) else {
-        return (0, 0);
-    };
+    let mut bits = rxing::common::BitMatrix::new((bw * B) as u32, (bh * B) as u32).ok()?;
     // Per block: the 3×3 neighbourhood mean, or 0 (nothing is darker) for a flat block.
     let mut thresholds = vec![0u8; bw * bh];
     for by in 0..bh {
@@ -702,20 +786,21 @@ pub(crate) fn gate_finders(layer: &GrayImage) -> (usize, usize) {
         {
             let mut word = 0usize;
             for (k, (block, &t)) in pixels.chunks_exact(B).zip(ts).enumerate() {
-                let mut byte = 0usize;
-                for (bit, &v) in block.iter().enumerate() {
-                    byte |= usize::from(v < t) << bit;
+                // One 0/1 byte per pixel, packed into the low byte by a multiply: byte i
+                // of the product's top byte gathers bit i.
+                let mut dark = [0u8; B];
+                for (d, &v) in dark.iter_mut().zip(block) {
+                    *d = u8::from(v < t);
                 }
+                let byte =
+                    (u64::from_le_bytes(dark).wrapping_mul(0x0102_0408_1020_4080) >> 56) as usize;
                 word |= byte << (B * k);
             }
             row.setBulk(word_index * WORD, word);
         }
         bits.setRow(y as u32, &row);
     }
-    let normal = FindFinderPatterns(&bits, true, 0).len();
-    bits.flip_self();
-    let inverted = FindFinderPatterns(&bits, true, 0).len();
-    (normal, inverted)
+    Some(bits)
 }
 
 /// Linear contrast stretch of the 1st–99th percentiles to the full range.
@@ -907,4 +992,84 @@ pub fn decode_file(path: &Path) -> Result<Vec<String>, DecodeError> {
         .read_to_end(&mut bytes)
         .map_err(io_err)?;
     decode_bytes(&bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame with every kind of block: flat, noisy, edges, a wide range of levels.
+    fn busy(w: u32, h: u32) -> GrayImage {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        GrayImage::from_fn(w, h, |x, y| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let noise = (state % 23) as u32;
+            let v = match (x / 37 + y / 29) % 4 {
+                0 => 128,
+                1 => (x * 3 + y) % 256,
+                2 => noise * 11,
+                _ => 40 + noise,
+            };
+            image::Luma([v.min(255) as u8])
+        })
+    }
+
+    #[test]
+    fn halving_is_the_rounded_mean_of_each_two_by_two_block() {
+        let img = busy(203, 117);
+        let half = box_downscale(&img, 2);
+        assert_eq!(half.dimensions(), (101, 58));
+        for (x, y, p) in half.enumerate_pixels() {
+            let sum: u32 = [(0, 0), (1, 0), (0, 1), (1, 1)]
+                .iter()
+                .map(|&(dx, dy)| u32::from(img.get_pixel(2 * x + dx, 2 * y + dy)[0]))
+                .sum();
+            assert_eq!(u32::from(p[0]), (sum + 2) / 4, "pixel {x},{y}");
+        }
+    }
+
+    #[test]
+    fn gate_binarization_follows_its_per_pixel_definition() {
+        let img = busy(331, 203);
+        let bits = gate_binarize(&img).expect("large enough");
+        let (bw, bh) = (331 / 8, 203 / 8);
+        let block = |bx: u32, by: u32| {
+            let px: Vec<u8> = (0..64)
+                .map(|k| img.get_pixel(bx * 8 + k % 8, by * 8 + k / 8)[0])
+                .collect();
+            let sum: u32 = px.iter().map(|&v| u32::from(v)).sum();
+            let range = px.iter().max().unwrap() - px.iter().min().unwrap();
+            (sum / 64, range)
+        };
+        let mut ranges: Vec<u8> = (0..bh)
+            .flat_map(|by| (0..bw).map(move |bx| (bx, by)))
+            .map(|(bx, by)| block(bx, by).1)
+            .collect();
+        ranges.sort_unstable();
+        let floor = (u32::from(ranges[ranges.len() / 4]) * 3 / 2).max(8);
+        for by in 0..bh {
+            for bx in 0..bw {
+                let threshold = if u32::from(block(bx, by).1) < floor {
+                    0
+                } else {
+                    let mut n = 0;
+                    let mut sum = 0;
+                    for ny in by.saturating_sub(1)..=(by + 1).min(bh - 1) {
+                        for nx in bx.saturating_sub(1)..=(bx + 1).min(bw - 1) {
+                            sum += block(nx, ny).0;
+                            n += 1;
+                        }
+                    }
+                    sum / n
+                };
+                for k in 0..64 {
+                    let (x, y) = (bx * 8 + k % 8, by * 8 + k / 8);
+                    let dark = u32::from(img.get_pixel(x, y)[0]) < threshold;
+                    assert_eq!(bits.get(x, y), dark, "pixel {x},{y}");
+                }
+            }
+        }
+    }
 }
