@@ -387,7 +387,7 @@ fn gate(per_cell: u32) {
 /// found) on the speed benchmark's codeless frames and four corpus frames that only late
 /// passes read, and the whole one-shot decode: where a codeless frame's time goes.
 fn stages(repeats: u32) {
-    const STAGES: [&str; 7] = [
+    const STAGES: [&str; 9] = [
         "half",
         "pass0",
         "hybridbin_half",
@@ -395,6 +395,8 @@ fn stages(repeats: u32) {
         "gate_quarter",
         "gate_full",
         "gatebin_full",
+        "gate_quarter_normal",
+        "gate_full_inverted",
     ];
     println!("frame | {} | decode", STAGES.join(" | "));
     let mut frames = corpus::bench_frames();

@@ -63,7 +63,16 @@ pub struct Scanner {
     last_read: Option<usize>,
     /// Frames since the first pass last saw finder-pattern candidates (`None`: never).
     since_finders: Option<u32>,
+    /// Frames scanned, modulo [`FULL_PROBE_EVERY`]: the gate's full-resolution probe runs
+    /// when it is 0.
+    frame_phase: u32,
 }
+
+/// The gate's full-resolution probe (see `decode::candidates`), which only blurred
+/// light-on-dark codes need and which costs as much as the rest of a codeless frame, runs
+/// on one frame in this many: such a code is noticed within this many frames, and the
+/// other frames cost the first pass and the cheap probes only.
+pub(crate) const FULL_PROBE_EVERY: u32 = 4;
 
 impl Scanner {
     /// A scanner that has seen no frame yet.
@@ -73,6 +82,7 @@ impl Scanner {
             next_pass: 1,
             last_read: None,
             since_finders: None,
+            frame_phase: 0,
         }
     }
 
@@ -128,7 +138,9 @@ impl Scanner {
         // the first pass gates them.
         let gated = !self.lingering();
         let list: Vec<Pass> = passes.iter().map(|&(_, p)| p).collect();
-        let run = run_gated(frame, &list, gated);
+        let full_probe = self.frame_phase == 0;
+        self.frame_phase = (self.frame_phase + 1) % FULL_PROBE_EVERY;
+        let run = run_gated(frame, &list, gated, full_probe);
         if run.candidates || run.read.is_some() {
             self.since_finders = Some(0);
         } else {

@@ -302,6 +302,31 @@ fn scanner_reads_a_degraded_code_within_a_few_frames() {
     ));
 }
 
+/// A blurred light-on-dark code that only the gate's full-resolution probe notices: the
+/// scanner runs that probe on one frame in four, so the code is not noticed on the three
+/// frames after the probe's frame, then is read by the later passes within the round.
+#[test]
+fn scanner_notices_a_blurred_inverted_code_on_its_full_resolution_probe_frame() {
+    let mut scanner = Scanner::new(ScanOptions::default());
+    // The first frame is a probe frame; the code enters the view on the next one.
+    let img = corpus::codeless(Scene::Gradient, 1920, 1080, 0);
+    assert_eq!(scanner.push_image(&img).unwrap(), None);
+    // Read by pass 13 (unsharp mask, global binarizer, inverted).
+    let case = corpus::case(Degradation::Inverted, Strength::Hard, 16);
+    let read_at = (1..=16).find(|_| {
+        scanner
+            .push_image(&case.image)
+            .unwrap()
+            .is_some_and(|found| case.matches(&found))
+    });
+    // Frames 1-3 skip the probe (nothing opens the gate); frame 4 probes and opens it;
+    // passes 1-13 take six more frames at the default budget.
+    assert!(
+        read_at.is_some_and(|n| (4..=12).contains(&n)),
+        "{read_at:?}"
+    );
+}
+
 /// A one-unit budget still reads a perspective code that needs the keystone passes (the
 /// last of the pipeline): the round goes on from frame to frame.
 #[test]
