@@ -36,6 +36,31 @@ impl std::fmt::Display for StatusRef {
     }
 }
 
+impl std::str::FromStr for StatusRef {
+    type Err = StatusRefError;
+
+    /// Parses the `LIST-INDEX` form [`Display`](std::fmt::Display) prints, e.g. `0-17`: two
+    /// decimal numbers (digits only, no sign) that fit in a `u32`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let num = |s: &str| {
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                None
+            } else {
+                s.parse::<u32>().ok()
+            }
+        };
+        match text.split_once('-').map(|(l, i)| (num(l), num(i))) {
+            Some((Some(list), Some(index))) => Ok(StatusRef { list, index }),
+            _ => Err(StatusRefError(text.to_string())),
+        }
+    }
+}
+
+/// A credential id that is not `LIST-INDEX`.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("credential id {0:?} must be LIST-INDEX, e.g. 0-17")]
+pub struct StatusRefError(pub String);
+
 /// The signed claims of a credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claims {
@@ -401,5 +426,52 @@ impl HeldCredential {
             claims,
             leaves,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_ref_text_round_trips() {
+        for id in [
+            StatusRef { list: 0, index: 0 },
+            StatusRef { list: 3, index: 17 },
+            StatusRef {
+                list: u32::MAX,
+                index: u32::MAX,
+            },
+        ] {
+            assert_eq!(id.to_string().parse::<StatusRef>(), Ok(id));
+        }
+        assert_eq!("007-01".parse(), Ok(StatusRef { list: 7, index: 1 }));
+    }
+
+    #[test]
+    fn status_ref_refuses_bad_text() {
+        for bad in [
+            "",
+            "3",
+            "-1",
+            "a-1",
+            "1-",
+            "1-2-3",
+            "+1-2",
+            "1-+2",
+            " 1-2",
+            "1-2 ",
+            "4294967296-0",
+            "0-4294967296",
+            "1_2",
+            "١-٢",
+        ] {
+            let err = bad.parse::<StatusRef>().unwrap_err();
+            assert_eq!(err, StatusRefError(bad.to_string()));
+            assert_eq!(
+                err.to_string(),
+                format!("credential id {bad:?} must be LIST-INDEX, e.g. 0-17")
+            );
+        }
     }
 }

@@ -36,7 +36,8 @@ pub mod trust;
 
 pub use attributes::{AttrId, AttrValue, Attributes, Purpose};
 pub use credential::{
-    Claims, CredentialError, HeldCredential, IssueError, IssueParams, StatusRef, issue,
+    Claims, CredentialError, HeldCredential, IssueError, IssueParams, StatusRef, StatusRefError,
+    issue,
 };
 pub use keys::{KeyFileError, kid_for};
 pub use presentation::{

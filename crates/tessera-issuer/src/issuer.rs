@@ -507,7 +507,9 @@ impl Issuer {
             .map_err(|e| bad(&mp, e.to_string()))?;
         let mut marks = BTreeMap::new();
         for (k, v) in raw {
-            let id = parse_credential_id(&k).map_err(|e| bad(&mp, e))?;
+            let id: StatusRef = k
+                .parse()
+                .map_err(|e: tessera_core::StatusRefError| bad(&mp, e.to_string()))?;
             marks.insert(id, v);
         }
         Ok(Issuer {
@@ -1006,26 +1008,6 @@ fn write_published(out: &Path, name: &str, bytes: &[u8]) -> Result<PublishedFile
     })
 }
 
-/// Parses a credential id `LIST-INDEX`, e.g. `0-17`.
-pub fn parse_credential_id(text: &str) -> Result<StatusRef, String> {
-    let (l, i) = text
-        .split_once('-')
-        .ok_or_else(|| format!("credential id {text:?} must be LIST-INDEX, e.g. 0-17"))?;
-    let num = |s: &str| {
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-            None
-        } else {
-            s.parse::<u32>().ok()
-        }
-    };
-    match (num(l), num(i)) {
-        (Some(list), Some(index)) => Ok(StatusRef { list, index }),
-        _ => Err(format!(
-            "credential id {text:?} must be LIST-INDEX, e.g. 0-17"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1035,12 +1017,5 @@ mod tests {
         let ids = ids_from(StatusRef { list: 0, index: 2 }, 4, 3);
         let s: Vec<String> = ids.iter().map(ToString::to_string).collect();
         assert_eq!(s, ["0-2", "1-0", "1-1", "1-2"]);
-        assert_eq!(
-            parse_credential_id("3-17"),
-            Ok(StatusRef { list: 3, index: 17 })
-        );
-        for bad in ["3", "-1", "a-1", "1-", "1-2-3", "+1-2"] {
-            assert!(parse_credential_id(bad).is_err(), "{bad}");
-        }
     }
 }

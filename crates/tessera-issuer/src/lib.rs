@@ -46,7 +46,7 @@ pub use issuer::{
     ISSUER_KEY_FILE, ISSUER_PUB_FILE, InitOptions, InitReport, IssueOptions, Issuer, KEYS_DIR,
     KeyInfo, PublishOptions, PublishReport, PublishedFile, ROOT_KEY_FILE, ROOT_PUB_FILE,
     STATE_FILE, STATUS_FILE, StatusAction, TRUST_LIST_FILE, init, issue_one, now_unix,
-    parse_credential_id, read_public_key,
+    read_public_key,
 };
 pub use person::{MAX_PERSON_JSON_LEN, PersonError, PersonJson, parse_person_json};
 pub use request::{

@@ -14,8 +14,8 @@ use tessera_core::text::printable;
 use tessera_issuer::{
     BatchOptions, BatchProgress, InitOptions, IssueOptions, Issuer, KdfParams, PASSPHRASE_ENV,
     Passphrase, PublishOptions, RequestPolicy, StatusAction, check_request_with, init,
-    make_request, now_unix, parse_credential_id, parse_person_json, read_public_key,
-    read_request_arg, write_private_file,
+    make_request, now_unix, parse_person_json, read_public_key, read_request_arg,
+    write_private_file,
 };
 
 /// The exit codes and error form, as `--help` shows them.
@@ -256,7 +256,7 @@ fn passphrase(cli: &Cli) -> Result<Option<Passphrase>> {
 
 fn parse_ids(ids: &[String]) -> Result<Vec<tessera_core::StatusRef>> {
     ids.iter()
-        .map(|s| parse_credential_id(s).map_err(anyhow::Error::msg))
+        .map(|s| Ok(s.parse::<tessera_core::StatusRef>()?))
         .collect()
 }
 
@@ -564,7 +564,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    match run(parse_args()) {
         Ok(code) => code,
         Err(e) => {
             // Paths and values in the chain may hold control characters: escape it whole.
@@ -573,6 +573,22 @@ fn main() -> ExitCode {
             ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// Parses the command line; a usage error is printed as "tessera-issuer: error: ..." (exit code 2) like
+/// every other error, while `--help` and `--version` print as clap prints them.
+fn parse_args<C: clap::Parser>() -> C {
+    C::try_parse().unwrap_or_else(|e| {
+        if !e.use_stderr() {
+            e.exit()
+        }
+        let text = e.render().to_string();
+        eprint!(
+            "tessera-issuer: error: {}",
+            text.strip_prefix("error: ").unwrap_or(&text)
+        );
+        std::process::exit(2)
+    })
 }
 
 /// A bad command line that clap cannot see (exit code 2).
