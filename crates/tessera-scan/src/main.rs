@@ -1,8 +1,8 @@
 //! `tessera-scan [--trust-dir DIR --root ROOT.pub] [--lang en|zh] [IMAGE...]`
 //!
-//! Exit codes ([`EXIT_CODES`], shown by `--help`): 0 after the window closes, 1 when the
-//! trust data is refused, 2 for a bad command line or a trust file that cannot be read, 3 when
-//! the window cannot be opened.
+//! Exit codes ([`EXIT_CODES`], shown by `--help`): 0 after the window closes, 2 for a bad
+//! command line or trust data that cannot be used (as `tessera-verify`), 3 when the window
+//! cannot be opened.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,15 +10,15 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::{Parser, ValueEnum};
 use tessera_scan::{Lang, ScanApp, ScanConfig, TrustSource};
-use tessera_verifier::VerifierError;
 
 /// The exit codes and error form, as `--help` shows them.
 const EXIT_CODES: &str = "\
 Exit codes:
   0  the window was closed
-  1  refused: the trust data in --trust-dir or the --root key is not valid
-  2  usage or file error: a bad command line, a trust file that cannot be read
+  2  usage or file error: a bad command line, trust data that cannot be read or does not
+     check out (as for tessera-verify)
   3  the window cannot be opened (no display)
+(1, refused or invalid, is not used: a scan's verdict is shown on the screen.)
 Errors are printed on standard error as \"tessera-scan: error: ...\".";
 
 /// The courier and counter scan app: scan a Tessera QR code from an image file and see whether
@@ -72,7 +72,7 @@ impl std::fmt::Display for WindowError {
 impl std::error::Error for WindowError {}
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    match run(parse_args()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Paths and details may hold control characters: escape the whole chain.
@@ -86,23 +86,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// The exit code for an error ([`EXIT_CODES`]).
+/// Parses the command line; a usage error is printed as "tessera-scan: error: ..." (exit code 2) like
+/// every other error, while `--help` and `--version` print as clap prints them.
+fn parse_args<C: clap::Parser>() -> C {
+    C::try_parse().unwrap_or_else(|e| {
+        if !e.use_stderr() {
+            e.exit()
+        }
+        let text = e.render().to_string();
+        eprint!(
+            "tessera-scan: error: {}",
+            text.strip_prefix("error: ").unwrap_or(&text)
+        );
+        std::process::exit(2)
+    })
+}
+
+/// The exit code for an error ([`EXIT_CODES`]): only the window is not a file error.
 fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.is::<WindowError>() {
-        return 3;
-    }
-    let unreadable = e.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<VerifierError>(),
-            Some(
-                VerifierError::Io { .. }
-                    | VerifierError::NotAFile { .. }
-                    | VerifierError::TooLarge { .. }
-                    | VerifierError::NoTrustList { .. }
-            )
-        )
-    });
-    if unreadable { 2 } else { 1 }
+    if e.is::<WindowError>() { 3 } else { 2 }
 }
 
 fn run(args: Args) -> Result<()> {

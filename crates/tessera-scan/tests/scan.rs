@@ -721,14 +721,14 @@ fn command_line_errors_exit_before_any_window() {
         .env_remove("WAYLAND_DISPLAY")
         .output()
         .unwrap();
-    // A trust file that cannot be read is a file error.
+    // A trust file that cannot be read is a file error (exit code 2).
     assert_eq!(missing.status.code(), Some(2));
     let err = String::from_utf8_lossy(&missing.stderr);
     assert!(err.starts_with("tessera-scan: error: "), "{err}");
     assert!(err.contains("cannot use the trust data"), "{err}");
     assert!(err.contains("root.pub"), "{err}");
 
-    // A root key file that is not a key is refused (exit code 1), not a file error.
+    // A root key file that is not a key is a file error too, as for tessera-verify.
     std::fs::write(dir.path().join("bad.pub"), "not a key\n").unwrap();
     let refused = Command::new(bin)
         .arg("--trust-dir")
@@ -740,7 +740,7 @@ fn command_line_errors_exit_before_any_window() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert_eq!(refused.status.code(), Some(2), "{err}");
     assert!(
         err.contains("bad.pub: not a usable root public key"),
         "{err}"

@@ -156,9 +156,25 @@ struct VerifyArgs {
     no_banner: bool,
 }
 
+/// Parses the command line; a usage error is printed as "tessera-verify: error: ..." (exit code 2) like
+/// every other error, while `--help` and `--version` print as clap prints them.
+fn parse_args<C: clap::Parser>() -> C {
+    C::try_parse().unwrap_or_else(|e| {
+        if !e.use_stderr() {
+            e.exit()
+        }
+        let text = e.render().to_string();
+        eprint!(
+            "tessera-verify: error: {}",
+            text.strip_prefix("error: ").unwrap_or(&text)
+        );
+        std::process::exit(2)
+    })
+}
+
 /// Runs the program with the process's arguments and standard streams.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = parse_args();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -10,7 +10,7 @@ use tessera_wallet::cli::{Cli, data_dir, exit_code, kdf_params, run};
 
 fn main() {
     let started = Instant::now();
-    let cli = Cli::parse();
+    let cli: Cli = parse_args();
     let result = match &cli.command {
         Some(command) => run(&cli, command),
         None => open_app(&cli, started),
@@ -23,6 +23,22 @@ fn main() {
         );
         std::process::exit(exit_code(&e));
     }
+}
+
+/// Parses the command line; a usage error is printed as "tessera-wallet: error: ..." (exit code 2) like
+/// every other error, while `--help` and `--version` print as clap prints them.
+fn parse_args<C: clap::Parser>() -> C {
+    C::try_parse().unwrap_or_else(|e| {
+        if !e.use_stderr() {
+            e.exit()
+        }
+        let text = e.render().to_string();
+        eprint!(
+            "tessera-wallet: error: {}",
+            text.strip_prefix("error: ").unwrap_or(&text)
+        );
+        std::process::exit(2)
+    })
 }
 
 /// Opens the wallet app on the wallet directory.
