@@ -221,6 +221,9 @@ fn open(cli: &Cli, create: bool) -> Result<Wallet> {
     }
 }
 
+/// Largest credential file `import` reads: the core's limit.
+const CREDENTIAL_LIMIT: u64 = tessera_core::credential::MAX_CREDENTIAL_LEN as u64;
+
 fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let meta =
         std::fs::metadata(path).map_err(|e| usage(format!("cannot read {}: {e}", shown(path))))?;
@@ -358,7 +361,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
             if let (Some(t), Some(r)) = (trust, root) {
                 load_trust(&mut wallet, t, r)?;
             }
-            let bytes = read_file(credential, 64 * 1024)?;
+            let bytes = read_file(credential, CREDENTIAL_LIMIT)?;
             let imported = match wallet.import_answering(&bytes) {
                 Err(WalletError::WouldReplace { changes, .. }) if *replace => {
                     for c in &changes {
@@ -553,6 +556,25 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_files_over_the_core_limit_are_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.cred");
+        let limit = tessera_core::credential::MAX_CREDENTIAL_LEN;
+        std::fs::write(&path, vec![0u8; limit]).unwrap();
+        assert_eq!(read_file(&path, CREDENTIAL_LIMIT).unwrap().len(), limit);
+        std::fs::write(&path, vec![0u8; limit + 1]).unwrap();
+        let err = read_file(&path, CREDENTIAL_LIMIT).unwrap_err();
+        assert_eq!(exit_code(&err), 2);
+        assert!(
+            err.to_string().ends_with(&format!(
+                "is {} bytes; at most {limit} are accepted",
+                limit + 1
+            )),
+            "{err}"
+        );
+    }
 
     #[test]
     fn items_and_presets() {

@@ -48,7 +48,7 @@ use crate::wallet::{
     HistoryRecord, ImportOutcome, Imported, IssuerCheck, Presentation, Validity, Wallet,
     WalletError,
 };
-use i18n::{Lang, Words};
+use i18n::{Lang, LangWords as _, Words};
 use jobs::{Done, Job, Running};
 use qr::QrView;
 use tessera_core::text::printable;
@@ -67,8 +67,8 @@ pub const TEXT_SIZES: [f32; 3] = [1.0, 1.25, 1.5];
 const AUTO_LOCK_KEY: &str = "auto-lock-secs";
 /// The preferences that must be readable while locked (language, theme, text size).
 const PREFS_FILE: &str = "app-preferences.json";
-/// Largest credential file imported.
-const MAX_CREDENTIAL_FILE: u64 = 64 * 1024;
+/// Largest credential file imported: the core's limit.
+const MAX_CREDENTIAL_FILE: u64 = tessera_core::credential::MAX_CREDENTIAL_LEN as u64;
 
 /// How the app is started.
 #[derive(Debug)]
