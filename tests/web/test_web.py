@@ -255,6 +255,7 @@ def test_camera_valid_then_replayed(w):
     assert sorted(v[2]) == ["age_over_18"], v
     took, v = w.scan()
     assert took is not None and v[0] == "invalid" and v[1] == "replayed", v
+    w.timings["wasm_frames"] = w.driver.execute_script("return window.tesseraScanStats")
 
 
 def test_changed_character_never_valid(w):
@@ -267,8 +268,13 @@ def test_changed_character_never_valid(w):
 
 def test_no_code_never_valid(w):
     w.video_of(None)
+    before = w.driver.execute_script("return Object.assign({}, window.tesseraScanStats)")
     took, v = w.scan(timeout=3)
     assert took is None and v[0] == "none", v
+    after = w.driver.execute_script("return window.tesseraScanStats")
+    frames = after["frames"] - before["frames"]
+    if frames:
+        w.timings["no_code_frames"] = {"frames": frames, "mean_ms": round((after["ms"] - before["ms"]) / frames, 1)}
 
 
 def test_paste_same_as_tessera_verify(w):
