@@ -264,6 +264,7 @@ pub fn decode_luma_stage_half(luma: &GrayImage) -> GrayImage {
 /// Runs one stage of what a codeless frame costs and returns what it found, for timing
 /// the stages one by one: `"half"` (the ½ downscale), `"pass0"` (the first pass on the ½
 /// layer `half`), `"hybridbin_half"` (rxing's hybrid binarizer alone, on `half`),
+/// `"hybrid_matrix_half"` (the same matrix as computed here),
 /// `"gate_half"`, `"gate_quarter"`, `"gate_full"` (the gate binarizer's probes, both
 /// polarities), `"gate_quarter_normal"`, `"gate_full_inverted"` (the probes as the gate
 /// runs them, one polarity), `"gatebin_full"` (the gate binarization alone, full resolution). `half`
@@ -283,6 +284,7 @@ pub fn decode_luma_stage(luma: &GrayImage, half: &GrayImage, stage: &str) -> usi
         }
         "gate_quarter_normal" => gate_finders_in(&downscale(half, 2), Polarity::Normal),
         "gate_full_inverted" => gate_finders_in(luma, Polarity::Inverted),
+        "hybrid_matrix_half" => hybrid_matrix(half).map_or(0, |m| m.width() as usize),
         "gatebin_full" => gate_binarize(luma).map_or(0, |b| b.width() as usize),
         "hybridbin_half" => {
             let Ok(source) =
@@ -816,7 +818,6 @@ fn gate_binarize(layer: &GrayImage) -> Option<rxing::common::BitMatrix> {
         }
     }
     // Rows are built a machine word (eight blocks, the bit array's word) at a time.
-    const WORD: usize = usize::BITS as usize;
     let mut row = rxing::common::BitArray::with_size(bw * B);
     for y in 0..bh * B {
         let line = &px[y * w..y * w + bw * B];
@@ -897,9 +898,223 @@ pub(crate) fn scan(layer: &GrayImage, binarize: Binarize) -> Scan {
         return Scan::default();
     };
     match binarize {
-        Binarize::Hybrid => scan_bitmap(BinaryBitmap::new(HybridBinarizer::new(source))),
+        Binarize::Hybrid => {
+            let matrix = hybrid_matrix(layer);
+            scan_bitmap(BinaryBitmap::new(Prebuilt::new(source, matrix)))
+        }
         Binarize::Global => scan_bitmap(BinaryBitmap::new(GlobalHistogramBinarizer::new(source))),
     }
+}
+
+/// rxing's `HybridBinarizer` with its black matrix computed here, bit for bit the same
+/// (`tests::hybrid_matrix_matches_rxing`): rxing sets the matrix one pixel at a time and
+/// costs 3–4 ns a pixel, most of a first pass; rows built a word at a time cost a fraction
+/// of that. Rows and lines (unused by the QR detector) come from the global-histogram
+/// binarizer, as in rxing's.
+struct Prebuilt {
+    ghb: GlobalHistogramBinarizer<Luma8LuminanceSource>,
+    matrix: Option<rxing::common::BitMatrix>,
+}
+
+impl Prebuilt {
+    fn new(source: Luma8LuminanceSource, matrix: Option<rxing::common::BitMatrix>) -> Self {
+        Prebuilt {
+            ghb: GlobalHistogramBinarizer::new(source),
+            matrix,
+        }
+    }
+}
+
+impl Binarizer for Prebuilt {
+    type Source = Luma8LuminanceSource;
+
+    fn get_luminance_source(&self) -> &Self::Source {
+        self.ghb.get_luminance_source()
+    }
+
+    fn get_black_row(
+        &self,
+        y: usize,
+    ) -> rxing::common::Result<std::borrow::Cow<'_, rxing::common::BitArray>> {
+        self.ghb.get_black_row(y)
+    }
+
+    fn get_black_row_from_matrix(
+        &self,
+        y: usize,
+    ) -> rxing::common::Result<std::borrow::Cow<'_, rxing::common::BitArray>> {
+        match &self.matrix {
+            Some(m) => Ok(std::borrow::Cow::Owned(m.getRow(y as u32))),
+            None => self.ghb.get_black_row_from_matrix(y),
+        }
+    }
+
+    fn get_black_matrix(&self) -> rxing::common::Result<&rxing::common::BitMatrix> {
+        match &self.matrix {
+            Some(m) => Ok(m),
+            // Too small for 8×8 blocks: rxing falls back to the global histogram too.
+            None => self.ghb.get_black_matrix(),
+        }
+    }
+
+    fn get_black_line(
+        &self,
+        l: usize,
+        lt: rxing::common::LineOrientation,
+    ) -> rxing::common::Result<std::borrow::Cow<'_, rxing::common::BitArray>> {
+        self.ghb.get_black_line(l, lt)
+    }
+
+    fn create_binarizer(&self, source: Self::Source) -> Self {
+        use rxing::LuminanceSource;
+        let layer = GrayImage::from_raw(
+            source.get_width() as u32,
+            source.get_height() as u32,
+            source.get_matrix().to_vec(),
+        );
+        let matrix = layer.as_ref().and_then(hybrid_matrix);
+        Prebuilt::new(source, matrix)
+    }
+
+    fn get_width(&self) -> usize {
+        self.ghb.get_width()
+    }
+
+    fn get_height(&self) -> usize {
+        self.ghb.get_height()
+    }
+}
+
+/// The black matrix of rxing's `HybridBinarizer` (zxing's algorithm): per 8×8 block a
+/// black point (the mean, or for a block of ≤ 24 grey levels of range half its minimum,
+/// raised to its upper and left neighbours' when its minimum is below theirs), then each
+/// block thresholded (≤) at the mean black point of the 5×5 blocks around it (clamped to
+/// the frame); the last, partial block of a row or column is the frame's last 8 pixels,
+/// overlapping its neighbour, and a pixel is dark when either block makes it dark. `None`
+/// below 40 px a side, where rxing uses the global histogram instead.
+fn hybrid_matrix(layer: &GrayImage) -> Option<rxing::common::BitMatrix> {
+    const B: usize = 8;
+    const MIN_RANGE: u8 = 24;
+    let (w, h) = (layer.width() as usize, layer.height() as usize);
+    if w < 5 * B || h < 5 * B {
+        return None;
+    }
+    let px = layer.as_raw();
+    let (sw, sh) = (w.div_ceil(B), h.div_ceil(B));
+    let (max_x, max_y) = (w - B, h - B);
+    // Per block: (min, max, sum), gathered row by row over fixed 8-pixel chunks (which the
+    // compiler unrolls), then the black points in zxing's order (each depends on its upper
+    // and left neighbours).
+    let mut stats = vec![(u8::MAX, 0u8, 0u32); sw * sh];
+    for y in 0..sh {
+        let yo = (y * B).min(max_y);
+        let blocks = &mut stats[y * sw..y * sw + sw];
+        for line in px[yo * w..(yo + B) * w].chunks_exact(w) {
+            let (full, last) = blocks.split_at_mut(w / B);
+            for (st, chunk) in full.iter_mut().zip(line.chunks_exact(B)) {
+                let chunk: &[u8; B] = chunk.try_into().expect("8 pixels");
+                *st = block_stats(*st, chunk);
+            }
+            if let Some(st) = last.first_mut() {
+                let chunk: &[u8; B] = line[max_x..].try_into().expect("8 pixels");
+                *st = block_stats(*st, chunk);
+            }
+        }
+    }
+    let mut black = vec![0u32; sw * sh];
+    for y in 0..sh {
+        for x in 0..sw {
+            let (lo, hi, sum) = stats[y * sw + x];
+            let mut average = sum >> 6;
+            if hi - lo <= MIN_RANGE {
+                average = u32::from(lo) / 2;
+                if y > 0 && x > 0 {
+                    let neighbours = (black[(y - 1) * sw + x]
+                        + 2 * black[y * sw + x - 1]
+                        + black[(y - 1) * sw + x - 1])
+                        / 4;
+                    if u32::from(lo) < neighbours {
+                        average = neighbours;
+                    }
+                }
+            }
+            black[y * sw + x] = average;
+        }
+    }
+    // Thresholds per block (5×5 mean of black points), then the pixels, a row at a time:
+    // each full block's 8 pixels become one byte of the row's words; the last block of a
+    // partial row is ORed in over the overlap.
+    let mut thresholds = vec![0u32; sw * sh];
+    for y in 0..sh {
+        let top = y.clamp(2, sh - 3);
+        for x in 0..sw {
+            let left = x.clamp(2, sw - 3);
+            let mut sum = 0;
+            for row in black[(top - 2) * sw..(top + 3) * sw].chunks_exact(sw) {
+                sum += row[left - 2..=left + 2].iter().sum::<u32>();
+            }
+            thresholds[y * sw + x] = sum / 25;
+        }
+    }
+    let mut matrix = rxing::common::BitMatrix::new(w as u32, h as u32).ok()?;
+    let mut row = rxing::common::BitArray::with_size(w);
+    let mut words = vec![0usize; w.div_ceil(WORD)];
+    for py in 0..h {
+        words.fill(0);
+        let line = &px[py * w..py * w + w];
+        // The block row that starts at this row's multiple of 8, if it is a full one, and
+        // the last block row (starting at `max_y`) where the rows overlap it.
+        let own = py / B;
+        if own < h / B {
+            threshold_row(line, &thresholds[own * sw..own * sw + sw], &mut words);
+        }
+        if py >= max_y && (own >= h / B || !h.is_multiple_of(B)) {
+            threshold_row(line, &thresholds[(sh - 1) * sw..sh * sw], &mut words);
+        }
+        for (i, &word) in words.iter().enumerate() {
+            row.setBulk(i * WORD, word);
+        }
+        matrix.setRow(py as u32, &row);
+    }
+    Some(matrix)
+}
+
+/// ORs the dark pixels (≤ their block's threshold, `ts` one per block) of `line` into
+/// `words`, a machine word (eight blocks) at a time; the last, overlapping block of a line
+/// whose width is not a multiple of 8 pixel by pixel.
+fn threshold_row(line: &[u8], ts: &[u32], words: &mut [usize]) {
+    const B: usize = 8;
+    for (bx, (block, &t)) in line.chunks_exact(B).zip(ts).enumerate() {
+        let mut dark = [0u8; B];
+        for (d, &v) in dark.iter_mut().zip(block) {
+            *d = u8::from(u32::from(v) <= t);
+        }
+        let byte = (u64::from_le_bytes(dark).wrapping_mul(0x0102_0408_1020_4080) >> 56) as usize;
+        words[bx * B / WORD] |= byte << ((bx * B) % WORD);
+    }
+    let w = line.len();
+    if !w.is_multiple_of(B) {
+        let t = ts[ts.len() - 1];
+        for x in w - B..w {
+            if u32::from(line[x]) <= t {
+                words[x / WORD] |= 1 << (x % WORD);
+            }
+        }
+    }
+}
+
+/// Bits per word of rxing's bit arrays.
+const WORD: usize = usize::BITS as usize;
+
+/// One block row's pixels folded into a block's (min, max, sum).
+fn block_stats((lo, hi, sum): (u8, u8, u32), chunk: &[u8; 8]) -> (u8, u8, u32) {
+    let (mut lo, mut hi, mut s) = (lo, hi, 0u32);
+    for &v in chunk {
+        lo = lo.min(v);
+        hi = hi.max(v);
+        s += u32::from(v);
+    }
+    (lo, hi, sum + s)
 }
 
 fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Scan {
@@ -1053,6 +1268,23 @@ mod tests {
             };
             image::Luma([v.min(255) as u8])
         })
+    }
+
+    #[test]
+    fn hybrid_matrix_matches_rxing() {
+        for (w, h) in [(331, 203), (320, 240), (45, 41), (960, 540), (641, 359)] {
+            let img = busy(w, h);
+            let ours = hybrid_matrix(&img).expect("large enough");
+            let source = Luma8LuminanceSource::new(img.as_raw().clone(), w, h).unwrap();
+            let theirs = HybridBinarizer::new(source);
+            let theirs = theirs.get_black_matrix().unwrap();
+            for y in 0..h {
+                for x in 0..w {
+                    assert_eq!(ours.get(x, y), theirs.get(x, y), "{w}x{h} pixel {x},{y}");
+                }
+            }
+        }
+        assert!(hybrid_matrix(&busy(39, 300)).is_none());
     }
 
     #[test]
