@@ -5,6 +5,9 @@ Writes the speed benchmark's frames (codeless scenes at 1920x1080 and 1280x720, 
 frames with one code; generated in code from a fixed seed) as PNG with the Rust example,
 times zxing-cpp's `read_barcodes` on each file, then runs the example's `time` mode on the
 same files, and prints per-frame and per-group medians of per-thread CPU time with ratios.
+The `time` mode also reports the streaming `Scanner` on each frame (the frame pushed again
+and again as a raw buffer; mean CPU per frame over whole cycles of its full-resolution
+probe), the figure that matters for live video.
 
     pip install zxing-cpp pillow        # add --break-system-packages where pip asks for it
     python3 scripts/qr_speed_reference.py [--dir DIR] [--repeats N] [--skip-write]
@@ -73,28 +76,31 @@ def main():
                          capture_output=True, text=True).stdout
     ours = {}
     for line in out.splitlines():
-        name, ms, read = line.split("\t")
-        ours[name] = (float(ms), read == "true")
+        name, ms, read, scanner_ms = line.split("\t")
+        ours[name] = (float(ms), read == "true", float(scanner_ms))
     zx2 = {name: zxing_times(os.path.join(args.dir, name), exp, args.repeats)
            for name, exp in frames}
-    print("| frame | tessera-qr ms | read | zxing-cpp ms | read | ratio |")
-    print("|---|---|---|---|---|---|")
+    print("| frame | tessera-qr ms | read | Scanner ms | zxing-cpp ms | read | ratio | Scanner ratio |")
+    print("|---|---|---|---|---|---|---|---|")
     groups = {}
     for name, _ in frames:
         z = min(zx1[name][0], zx2[name][0])
-        t, t_ok = ours[name]
+        t, t_ok, sc = ours[name]
         z_ok = zx1[name][1]
-        g = groups.setdefault(group(name), ([], []))
+        g = groups.setdefault(group(name), ([], [], []))
         g[0].append(t)
         g[1].append(z)
-        print(f"| {name[:-4]} | {t:.1f} | {'yes' if t_ok else 'no'} | {z:.1f} | "
-              f"{'yes' if z_ok else 'no'} | {t / z:.2f} |")
+        g[2].append(sc)
+        print(f"| {name[:-4]} | {t:.1f} | {'yes' if t_ok else 'no'} | {sc:.1f} | {z:.1f} | "
+              f"{'yes' if z_ok else 'no'} | {t / z:.2f} | {sc / z:.2f} |")
     print()
-    print("| frames | tessera-qr median ms | zxing-cpp median ms | ratio |")
-    print("|---|---|---|---|")
-    for name, (t, z) in groups.items():
-        mt, mz = statistics.median(t), statistics.median(z)
-        print(f"| {name} ({len(t)}) | {mt:.1f} | {mz:.1f} | {mt / mz:.2f} |")
+    print("| frames | tessera-qr median ms | Scanner median ms | zxing-cpp median ms | ratio "
+          "| Scanner ratio |")
+    print("|---|---|---|---|---|---|")
+    for name, (t, z, sc) in groups.items():
+        mt, mz, ms = statistics.median(t), statistics.median(z), statistics.median(sc)
+        print(f"| {name} ({len(t)}) | {mt:.1f} | {ms:.1f} | {mz:.1f} | {mt / mz:.2f} "
+              f"| {ms / mz:.2f} |")
 
 
 if __name__ == "__main__":

@@ -387,10 +387,11 @@ fn gate(per_cell: u32) {
 /// found) on the speed benchmark's codeless frames and four corpus frames that only late
 /// passes read, and the whole one-shot decode: where a codeless frame's time goes.
 fn stages(repeats: u32) {
-    const STAGES: [&str; 9] = [
+    const STAGES: [&str; 10] = [
         "half",
         "pass0",
         "hybridbin_half",
+        "hybrid_matrix_half",
         "gate_half",
         "gate_quarter",
         "gate_full",
@@ -523,8 +524,9 @@ fn frames(dir: &std::path::Path) {
 }
 
 /// Decodes each PNG listed in `DIR/frames.tsv` `repeats` times with `decode_image` and
-/// prints `file<TAB>median CPU ms<TAB>read` (read: the expected texts were found, or none
-/// for a codeless frame).
+/// prints `file<TAB>median CPU ms<TAB>read<TAB>scanner ms` (read: the expected texts were
+/// found, or none for a codeless frame; scanner ms: mean CPU per frame of a `Scanner` fed
+/// the frame `repeats` × 4 times as a raw buffer).
 fn time(dir: &std::path::Path, repeats: u32) {
     let list = std::fs::read_to_string(dir.join("frames.tsv")).expect("read frames.tsv");
     for line in list.lines() {
@@ -541,7 +543,17 @@ fn time(dir: &std::path::Path, repeats: u32) {
         let expected: Vec<&str> = expected.split('|').filter(|t| !t.is_empty()).collect();
         let read =
             found.len() == expected.len() && expected.iter().all(|e| found.iter().any(|f| f == e));
-        println!("{file}\t{:.2}\t{read}", median(&mut times));
+        // The streaming scanner on the same frame held in view, raw buffer in as from a
+        // camera: mean CPU per frame over whole cycles of its full-resolution probe.
+        let luma = img.to_luma8();
+        let mut scanner = tessera_qr::Scanner::default();
+        let frames = repeats.max(1) * tessera_qr::FULL_PROBE_EVERY;
+        let start = cpu_ns();
+        for _ in 0..frames {
+            let _ = scanner.push_frame(luma.as_raw(), luma.width(), luma.height());
+        }
+        let scanner_ms = (cpu_ns() - start) as f64 / 1e6 / f64::from(frames);
+        println!("{file}\t{:.2}\t{read}\t{scanner_ms:.2}", median(&mut times));
     }
 }
 

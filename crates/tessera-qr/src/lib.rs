@@ -27,7 +27,7 @@ pub use decode::{
     decode_luma_stage_half, decode_luma_traced, decode_luma_traced_ungated,
 };
 pub use encode::{ALPHANUMERIC, Ecc, EncodeOptions, MAX_MODULE_PX, QUIET_ZONE, QrSymbol, encode};
-pub use scanner::{ScanOptions, Scanner};
+pub use scanner::{FULL_PROBE_EVERY, ScanOptions, Scanner};
 
 /// Why [`encode`] could not make a symbol (caller mistakes: the text or the options).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

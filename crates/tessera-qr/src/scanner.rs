@@ -54,7 +54,7 @@ impl Default for ScanOptions {
 /// assert!(scanner.push_frame(&dark, 641, 480).is_err());
 /// # Ok::<(), tessera_qr::DecodeError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Scanner {
     options: ScanOptions,
     /// Next later pass (index into `PIPELINE`, 1..) of the round.
@@ -66,13 +66,16 @@ pub struct Scanner {
     /// Frames scanned, modulo [`FULL_PROBE_EVERY`]: the gate's full-resolution probe runs
     /// when it is 0.
     frame_phase: u32,
+    /// The last raw frame's pixels, reused by [`Scanner::push_frame`].
+    buffer: Vec<u8>,
 }
 
 /// The gate's full-resolution probe (see `decode::candidates`), which only blurred
 /// light-on-dark codes need and which costs as much as the rest of a codeless frame, runs
 /// on one frame in this many: such a code is noticed within this many frames, and the
 /// other frames cost the first pass and the cheap probes only.
-pub(crate) const FULL_PROBE_EVERY: u32 = 4;
+#[doc(hidden)]
+pub const FULL_PROBE_EVERY: u32 = 4;
 
 impl Scanner {
     /// A scanner that has seen no frame yet.
@@ -83,6 +86,7 @@ impl Scanner {
             last_read: None,
             since_finders: None,
             frame_phase: 0,
+            buffer: Vec::new(),
         }
     }
 
@@ -112,14 +116,21 @@ impl Scanner {
                 height,
             });
         }
-        let Some(frame) = GrayImage::from_raw(width, height, luma.to_vec()) else {
+        // The frame is copied into a buffer kept from frame to frame: a fresh 2-megabyte
+        // allocation per 1080p frame costs its page faults every time.
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        buffer.extend_from_slice(luma);
+        let Some(frame) = GrayImage::from_raw(width, height, buffer) else {
             return Err(DecodeError::FrameSize {
                 len: luma.len(),
                 width,
                 height,
             });
         };
-        self.push_image(&frame)
+        let found = self.scan(&frame);
+        self.buffer = frame.into_raw();
+        Ok(found)
     }
 
     /// [`Scanner::push_frame`] for a frame already in a luma image.
@@ -218,6 +229,19 @@ impl Scanner {
     }
 }
 
+impl std::fmt::Debug for Scanner {
+    /// Everything but the reused frame buffer (megabytes of pixels).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("options", &self.options)
+            .field("next_pass", &self.next_pass)
+            .field("last_read", &self.last_read)
+            .field("since_finders", &self.since_finders)
+            .field("frame_phase", &self.frame_phase)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for Scanner {
     fn default() -> Self {
         Scanner::new(ScanOptions::default())
@@ -265,6 +289,22 @@ mod tests {
         scanner.last_read = Some(15);
         assert_eq!(scanner.push_image(&frame).unwrap(), None);
         assert_eq!(scanner.next_pass, 5, "passes 2-4 ran after pass 15");
+    }
+
+    #[test]
+    fn raw_frames_reuse_one_buffer_and_debug_leaves_it_out() {
+        let mut scanner = Scanner::new(ScanOptions::default());
+        let flat = vec![90u8; 640 * 480];
+        assert_eq!(scanner.push_frame(&flat, 640, 480).unwrap(), None);
+        let kept = scanner.buffer.as_ptr();
+        assert_eq!(scanner.push_frame(&flat, 640, 480).unwrap(), None);
+        assert_eq!(scanner.buffer.as_ptr(), kept, "the buffer was reallocated");
+        // A wrong-sized buffer is refused before the kept one is touched.
+        assert!(scanner.push_frame(&flat, 641, 480).is_err());
+        assert_eq!(scanner.buffer.len(), 640 * 480);
+        let debug = format!("{scanner:?}");
+        assert!(debug.len() < 300, "{debug}");
+        assert_eq!(scanner.frame_phase, 2);
     }
 
     #[test]
