@@ -6,45 +6,17 @@ use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use tessera_fs::{parent, sync_dir};
 
 /// Mode of secret files.
 pub(crate) const SECRET_MODE: u32 = 0o600;
 /// Mode of public files.
 pub(crate) const PUBLIC_MODE: u32 = 0o644;
 
-/// Replaces `path` with `bytes` atomically: readers see the old or the new file, never a
-/// mix, and the new file survives a crash once this returns.
+/// Replaces `path` with `bytes` atomically and durably, the new file's mode exactly `mode`
+/// (see [`tessera_fs::write_atomic`]).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let dir = parent(path);
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?;
-    let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
-    let _ = fs::remove_file(&tmp);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&tmp)?;
-    // The umask may have removed bits but never adds any; make the mode exact.
-    f.set_permissions(fs::Permissions::from_mode(mode))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    fs::rename(&tmp, path)?;
-    sync_dir(dir)
-}
-
-/// Fsyncs a folder so that a rename or a new file in it is durable.
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-fn parent(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
+    tessera_fs::write_atomic(path, bytes, Some(mode))
 }
 
 /// Creates a folder (and its parents) with `mode` and fsyncs its parent. A folder that

@@ -734,48 +734,17 @@ impl Store {
 }
 
 /// Writes `bytes` to a new file at `path` atomically: temporary file, `fsync`, rename,
-/// `fsync` of the directory. Mode 0600 on Unix.
+/// `fsync` of the directory. Mode 0600 on Unix. An existing `path` is refused.
 fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    use std::io::Write;
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().ok_or_else(|| {
-        StoreError::Io(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("{}: not a file name", path.display()),
-        ))
-    })?;
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        hex(&format::random::<8>()?)
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let result = (|| {
-        let mut f = options.open(&tmp).map_err(|e| io_at(&tmp, e))?;
-        f.write_all(bytes).map_err(|e| io_at(&tmp, e))?;
-        f.sync_all().map_err(|e| io_at(&tmp, e))?;
-        drop(f);
-        if path.exists() {
-            return Err(StoreError::AlreadyExists {
+    tessera_fs::write_atomic_new(path, bytes, Some(0o600)).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            StoreError::AlreadyExists {
                 path: path.to_path_buf(),
-            });
+            }
+        } else {
+            io_at(path, e)
         }
-        std::fs::rename(&tmp, path).map_err(|e| io_at(path, e))?;
-        sync_dir(&parent)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    })
 }
 
 /// Fuzzing entry point: opening a sealed record never panics, never accepts bytes not

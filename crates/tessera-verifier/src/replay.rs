@@ -145,7 +145,7 @@ impl ReplayCache {
         for (until, sig) in &self.by_expiry {
             text.push_str(&line(sig, *until));
         }
-        crate::store::write_atomic(path, text.as_bytes())?;
+        tessera_fs::write_atomic(path, text.as_bytes(), None)?;
         OpenOptions::new().append(true).open(path)
     }
 

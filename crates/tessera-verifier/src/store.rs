@@ -20,9 +20,10 @@ use crate::VerifierError;
 use ed25519_dalek::VerifyingKey;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use tessera_core::{StatusList, TrustList, UnixTime};
+use tessera_fs::write_atomic;
 
 /// The root public key file in a data directory.
 pub const ROOT_FILE: &str = "root.pub";
@@ -32,33 +33,6 @@ pub const TRUST_FILE: &str = "trust-list.cbor";
 pub const STATUS_DIR: &str = "status";
 /// The replay cache file in a data directory.
 pub const REPLAY_FILE: &str = "replay.log";
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename,
-/// then fsync of the folder. A crash leaves either the old or the new file, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        // Make the rename durable. Opening a directory for fsync works on Unix only.
-        if cfg!(unix) {
-            File::open(dir)?.sync_all()?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
 
 /// Largest key file read, in bytes (a key file is a few comment lines and 64 hex digits).
 pub const MAX_KEY_FILE_LEN: usize = 64 * 1024;
@@ -410,7 +384,8 @@ impl DataDir {
             source,
         })?;
         let text = tessera_core::keys::public_key_to_text(root, "tessera trust-list root key");
-        write_atomic(&path, text.as_bytes()).map_err(|source| VerifierError::Io { path, source })
+        write_atomic(&path, text.as_bytes(), None)
+            .map_err(|source| VerifierError::Io { path, source })
     }
 
     /// Reads the installed trust list and the status lists that check out against it.
@@ -478,9 +453,11 @@ impl DataDir {
                     path: self.path.clone(),
                     source,
                 })?;
-                write_atomic(&self.trust_file(), &bytes).map_err(|source| VerifierError::Io {
-                    path: self.trust_file(),
-                    source,
+                write_atomic(&self.trust_file(), &bytes, None).map_err(|source| {
+                    VerifierError::Io {
+                        path: self.trust_file(),
+                        source,
+                    }
                 })?;
                 current = Some(new);
             }
@@ -527,7 +504,7 @@ impl DataDir {
                 let sdir = self.path.join(STATUS_DIR);
                 let dest = sdir.join(status_file_name(&new.issuer, new.list));
                 fs::create_dir_all(&sdir)
-                    .and_then(|()| write_atomic(&dest, &bytes))
+                    .and_then(|()| write_atomic(&dest, &bytes, None))
                     .map_err(|source| VerifierError::Io { path: dest, source })?;
                 installed.insert((new.issuer.clone(), new.list), (new, bytes));
             }
