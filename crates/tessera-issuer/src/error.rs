@@ -126,3 +126,41 @@ pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
         source,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each cause appears once in a `{:#}` chain: the messages hold the path, the sources the
+    /// causes.
+    #[test]
+    fn an_io_error_prints_its_cause_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no-such-file");
+        let os = std::fs::read(&path).unwrap_err().to_string();
+        let errors = [
+            (io(&path)(std::fs::read(&path).unwrap_err()), 1),
+            (
+                Error::Person(PersonError::Portrait {
+                    path: path.clone(),
+                    source: std::fs::read(&path).unwrap_err(),
+                }),
+                1,
+            ),
+            (
+                Error::SecretKey {
+                    path: path.clone(),
+                    source: SecretKeyError::Unseal,
+                },
+                0,
+            ),
+        ];
+        for (e, times) in errors {
+            let plain = chain(&e);
+            let line = format!("{:#}", anyhow::Error::new(e));
+            assert_eq!(line, plain);
+            assert_eq!(line.matches("no-such-file").count(), 1, "{line}");
+            assert_eq!(line.matches(&os).count(), times, "{line}");
+        }
+    }
+}
