@@ -4,7 +4,6 @@
 
 use std::time::Instant;
 
-use clap::Parser;
 use tessera_wallet::app::{self, AppConfig};
 use tessera_wallet::cli::{Cli, data_dir, exit_code, kdf_params, run};
 
