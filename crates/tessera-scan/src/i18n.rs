@@ -7,40 +7,7 @@
 use tessera_core::{AttrId, AttrValue, Purpose, Reason};
 use tessera_qr::DecodeError;
 
-/// A language of the user interface.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    #[default]
-    En,
-    /// 简体中文 (Simplified Chinese).
-    Zh,
-}
-
-impl Lang {
-    /// Both languages, in the order the switch shows them.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
-
-    /// The language's own name, as the switch shows it.
-    pub fn native_name(self) -> &'static str {
-        match self {
-            Lang::En => "English",
-            Lang::Zh => "中文",
-        }
-    }
-
-    /// Parses `en` or `zh` (also `zh-CN`, `zh_CN.UTF-8`, as in `LANG`).
-    pub fn from_tag(tag: &str) -> Option<Lang> {
-        let t = tag.to_ascii_lowercase();
-        if t.starts_with("zh") {
-            Some(Lang::Zh)
-        } else if t.starts_with("en") {
-            Some(Lang::En)
-        } else {
-            None
-        }
-    }
-}
+pub use tessera_ui::Lang;
 
 /// A fixed piece of user-interface text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,10 +1,12 @@
 //! What both Tessera apps share on screen.
 //!
-//! Today: the fonts ([`fonts`]). Every citizen's name must be drawn, so both apps install the
-//! same [`Fonts`]: egui's own fonts, a bundled subset of Noto Sans CJK SC that covers the whole
-//! Table of General Standard Chinese Characters (8,105 hanzi) and GB 2312, and, when asked, the
-//! system's CJK fonts as a fallback. A character that no font can draw is shown as a visible
-//! marker with its code point (`⟨U+20BB7⟩`), never as an empty box: see [`drawable`].
+//! The language ([`Lang`]) and the fonts ([`fonts`]).
+//!
+//! Every citizen's name must be drawn, so both apps install the same [`Fonts`]: egui's own
+//! fonts, a bundled subset of Noto Sans CJK SC that covers the whole Table of General Standard
+//! Chinese Characters (8,105 hanzi) and GB 2312, and, when asked, the system's CJK fonts as a
+//! fallback. A character that no font can draw is shown as a visible marker with its code point
+//! (`⟨U+20BB7⟩`), never as an empty box: see [`drawable`].
 //!
 //! The marker is for the screen only. Values are kept, compared and exported exactly as they
 //! were signed; only the text handed to a label goes through [`drawable`].
@@ -12,5 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod fonts;
+pub mod lang;
 
 pub use fonts::{CJK_FONT, Fonts, SystemFonts, definitions, drawable, marker};
+pub use lang::Lang;

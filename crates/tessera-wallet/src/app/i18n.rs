@@ -7,56 +7,16 @@
 
 use tessera_core::attributes::{AttrId, Purpose};
 
-/// A language of the app.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Simplified Chinese.
-    Zh,
+pub use tessera_ui::Lang;
+
+/// The app's word table of a language: `lang.t()`.
+pub trait LangWords {
+    /// The words.
+    fn t(self) -> &'static Words;
 }
 
-impl Lang {
-    /// Both languages, in the order the settings list them.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
-
-    /// The code kept in the preferences file (`en`, `zh`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Zh => "zh",
-        }
-    }
-
-    /// Parses [`Lang::code`].
-    pub fn from_code(code: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|l| l.code() == code)
-    }
-
-    /// The language's name in itself.
-    pub fn native_name(self) -> &'static str {
-        match self {
-            Lang::En => "English",
-            Lang::Zh => "简体中文",
-        }
-    }
-
-    /// The language the system asks for (`LANG=zh_CN…` gives Chinese), else English.
-    pub fn from_env() -> Lang {
-        let lang = std::env::var("LC_ALL")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .or_else(|| std::env::var("LANG").ok())
-            .unwrap_or_default();
-        if lang.starts_with("zh") {
-            Lang::Zh
-        } else {
-            Lang::En
-        }
-    }
-
-    /// The words.
-    pub fn t(self) -> &'static Words {
+impl LangWords for Lang {
+    fn t(self) -> &'static Words {
         match self {
             Lang::En => &EN,
             Lang::Zh => &ZH,
@@ -67,6 +27,8 @@ impl Lang {
 /// Every string the app shows.
 #[allow(missing_docs)]
 pub struct Words {
+    /// The language of these words.
+    pub lang: Lang,
     pub app_name: &'static str,
     pub tagline: &'static str,
     pub welcome_title: &'static str,
@@ -257,6 +219,7 @@ impl Words {
 
 /// English.
 pub static EN: Words = Words {
+    lang: Lang::En,
     app_name: "Tessera",
     tagline: "Your ID, on your device, offline.",
     welcome_title: "Welcome",
@@ -403,6 +366,7 @@ pub static EN: Words = Words {
 
 /// Simplified Chinese.
 pub static ZH: Words = Words {
+    lang: Lang::Zh,
     app_name: "Tessera 证件夹",
     tagline: "您的证件，存在您的设备上，无需联网。",
     welcome_title: "欢迎",

@@ -48,7 +48,7 @@ use crate::wallet::{
     HistoryRecord, ImportOutcome, Imported, IssuerCheck, Presentation, Validity, Wallet,
     WalletError,
 };
-use i18n::{Lang, Words};
+use i18n::{Lang, LangWords as _, Words};
 use jobs::{Done, Job, Running};
 use qr::QrView;
 use tessera_core::text::printable;

@@ -111,10 +111,7 @@ fn words(lang: Lang) -> &'static EnrolWords {
 
 /// The language whose word table `t` is (the home screen passes only the table).
 fn lang_of(t: &Words) -> Lang {
-    Lang::ALL
-        .into_iter()
-        .find(|l| std::ptr::eq(l.t(), t))
-        .unwrap_or(Lang::En)
+    t.lang
 }
 
 /// The short form of a request id shown to people: its first 8 hex digits, in groups of 4.
