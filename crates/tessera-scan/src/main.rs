@@ -1,4 +1,4 @@
-//! `tessera-scan [--trust-dir DIR --root ROOT.pub] [--lang en|zh] [IMAGE...]`
+//! `tessera-scan [--trust-dir DIR [--root ROOT.pub]] [--lang en|zh] [IMAGE...]`
 //!
 //! Exit codes ([`EXIT_CODES`], shown by `--help`): 0 after the window closes, 2 for a bad
 //! command line or trust data that cannot be used (as `tessera-verify`), 3 when the window
@@ -27,10 +27,11 @@ Errors are printed on standard error as \"tessera-scan: error: ...\".";
 #[command(version, after_help = EXIT_CODES)]
 struct Args {
     /// Verifier data directory (trust-list.cbor and status/*.cbor, as `tessera-verify
-    /// update` installs them).
-    #[arg(long, value_name = "DIR", requires = "root")]
+    /// update` installs them, with its root.pub unless --root is given).
+    #[arg(long, value_name = "DIR")]
     trust_dir: Option<PathBuf>,
-    /// The trust-list root public key file that the trust list must be signed with.
+    /// The trust-list root public key file that the trust list must be signed with (it must
+    /// be the data directory's root.pub if that is there).
     #[arg(long, value_name = "ROOT.pub", requires = "trust_dir")]
     root: Option<PathBuf>,
     /// Language (default: from LANG, else en).
@@ -109,8 +110,14 @@ fn exit_code(e: &anyhow::Error) -> u8 {
 
 fn run(args: Args) -> Result<()> {
     let trust = match (&args.trust_dir, &args.root) {
-        (Some(dir), Some(root)) => TrustSource::from_dir(dir, root)
-            .with_context(|| format!("cannot use the trust data in {}", dir.display()))?,
+        (Some(dir), root) => TrustSource::from_dir(dir, root.as_deref()).with_context(|| {
+            let why = if root.is_none() {
+                " (no --root given: the root key is its root.pub)"
+            } else {
+                ""
+            };
+            format!("cannot use the trust data in {}{why}", dir.display())
+        })?,
         _ => TrustSource::demo().map_err(anyhow::Error::msg)?,
     };
     let lang = match args.lang {

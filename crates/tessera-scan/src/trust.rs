@@ -56,11 +56,12 @@ impl TrustSource {
     }
 
     /// A verifier data directory (`trust-list.cbor`, `status/*.cbor`, as `tessera-verify
-    /// update` installs them), checked against the root key in `root_file`. Status files
-    /// that do not check out are skipped and listed in [`TrustSource::problems`].
-    pub fn from_dir(dir: &Path, root_file: &Path) -> Result<Self, VerifierError> {
-        let root = tessera_verifier::store::read_root(root_file)?;
-        let (trust, status, problems) = DataDir::new(dir).load(&root)?;
+    /// update` installs them), checked against the root key as tessera-verify does
+    /// ([`DataDir::root_key`]): the key in `root_file` if given (it must be the installed
+    /// `DIR/root.pub` if there is one), else `DIR/root.pub`. Status files that do not check
+    /// out are skipped and listed in [`TrustSource::problems`].
+    pub fn from_dir(dir: &Path, root_file: Option<&Path>) -> Result<Self, VerifierError> {
+        let (trust, status, problems) = DataDir::new(dir).open(root_file)?;
         let mut s = TrustSource::new(trust, status, dir.display().to_string());
         s.problems = problems;
         Ok(s)

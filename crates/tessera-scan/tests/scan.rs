@@ -549,9 +549,22 @@ fn trust_dir_with_a_status_list_reports_revocation() {
     let other = w.dir.path().join("other.pub");
     let other_key = SigningKey::generate(&mut w.rng).verifying_key();
     std::fs::write(&other, public_key_to_text(&other_key, "not the root")).unwrap();
-    assert!(TrustSource::from_dir(&data, &other).is_err());
+    assert!(TrustSource::from_dir(&data, Some(&other)).is_err());
+    // No root key given and none installed: refused, never the demo list.
+    assert!(TrustSource::from_dir(&data, None).is_err());
 
-    let trust = TrustSource::from_dir(&data, &root_file).unwrap();
+    let trust = TrustSource::from_dir(&data, Some(&root_file)).unwrap();
+    assert_eq!(trust.problems().len(), 1, "{:?}", trust.problems());
+    // The rule tessera-verify follows: the installed root.pub serves when none is given, and
+    // a key given must be the installed one.
+    std::fs::copy(&root_file, data.join("root.pub")).unwrap();
+    assert!(TrustSource::from_dir(&data, None).is_ok());
+    let err = TrustSource::from_dir(&data, Some(&other)).unwrap_err();
+    assert!(
+        matches!(err, tessera_verifier::VerifierError::RootMismatch { .. }),
+        "{err}"
+    );
+    let trust = TrustSource::from_dir(&data, Some(&root_file)).unwrap();
     assert!(!trust.is_demo());
     assert_eq!(trust.problems().len(), 1, "{:?}", trust.problems());
     let png = w.qr("revoked.png", Purpose::Age18.preset(), Purpose::Age18, None);

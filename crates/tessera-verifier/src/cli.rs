@@ -213,9 +213,10 @@ pub fn run(cli: Cli) -> Result<u8> {
 }
 
 fn root_for(data: &DataDir, root: Option<&Path>) -> Result<ed25519_dalek::VerifyingKey> {
+    let key = data.root_key(root);
     Ok(match root {
-        Some(p) => store::read_root(p)?,
-        None => data.root().context(
+        Some(_) => key?,
+        None => key.context(
             "the data directory has no usable root.pub; give the root key with --root ROOT.pub",
         )?,
     })
@@ -381,8 +382,10 @@ fn build_verifier(a: &VerifyArgs) -> Result<Verifier> {
         (trust_arg.to_owned(), parent.to_owned())
     };
     let root = match (&a.root, trust_arg.is_dir()) {
-        (Some(p), _) => store::read_root(p)?,
-        (None, true) => store::read_root(&dir.join(store::ROOT_FILE))
+        (Some(p), true) => DataDir::new(&dir).root_key(Some(p))?,
+        (Some(p), false) => store::read_root(p)?,
+        (None, true) => DataDir::new(&dir)
+            .root_key(None)
             .context("no --root given and the data directory has no usable root.pub")?,
         (None, false) => bail!(
             "--root ROOT.pub is required when --trust names a file (the root key is the trust anchor; it is not taken from beside the list)"

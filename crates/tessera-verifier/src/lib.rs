@@ -32,7 +32,6 @@ pub mod replay;
 pub mod store;
 mod verdict;
 
-use ed25519_dalek::VerifyingKey;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tessera_core::{
@@ -218,17 +217,18 @@ impl Verifier {
         }
     }
 
-    /// A verifier from a data directory (see [`store`]): its trust list (checked against
-    /// `root`), the status lists that check out against it, and its persisted replay cache
+    /// A verifier from a data directory (see [`store`]): its trust list (checked against the
+    /// root key `root` names, or the installed `DIR/root.pub`: see [`DataDir::root_key`]), the
+    /// status lists that check out against it, and its persisted replay cache
     /// (`DIR/replay.log`, created if missing). Unusable status files are skipped; see
     /// [`DataDir::states`] to report them.
     pub fn from_dir(
         dir: &Path,
-        root: &VerifyingKey,
+        root: Option<&Path>,
         policy: Policy,
     ) -> Result<Verifier, VerifierError> {
         let data = DataDir::new(dir);
-        let (trust, lists, _problems) = data.load(root)?;
+        let (trust, lists, _problems) = data.open(root)?;
         let path = data.replay_file();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

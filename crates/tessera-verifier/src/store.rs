@@ -368,6 +368,31 @@ impl DataDir {
         read_root(&self.root_file())
     }
 
+    /// The root key this folder's trust list is checked with. One rule for every program that
+    /// verifies from a data folder (tessera-verify, tessera-scan, [`crate::Verifier::from_dir`]):
+    /// the key file the operator gives (`--root`), which must then be the key installed as
+    /// `DIR/root.pub` if one is; with none given, the installed `DIR/root.pub`.
+    pub fn root_key(&self, given: Option<&Path>) -> Result<VerifyingKey, VerifierError> {
+        let installed = self.root_file();
+        let Some(given) = given else {
+            return read_root(&installed);
+        };
+        let key = read_root(given)?;
+        if installed.symlink_metadata().is_ok() && read_root(&installed)? != key {
+            return Err(VerifierError::RootMismatch { path: installed });
+        }
+        Ok(key)
+    }
+
+    /// What a verifier needs from this folder: the trust list checked against
+    /// [`DataDir::root_key`], and the status lists that check out ([`DataDir::load`]).
+    pub fn open(
+        &self,
+        given_root: Option<&Path>,
+    ) -> Result<(TrustList, Vec<StatusList>, Vec<String>), VerifierError> {
+        self.load(&self.root_key(given_root)?)
+    }
+
     /// Installs `root` as `DIR/root.pub` when there is none (creating DIR). If one is there,
     /// it must be the same key: an update never changes the trust anchor.
     pub fn ensure_root(&self, root: &VerifyingKey) -> Result<(), VerifierError> {

@@ -12,7 +12,7 @@ use tessera_core::{
     AttrId, AttrValue, Attributes, HeldCredential, IssueParams, PresentRequest, Purpose, Reason,
     Status, StatusList, StatusRef, TrustList, TrustedIssuer, TrustedKey, issue, present, text,
 };
-use tessera_verifier::{Policy, StalePolicy, Verifier};
+use tessera_verifier::{Policy, StalePolicy, Verifier, VerifierError};
 
 use tessera_core::testing::DeterministicRng as TestRng;
 
@@ -816,12 +816,59 @@ fn library_replay_cache_full_is_refuse_safe() {
     assert!(v.trust().issuers[0].keys[0].valid_at(NOW));
 }
 
+/// One rule for the root key of a data folder, in the library and the command line: a key
+/// given must be the installed root.pub; with none given, the installed one is used.
+#[test]
+fn a_given_root_key_must_be_the_installed_one() {
+    let mut f = Fix::new();
+    let other = SigningKey::generate(&mut f.rng);
+    let other_file = f.dir.path().join("other-root.pub");
+    std::fs::write(
+        &other_file,
+        public_key_to_text(&other.verifying_key(), "not the root"),
+    )
+    .unwrap();
+    let dir = &f.dir.path().to_path_buf();
+    let err = Verifier::from_dir(dir, Some(&other_file), Policy::default()).unwrap_err();
+    assert!(matches!(err, VerifierError::RootMismatch { .. }), "{err}");
+    let installed = f.path("root.pub");
+    assert!(Verifier::from_dir(dir, Some(&installed), Policy::default()).is_ok());
+    assert!(Verifier::from_dir(dir, None, Policy::default()).is_ok());
+
+    let c = f.good_cred(VALID_IDX);
+    let qr = f.qr_of(&c, None, NOW);
+    let args = |root: &Path| {
+        let now = NOW.to_string();
+        let d = dir.to_str().unwrap().to_string();
+        let r = root.to_str().unwrap().to_string();
+        run(
+            &["--trust", &d, "--root", &r, "--now", &now, "--json"],
+            &format!("{qr}\n"),
+        )
+    };
+    let r = args(&other_file);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("different root key"), "{}", r.stderr);
+    let r = args(&installed);
+    assert_eq!(r.reasons(), ["valid"], "{}", r.stderr);
+    // Without root.pub the folder needs --root, and takes any key that signed its list.
+    std::fs::remove_file(&installed).unwrap();
+    assert!(Verifier::from_dir(dir, None, Policy::default()).is_err());
+    let moved = dir.join("the-root.pub");
+    std::fs::write(
+        &moved,
+        public_key_to_text(&f.root.verifying_key(), "test root"),
+    )
+    .unwrap();
+    assert!(Verifier::from_dir(dir, Some(&moved), Policy::default()).is_ok());
+}
+
 #[test]
 fn library_status_lists_and_from_dir() {
     let mut f = Fix::new();
     let mut v = Verifier::from_dir(
         f.dir.path(),
-        &f.root.verifying_key(),
+        None,
         Policy {
             stale: StalePolicy::Fail,
             ..Policy::default()
