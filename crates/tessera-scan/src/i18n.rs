@@ -4,7 +4,7 @@
 //! languages (the bundled font must have a glyph for each character: egui_kittest fails on a
 //! missing glyph).
 
-use tessera_core::{AttrId, AttrValue, Purpose, Reason};
+use tessera_core::{AttrId, AttrValue, Reason};
 use tessera_qr::DecodeError;
 
 pub use tessera_ui::Lang;
@@ -238,65 +238,20 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// An attribute's name for people.
-pub fn attr_name(a: AttrId, lang: Lang) -> &'static str {
-    let (en, zh) = match a {
-        AttrId::FamilyName => ("Family name", "姓"),
-        AttrId::GivenName => ("Given name", "名"),
-        AttrId::FamilyNameLatin => ("Family name (Latin)", "姓（拼音）"),
-        AttrId::GivenNameLatin => ("Given name (Latin)", "名（拼音）"),
-        AttrId::Sex => ("Sex", "性别"),
-        AttrId::Ethnicity => ("Ethnicity", "民族"),
-        AttrId::BirthDate => ("Date of birth", "出生日期"),
-        AttrId::Address => ("Address", "住址"),
-        AttrId::IdNumber => ("ID number", "公民身份号码"),
-        AttrId::IssuingAuthority => ("Issuing authority", "签发机关"),
-        AttrId::Portrait => ("Portrait", "照片"),
-        AttrId::AgeOver16 => ("Age 16 or over", "年满 16 岁"),
-        AttrId::AgeOver18 => ("Age 18 or over", "年满 18 岁"),
-        AttrId::AgeOver60 => ("Age 60 or over", "年满 60 岁"),
-        _ => (a.name(), a.name()),
-    };
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
-}
+pub use tessera_ui::{attr_name, purpose};
 
-/// An attribute value for people (booleans as yes/no, sex codes as words).
+/// An attribute value for people: yes/no and the sex codes in the words both apps share
+/// ([`tessera_ui::value_word`]), an image by its size, anything else as it is.
 pub fn attr_value(a: AttrId, v: &AttrValue, lang: Lang) -> String {
-    let pick = |en: &str, zh: &str| match lang {
-        Lang::En => en.to_string(),
-        Lang::Zh => zh.to_string(),
-    };
-    match (a, v) {
-        (_, AttrValue::Bool(true)) => pick("yes", "是"),
-        (_, AttrValue::Bool(false)) => pick("no", "否"),
-        (AttrId::Sex, AttrValue::Uint(0)) => pick("not known", "未知"),
-        (AttrId::Sex, AttrValue::Uint(1)) => pick("male", "男"),
-        (AttrId::Sex, AttrValue::Uint(2)) => pick("female", "女"),
-        (AttrId::Sex, AttrValue::Uint(9)) => pick("not applicable", "不适用"),
-        (_, AttrValue::Bytes(b)) => match lang {
+    if let Some(word) = tessera_ui::value_word(a, v, lang) {
+        return word.to_string();
+    }
+    match v {
+        AttrValue::Bytes(b) => match lang {
             Lang::En => format!("image, {} bytes", b.len()),
             Lang::Zh => format!("图像，{} 字节", b.len()),
         },
-        (_, v) => v.to_string(),
-    }
-}
-
-/// A purpose for people.
-pub fn purpose(p: Purpose, lang: Lang) -> &'static str {
-    let (en, zh) = match p {
-        Purpose::Custom => ("Items chosen by the holder", "持证人自选的信息"),
-        Purpose::Age18 => ("Age check (18 or over)", "年龄核验（年满 18 岁）"),
-        Purpose::Delivery => ("Delivery", "收件"),
-        Purpose::CheckIn => ("Hotel check-in", "酒店入住"),
-        Purpose::Full => ("Full ID", "完整证件"),
-        _ => (p.name(), p.name()),
-    };
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
+        v => v.to_string(),
     }
 }
 
@@ -348,6 +303,7 @@ pub fn age(secs: u64, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tessera_core::Purpose;
 
     #[test]
     fn every_reason_has_words_in_both_languages() {

@@ -1,6 +1,7 @@
 //! What both Tessera apps share on screen.
 //!
-//! The language ([`Lang`]) and the fonts ([`fonts`]).
+//! The language ([`Lang`]), the words for what a credential holds ([`words`]) and the fonts
+//! ([`fonts`]).
 //!
 //! Every citizen's name must be drawn, so both apps install the same [`Fonts`]: egui's own
 //! fonts, a bundled subset of Noto Sans CJK SC that covers the whole Table of General Standard
@@ -15,6 +16,8 @@
 
 pub mod fonts;
 pub mod lang;
+pub mod words;
 
 pub use fonts::{CJK_FONT, Fonts, SystemFonts, definitions, drawable, marker};
 pub use lang::Lang;
+pub use words::{attr_name, purpose, sex, value_word, yes_no};

@@ -96,10 +96,10 @@ fn first_run_demo_id_age18_qr_verifies_then_lock_clears_it() {
     first_run(&mut h);
 
     click(&mut h, "Show ID");
-    click(&mut h, "Age 18+");
+    click(&mut h, "Age check (18 or over)");
     // The screen says plainly what the verifier will see.
     h.get_by_label("The verifier will see:");
-    h.get_by_label_contains("Over 18:");
+    h.get_by_label_contains("Age 18 or over:");
     click(&mut h, "Show QR code");
     h.get_by_label("QR code with your ID for the verifier");
 
@@ -139,8 +139,8 @@ fn first_run_demo_id_age18_qr_verifies_then_lock_clears_it() {
     assert!(h.state().is_unlocked());
     click(&mut h, "History");
     assert_eq!(h.state().tab(), Some(Tab::History));
-    assert_eq!(h.get_all_by_label("Age 18+").count(), 1);
-    h.get_by_label("Over 18");
+    assert_eq!(h.get_all_by_label("Age check (18 or over)").count(), 1);
+    h.get_by_label("Age 18 or over");
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn language_switch_changes_the_labels_and_chinese_renders() {
     click(&mut h, "记录");
     click(&mut h, "我的证件");
     click(&mut h, "出示证件");
-    click(&mut h, "收快递");
+    click(&mut h, "收件");
     h.get_by_label("核验方将看到：");
     click(&mut h, "出示二维码");
     let v = verify_shown(&h, &VerifyPolicy::at(now()));
@@ -311,7 +311,7 @@ fn counter_code_and_custom_items() {
         "Choose at least one item."
     );
     click(&mut h, "ID number");
-    click(&mut h, "Over 60");
+    click(&mut h, "Age 60 or over");
     type_into(&mut h, "Counter code (optional)", "k7-2");
     click(&mut h, "Show QR code");
     let mut policy = VerifyPolicy::at(now());
@@ -332,7 +332,7 @@ fn counter_code_and_custom_items() {
     // History: purpose, counter code, items.
     click(&mut h, "History");
     h.get_by_label("Counter: K72");
-    h.get_by_label("ID number · Over 60");
+    h.get_by_label("ID number · Age 60 or over");
     click(&mut h, "Clear history");
     click(&mut h, "Clear all");
     h.get_by_label("You have not shown your ID yet.");

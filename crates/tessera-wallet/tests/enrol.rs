@@ -225,7 +225,7 @@ fn add_an_id_screen_request_to_issuer_to_card() {
 
     // Shown and verified with the issuer's trust list.
     click(&mut h, "Show ID");
-    click(&mut h, "Age 18+");
+    click(&mut h, "Age check (18 or over)");
     click(&mut h, "Show QR code");
     let (shown, _) = h.state().shown_qr().expect("a QR code is shown");
     let v = verify_text(shown, &trust_of(&iss_dir), &VerifyPolicy::at(now())).unwrap();

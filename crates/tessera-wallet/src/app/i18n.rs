@@ -82,10 +82,7 @@ pub struct Words {
     pub portrait_of: &'static str,
     pub present_title: &'static str,
     pub choose_purpose: &'static str,
-    pub purpose_age18: &'static str,
-    pub purpose_delivery: &'static str,
-    pub purpose_checkin: &'static str,
-    pub purpose_full: &'static str,
+    /// The purpose picker's button for choosing items one by one.
     pub purpose_custom: &'static str,
     pub verifier_sees: &'static str,
     pub verifier_not_sees: &'static str,
@@ -162,57 +159,26 @@ pub struct Words {
     pub dismiss: &'static str,
     pub error_prefix: &'static str,
     pub demo_note: &'static str,
-    pub attr_family_name: &'static str,
-    pub attr_given_name: &'static str,
-    pub attr_family_name_latin: &'static str,
-    pub attr_given_name_latin: &'static str,
-    pub attr_sex: &'static str,
-    pub attr_ethnicity: &'static str,
-    pub attr_birth_date: &'static str,
-    pub attr_address: &'static str,
-    pub attr_id_number: &'static str,
-    pub attr_issuing_authority: &'static str,
-    pub attr_portrait: &'static str,
-    pub attr_age_over_16: &'static str,
-    pub attr_age_over_18: &'static str,
-    pub attr_age_over_60: &'static str,
-    pub yes: &'static str,
-    pub no: &'static str,
-    pub sex_male: &'static str,
-    pub sex_female: &'static str,
-    pub sex_unknown: &'static str,
 }
 
 impl Words {
-    /// The name of an attribute.
+    /// The name of an attribute (the words both apps share).
     pub fn attr(&self, id: AttrId) -> &'static str {
-        match id {
-            AttrId::FamilyName => self.attr_family_name,
-            AttrId::GivenName => self.attr_given_name,
-            AttrId::FamilyNameLatin => self.attr_family_name_latin,
-            AttrId::GivenNameLatin => self.attr_given_name_latin,
-            AttrId::Sex => self.attr_sex,
-            AttrId::Ethnicity => self.attr_ethnicity,
-            AttrId::BirthDate => self.attr_birth_date,
-            AttrId::Address => self.attr_address,
-            AttrId::IdNumber => self.attr_id_number,
-            AttrId::IssuingAuthority => self.attr_issuing_authority,
-            AttrId::Portrait => self.attr_portrait,
-            AttrId::AgeOver16 => self.attr_age_over_16,
-            AttrId::AgeOver18 => self.attr_age_over_18,
-            AttrId::AgeOver60 => self.attr_age_over_60,
-            _ => "?",
-        }
+        tessera_ui::attr_name(id, self.lang)
     }
 
-    /// The name of a purpose.
+    /// The name of a purpose, as the history and the QR screen show it (the words both apps
+    /// share).
     pub fn purpose(&self, p: Purpose) -> &'static str {
+        tessera_ui::purpose(p, self.lang)
+    }
+
+    /// The label of a purpose's button in the purpose picker: "choose items" is something the
+    /// holder does, the other purposes read as they do everywhere.
+    pub fn purpose_choice(&self, p: Purpose) -> &'static str {
         match p {
-            Purpose::Age18 => self.purpose_age18,
-            Purpose::Delivery => self.purpose_delivery,
-            Purpose::CheckIn => self.purpose_checkin,
-            Purpose::Full => self.purpose_full,
-            _ => self.purpose_custom,
+            Purpose::Custom => self.purpose_custom,
+            p => self.purpose(p),
         }
     }
 }
@@ -273,10 +239,6 @@ pub static EN: Words = Words {
     portrait_of: "Portrait of",
     present_title: "Show your ID",
     choose_purpose: "What is it for?",
-    purpose_age18: "Age 18+",
-    purpose_delivery: "Delivery",
-    purpose_checkin: "Hotel check-in",
-    purpose_full: "Full ID",
     purpose_custom: "Choose items",
     verifier_sees: "The verifier will see:",
     verifier_not_sees: "Everything else stays hidden, including your portrait.",
@@ -343,25 +305,6 @@ pub static EN: Words = Words {
     dismiss: "Dismiss",
     error_prefix: "Could not do that:",
     demo_note: "DEMO — not a real ID",
-    attr_family_name: "Family name",
-    attr_given_name: "Given name",
-    attr_family_name_latin: "Family name (Latin)",
-    attr_given_name_latin: "Given name (Latin)",
-    attr_sex: "Sex",
-    attr_ethnicity: "Ethnicity",
-    attr_birth_date: "Date of birth",
-    attr_address: "Address",
-    attr_id_number: "ID number",
-    attr_issuing_authority: "Issuing authority",
-    attr_portrait: "Portrait",
-    attr_age_over_16: "Over 16",
-    attr_age_over_18: "Over 18",
-    attr_age_over_60: "Over 60",
-    yes: "yes",
-    no: "no",
-    sex_male: "male",
-    sex_female: "female",
-    sex_unknown: "not stated",
 };
 
 /// Simplified Chinese.
@@ -420,10 +363,6 @@ pub static ZH: Words = Words {
     portrait_of: "照片：",
     present_title: "出示证件",
     choose_purpose: "用于什么？",
-    purpose_age18: "年满 18 岁",
-    purpose_delivery: "收快递",
-    purpose_checkin: "酒店入住",
-    purpose_full: "完整证件",
     purpose_custom: "自选项目",
     verifier_sees: "核验方将看到：",
     verifier_not_sees: "其他信息都不会提供，包括您的照片。",
@@ -490,23 +429,4 @@ pub static ZH: Words = Words {
     dismiss: "关闭",
     error_prefix: "无法完成：",
     demo_note: "示范 — 不是真实证件",
-    attr_family_name: "姓",
-    attr_given_name: "名",
-    attr_family_name_latin: "姓（拼音）",
-    attr_given_name_latin: "名（拼音）",
-    attr_sex: "性别",
-    attr_ethnicity: "民族",
-    attr_birth_date: "出生日期",
-    attr_address: "住址",
-    attr_id_number: "证件号码",
-    attr_issuing_authority: "签发机关",
-    attr_portrait: "照片",
-    attr_age_over_16: "年满 16 岁",
-    attr_age_over_18: "年满 18 岁",
-    attr_age_over_60: "年满 60 岁",
-    yes: "是",
-    no: "否",
-    sex_male: "男",
-    sex_female: "女",
-    sex_unknown: "未说明",
 };

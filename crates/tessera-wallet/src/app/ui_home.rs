@@ -26,18 +26,19 @@ fn pickable() -> impl Iterator<Item = AttrId> {
     AttrId::ALL.into_iter().filter(|a| *a != AttrId::Portrait)
 }
 
-/// An attribute value in words.
+/// An attribute value in words: yes/no and the sex codes in the words both apps share, text
+/// made printable, an image by the attribute's name.
 pub(super) fn value_text(t: &Words, id: AttrId, v: Option<&AttrValue>) -> String {
-    match (id, v) {
-        (AttrId::Sex, Some(AttrValue::Uint(1))) => t.sex_male.into(),
-        (AttrId::Sex, Some(AttrValue::Uint(2))) => t.sex_female.into(),
-        (AttrId::Sex, Some(_)) => t.sex_unknown.into(),
-        (_, Some(AttrValue::Bool(true))) => t.yes.into(),
-        (_, Some(AttrValue::Bool(false))) => t.no.into(),
-        (_, Some(AttrValue::Text(s))) => tessera_core::text::printable(s).into_owned(),
-        (_, Some(AttrValue::Uint(u))) => u.to_string(),
-        (_, Some(AttrValue::Bytes(_))) => t.attr_portrait.into(),
-        (_, None) => "—".into(),
+    let Some(v) = v else {
+        return "—".into();
+    };
+    if let Some(word) = tessera_ui::value_word(id, v, t.lang) {
+        return word.into();
+    }
+    match v {
+        AttrValue::Text(s) => tessera_core::text::printable(s).into_owned(),
+        AttrValue::Bytes(_) => t.attr(AttrId::Portrait).into(),
+        v => v.to_string(),
     }
 }
 
@@ -110,7 +111,7 @@ fn card_ui(ui: &mut Ui, t: &Words, card: &mut Card) {
                     };
                     ui.label(small(format!(
                         "{}  {}",
-                        t.attr_birth_date,
+                        t.attr(AttrId::BirthDate),
                         card.text(AttrId::BirthDate)
                     )));
                     ui.label(small(format!(
@@ -455,7 +456,7 @@ fn present_ui(
         for p in PRESETS {
             if ui
                 .add(
-                    egui::Button::selectable(ps.purpose == p, t.purpose(p))
+                    egui::Button::selectable(ps.purpose == p, t.purpose_choice(p))
                         .min_size(Vec2::new(0.0, 40.0)),
                 )
                 .clicked()
