@@ -110,27 +110,18 @@ fn body<'a>(text: &'a str, label: &'static str) -> Result<&'a str, KeyFileError>
     Ok(key)
 }
 
-/// Lower-case hex of bytes.
+/// Lower-case hex of bytes (constant-time: [`base16ct`]).
 pub fn to_hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        s.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
-    s
+    base16ct::lower::encode_string(bytes)
 }
 
-/// Parses hex (either case) into exactly `N` bytes.
+/// Parses hex (either case) into exactly `N` bytes (constant-time: [`base16ct`]).
 pub fn from_hex<const N: usize>(hex: &str) -> Option<[u8; N]> {
-    let b = hex.as_bytes();
-    if b.len() != N * 2 {
+    if hex.len() != N * 2 {
         return None;
     }
-    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let mut out = [0u8; N];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = digit(b[2 * i])? << 4 | digit(b[2 * i + 1])?;
-    }
+    base16ct::mixed::decode(hex, &mut out).ok()?;
     Some(out)
 }
 
@@ -206,6 +197,41 @@ mod tests {
             Err(KeyFileError::BadHex)
         );
         assert_eq!(from_hex::<2>("0aFf"), Some([0x0a, 0xff]));
+    }
+
+    /// The text format of docs/format.md, byte for byte: lower-case hex written, either case
+    /// read, anything else refused.
+    #[test]
+    fn hex_is_the_documented_text() {
+        let all: Vec<u8> = (0..=255).collect();
+        let hex = to_hex(&all);
+        let expected: String = all.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, expected);
+        let back: [u8; 256] = from_hex(&hex).unwrap();
+        assert_eq!(back.as_slice(), all.as_slice());
+        let upper: [u8; 256] = from_hex(&hex.to_uppercase()).unwrap();
+        assert_eq!(upper, back);
+        for bad in [
+            "0", "0g", "g0", "+1", " 1", "1 ", "0x", "é", "\u{0}0", "000",
+        ] {
+            assert_eq!(from_hex::<1>(bad), None, "{bad:?}");
+        }
+        let sk = SigningKey::from_bytes(&[0xab; 32]);
+        let text = public_key_to_text(&sk.verifying_key(), "c");
+        let key_hex = to_hex(sk.verifying_key().as_bytes());
+        assert_eq!(text, format!("# c\n{PUBLIC_LABEL}\n{key_hex}\n"));
+        let st = secret_key_to_text(&sk, "");
+        assert_eq!(
+            st.as_str(),
+            format!("{SECRET_LABEL}\n{}\n", "ab".repeat(32))
+        );
+        // A published file is rewritten to the same bytes.
+        let demo = include_str!("../../../assets/demo/root.pub");
+        let key = public_key_from_text(demo).unwrap();
+        assert_eq!(
+            public_key_to_text(&key, "Demo trust-list root (DEMO)"),
+            demo
+        );
     }
 
     /// Small-order points and non-canonical encodings, from the Ed25519 torsion subgroup.

@@ -835,9 +835,7 @@ mod tests {
     }
 
     fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
+        base16ct::mixed::decode_vec(s).unwrap()
     }
 
     /// Checks one vector file; returns the mismatch, if any.

@@ -244,7 +244,7 @@ fn remove_stale_new_dirs(dir: &Path) -> Result<(), StoreError> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(bytes)
 }
 
 impl Store {

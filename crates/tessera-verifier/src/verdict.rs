@@ -202,21 +202,8 @@ fn attr_json(value: &AttrValue) -> Value {
 
 /// Standard base64 with padding (RFC 4648 §4).
 pub fn base64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                s.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
+    use base64ct::Encoding;
+    base64ct::Base64::encode_string(bytes)
 }
 
 /// An age in seconds for people: "45 s", "12 min", "3 h 20 min", "2 d 4 h".
