@@ -31,5 +31,8 @@ fn cli_contract() {
     for name in PROGRAMS {
         cases.register_bin(name, bin(name));
     }
-    cases.case(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/cmd/*.toml"));
+    cases.case(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/cmd/*.toml"
+    ));
 }

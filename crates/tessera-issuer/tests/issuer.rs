@@ -218,7 +218,11 @@ fn cli_init_issue_with_key_file_and_request() {
     let d = dir.to_str().unwrap();
     assert_eq!(run(&["init", "--dir", d, "--list-size", "100"]).0, Some(0));
     let (code, _, err) = run(&["init", "--dir", d]);
-    assert_eq!(code, Some(2), "an issuer folder that exists is a file error");
+    assert_eq!(
+        code,
+        Some(2),
+        "an issuer folder that exists is a file error"
+    );
     assert!(err.contains("--force"), "{err}");
     assert_eq!(mode(&dir.join("issuer.key")), 0o600);
 
@@ -1197,7 +1201,11 @@ fn issue_out_is_a_new_private_file_and_never_follows_a_link() {
     };
     assert_eq!(cli(&args(false)).0, Some(0));
     assert_eq!(mode(&req), 0o600);
-    assert_eq!(cli(&args(false)).0, Some(2), "an existing output is a file error");
+    assert_eq!(
+        cli(&args(false)).0,
+        Some(2),
+        "an existing output is a file error"
+    );
     assert_eq!(cli(&args(true)).0, Some(0));
 }
 
