@@ -8,10 +8,9 @@ use tessera_core::presentation::normalize_counter_code;
 use tessera_core::{StatusList, TrustList};
 use tessera_verifier::{DataDir, Policy, Verifier, VerifierError};
 
-/// The demo trust-list root public key file (a published demo key).
-pub const DEMO_ROOT_PUB: &str = include_str!("../../../assets/demo/root.pub");
-/// The demo trust list, signed by the demo root.
-pub const DEMO_TRUST_LIST: &[u8] = include_bytes!("../../../assets/demo/trust-list.cbor");
+/// The demo trust-list root public key file (a published demo key) and the demo trust list,
+/// signed by the demo root (embedded once, in tessera-ui, for both apps).
+pub use tessera_ui::demo::{ROOT_PUB as DEMO_ROOT_PUB, TRUST_LIST as DEMO_TRUST_LIST};
 
 /// The trust data the app verifies against, and the verifiers made from it.
 ///
@@ -46,11 +45,8 @@ impl TrustSource {
 
     /// The embedded demo trust list (checked against the embedded demo root).
     pub fn demo() -> Result<Self, String> {
-        let root = tessera_core::keys::public_key_from_text(DEMO_ROOT_PUB)
-            .map_err(|e| format!("embedded demo root key: {e}"))?;
-        let trust = TrustList::from_signed(DEMO_TRUST_LIST, &root)
-            .map_err(|e| format!("embedded demo trust list: {e}"))?;
-        let mut s = TrustSource::new(trust, Vec::new(), "assets/demo/trust-list.cbor (embedded)");
+        let trust = tessera_ui::demo::trust_list()?;
+        let mut s = TrustSource::new(trust, Vec::new(), tessera_ui::demo::ORIGIN);
         s.demo = true;
         Ok(s)
     }

@@ -1,7 +1,7 @@
 //! What both Tessera apps share on screen.
 //!
-//! The language ([`Lang`]), the words for what a credential holds ([`words`]) and the fonts
-//! ([`fonts`]).
+//! The language ([`Lang`]), the words for what a credential holds ([`words`]), the demo
+//! issuer's trust list ([`demo`]) and the fonts ([`fonts`]).
 //!
 //! Every citizen's name must be drawn, so both apps install the same [`Fonts`]: egui's own
 //! fonts, a bundled subset of Noto Sans CJK SC that covers the whole Table of General Standard
@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod demo;
 pub mod fonts;
 pub mod lang;
 pub mod words;

@@ -4,17 +4,16 @@
 use ed25519_dalek::VerifyingKey;
 use rand_core::CryptoRng;
 use tessera_core::attributes::{AttrId, AttrValue, Attributes};
-use tessera_core::keys::{public_key_from_text, secret_key_from_text};
+use tessera_core::keys::secret_key_from_text;
 use tessera_core::{HeldCredential, IssueParams, StatusRef, TrustList, UnixTime, issue};
 
 use crate::wallet::{Wallet, WalletError};
 
 /// The demo issuer's secret key file (a published demo key).
 pub const ISSUER_KEY: &str = include_str!("../../../assets/demo/issuer.key");
-/// The demo trust-list root public key file.
-pub const ROOT_PUB: &str = include_str!("../../../assets/demo/root.pub");
-/// The demo trust list.
-pub const TRUST_LIST: &[u8] = include_bytes!("../../../assets/demo/trust-list.cbor");
+/// The demo trust-list root public key file and the demo trust list (embedded once, in
+/// tessera-ui, for both apps).
+pub use tessera_ui::demo::{ROOT_PUB, TRUST_LIST};
 /// The demo person.
 pub const PERSON: &str = include_str!("../../../assets/demo/person.json");
 /// The demo portrait.
@@ -25,8 +24,7 @@ const VALIDITY: u64 = 2 * 365 * 86_400;
 
 /// The demo trust list, checked against the demo root.
 pub fn trust_list() -> Option<TrustList> {
-    let root = public_key_from_text(ROOT_PUB).ok()?;
-    TrustList::from_signed(TRUST_LIST, &root).ok()
+    tessera_ui::demo::trust_list().ok()
 }
 
 /// The demo person's attributes, age flags computed as of `now`.
