@@ -15,18 +15,23 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "decode")]
 mod decode;
 mod encode;
+#[cfg(feature = "decode")]
 mod scanner;
 
+#[cfg(feature = "decode")]
 use std::path::PathBuf;
 
+#[cfg(feature = "decode")]
 pub use decode::{
     MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE, decode_bytes, decode_file, decode_image,
     decode_luma_gate_probe, decode_luma_passes, decode_luma_probe, decode_luma_stage,
     decode_luma_stage_half, decode_luma_traced, decode_luma_traced_ungated,
 };
 pub use encode::{ALPHANUMERIC, Ecc, EncodeOptions, MAX_MODULE_PX, QUIET_ZONE, QrSymbol, encode};
+#[cfg(feature = "decode")]
 pub use scanner::{FULL_PROBE_EVERY, ScanOptions, Scanner};
 
 /// Why [`encode`] could not make a symbol (caller mistakes: the text or the options).
@@ -60,6 +65,7 @@ pub enum QrError {
 }
 
 /// Why no QR text came out of an image (hostile or unreadable input).
+#[cfg(feature = "decode")]
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
