@@ -167,24 +167,6 @@ impl Fixture {
         }
     }
 
-    /// Issues [`sample_person`] to `holder` with this fixture's issuer key.
-    pub fn issue_for(
-        &mut self,
-        holder: &ed25519_dalek::SigningKey,
-        not_before: crate::UnixTime,
-        expires: crate::UnixTime,
-        index: u32,
-    ) -> crate::HeldCredential {
-        issue_sample(
-            &self.issuer,
-            holder,
-            not_before,
-            expires,
-            index,
-            &mut self.rng,
-        )
-    }
-
     /// Presents the fixture's credential with a preset at `time`.
     pub fn show(
         &mut self,

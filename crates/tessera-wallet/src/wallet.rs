@@ -341,11 +341,6 @@ impl Wallet {
         &mut self.store
     }
 
-    /// Adds a trust list whose issuers' names and signatures the wallet then knows.
-    pub fn add_trust(&mut self, list: TrustList) {
-        self.trust.push(list);
-    }
-
     /// The device key, if made.
     pub fn device_key(&self) -> Result<Option<SigningKey>, WalletError> {
         let Some(bytes) = self.store.get(RecordKind::HolderKey, DEVICE_KEY_ID)? else {
