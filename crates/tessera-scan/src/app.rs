@@ -759,7 +759,7 @@ impl ScanApp {
                     .purpose
                     .map(|p| format!(" · {}", i18n::purpose(p, lang)))
                     .unwrap_or_default();
-                ui.colored_label(color, format!("{} {what}", clock_time(h.at)));
+                ui.colored_label(color, format!("{} {what}", tessera_ui::clock_time(h.at)));
                 ui.weak(format!("{}{purpose}", printable(&h.source)));
                 ui.add_space(4.0);
             }
@@ -922,20 +922,9 @@ fn source_name(path: &Path) -> String {
     )
 }
 
-/// `HH:MM:SS UTC` of a Unix time.
-fn clock_time(t: UnixTime) -> String {
-    let s = t % 86_400;
-    format!("{:02}:{:02}:{:02} UTC", s / 3600, s % 3600 / 60, s % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clock_time_is_utc_of_day() {
-        assert_eq!(clock_time(1_795_651_200 + 3723), "01:02:03 UTC");
-    }
 
     #[test]
     fn a_broken_portrait_is_an_error_not_a_panic() {

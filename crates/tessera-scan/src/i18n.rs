@@ -287,18 +287,7 @@ pub fn decode_error(e: &DecodeError, lang: Lang) -> &'static str {
     }
 }
 
-/// An age in seconds: "45 s", "12 min", "3 h 20 min", "2 d 4 h" (or 秒, 分钟, 小时, 天).
-pub fn age(secs: u64, lang: Lang) -> String {
-    match lang {
-        Lang::En => tessera_verifier::format_age(secs),
-        Lang::Zh => match secs {
-            0..60 => format!("{secs} 秒"),
-            60..3600 => format!("{} 分钟", secs / 60),
-            3600..86_400 => format!("{} 小时 {} 分钟", secs / 3600, secs % 3600 / 60),
-            _ => format!("{} 天 {} 小时", secs / 86_400, secs % 86_400 / 3600),
-        },
-    }
-}
+pub use tessera_ui::age;
 
 #[cfg(test)]
 mod tests {

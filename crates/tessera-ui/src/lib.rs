@@ -1,7 +1,7 @@
 //! What both Tessera apps share on screen.
 //!
-//! The language ([`Lang`]), the words for what a credential holds ([`words`]), the demo
-//! issuer's trust list ([`demo`]) and the fonts ([`fonts`]).
+//! The language ([`Lang`]), the words for what a credential holds ([`words`]), dates and ages
+//! ([`time`]), the demo issuer's trust list ([`demo`]) and the fonts ([`fonts`]).
 //!
 //! Every citizen's name must be drawn, so both apps install the same [`Fonts`]: egui's own
 //! fonts, a bundled subset of Noto Sans CJK SC that covers the whole Table of General Standard
@@ -17,8 +17,10 @@
 pub mod demo;
 pub mod fonts;
 pub mod lang;
+pub mod time;
 pub mod words;
 
 pub use fonts::{CJK_FONT, Fonts, SystemFonts, definitions, drawable, marker};
 pub use lang::Lang;
+pub use time::{age, clock_time, date, date_time};
 pub use words::{attr_name, purpose, sex, value_word, yes_no};

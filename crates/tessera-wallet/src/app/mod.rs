@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use egui::{Id, TextureHandle};
 use rand_core::UnwrapErr;
-use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose, civil_date};
+use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
 use tessera_core::presentation::normalize_counter_code;
 use tessera_core::{HeldCredential, UnixTime};
 use tessera_store::{KdfParams, Secret, Store, StoreError};
@@ -530,17 +530,8 @@ fn unix_now() -> UnixTime {
     crate::cli::now()
 }
 
-/// `YYYY-MM-DD` of a Unix time (UTC).
-pub fn date(t: UnixTime) -> String {
-    let (y, m, d) = civil_date(t);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// `YYYY-MM-DD HH:MM UTC` of a Unix time.
-pub fn date_time(t: UnixTime) -> String {
-    let s = t % 86_400;
-    format!("{} {:02}:{:02} UTC", date(t), s / 3600, (s / 60) % 60)
-}
+/// `YYYY-MM-DD` and `YYYY-MM-DD HH:MM UTC` of a Unix time, as both apps show them.
+pub use tessera_ui::{date, date_time};
 
 impl WalletApp {
     /// Makes the app: installs the bundled fonts and the style, reads the preferences.
