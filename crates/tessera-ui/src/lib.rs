@@ -14,12 +14,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod background;
 pub mod demo;
 pub mod fonts;
 pub mod lang;
 pub mod time;
 pub mod words;
 
+pub use background::{Background, Failure};
 pub use fonts::{CJK_FONT, Fonts, SystemFonts, definitions, drawable, marker};
 pub use lang::Lang;
 pub use time::{age, clock_time, date, date_time};

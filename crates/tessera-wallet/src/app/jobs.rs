@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Duration;
 
 use tessera_store::{KdfParams, Secret, Store, StoreError};
@@ -118,33 +117,28 @@ pub enum Done {
 
 /// A job that is running.
 pub struct Running {
-    rx: Receiver<Done>,
+    task: tessera_ui::Background<Done>,
 }
 
 impl Running {
     /// The result, if the job has finished.
     pub fn poll(&self) -> Option<Done> {
-        match self.rx.try_recv() {
-            Ok(done) => Some(done),
-            Err(TryRecvError::Empty) => None,
-            // The thread panicked: report it as a failed unlock rather than spin forever.
-            Err(TryRecvError::Disconnected) => Some(Done::Restored(Err(StoreError::Corrupt {
-                what: "internal error: the background task stopped".into(),
-            }))),
-        }
+        Some(match self.task.poll()? {
+            Ok(done) => done,
+            // The thread panicked or stopped: report it as a failed job rather than spin
+            // forever.
+            Err(e) => Done::Restored(Err(StoreError::Corrupt {
+                what: format!("internal error: the background task {e}"),
+            })),
+        })
     }
 }
 
 /// Starts `job` on a new thread; `ctx` is asked to repaint when it is done.
 pub fn spawn(job: Job, ctx: &egui::Context) -> Running {
-    let (tx, rx) = channel();
-    let ctx = ctx.clone();
-    std::thread::spawn(move || {
-        let done = run(job);
-        let _ = tx.send(done);
-        ctx.request_repaint();
-    });
-    Running { rx }
+    Running {
+        task: tessera_ui::Background::spawn("tessera-wallet-job", ctx, move || run(job)),
+    }
 }
 
 fn run(job: Job) -> Done {
