@@ -34,7 +34,7 @@ struct Args {
     /// be the data directory's root.pub if that is there).
     #[arg(long, value_name = "ROOT.pub", requires = "trust_dir")]
     root: Option<PathBuf>,
-    /// Language (default: from LANG, else en).
+    /// Language (default: from LC_ALL, LC_MESSAGES or LANG, else en).
     #[arg(long, value_enum)]
     lang: Option<LangArg>,
     /// Images to scan at start, one after another.
@@ -122,10 +122,7 @@ fn run(args: Args) -> Result<()> {
     };
     let lang = match args.lang {
         Some(l) => l.into(),
-        None => std::env::var("LANG")
-            .ok()
-            .and_then(|l| Lang::from_tag(&l))
-            .unwrap_or_default(),
+        None => Lang::from_env(),
     };
     let config = ScanConfig {
         images: args.images,
