@@ -1,4 +1,5 @@
-//! Durable file writes: the one atomic-write helper of the workspace.
+//! Durable file writes: the one atomic-write helper of the workspace; and [`read_limited`],
+//! the one bounded reader of files that come from outside.
 //!
 //! [`write_atomic`] writes a temporary file beside the target (created new, so it never
 //! follows a symbolic link), fsyncs it, renames it over the target and fsyncs the folder:
@@ -11,7 +12,7 @@
 #![deny(missing_docs)]
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -192,4 +193,65 @@ mod tests {
         let mode = fs::metadata(&link).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o644);
     }
+}
+
+/// Why [`read_limited`] read no bytes.
+#[derive(Debug)]
+pub enum ReadLimitedError {
+    /// The file could not be opened or read.
+    Io(io::Error),
+    /// The path is not a regular file (a directory, a FIFO, a device such as /dev/zero, or a
+    /// symbolic link to one).
+    NotAFile,
+    /// The file holds more than the limit: `len` is its size (or the bytes read past the
+    /// limit when it grew while read).
+    TooLarge {
+        /// Size of the file.
+        len: u64,
+    },
+}
+
+/// Reads a regular file of at most `limit` bytes: the one bounded reader for files that
+/// come from outside (credentials, trust data). A FIFO, a device or a link to one is refused
+/// before any byte is read (the file is opened non-blocking, so a FIFO with no writer cannot
+/// hang the caller); the size is checked with fstat on the opened file, and at most
+/// `limit + 1` bytes are read, so a file that grows meanwhile cannot take more memory.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("cred.cbor");
+/// std::fs::write(&path, [1, 2, 3])?;
+/// assert_eq!(tessera_fs::read_limited(&path, 3).unwrap(), [1, 2, 3]);
+/// assert!(matches!(
+///     tessera_fs::read_limited(&path, 2),
+///     Err(tessera_fs::ReadLimitedError::TooLarge { len: 3 })
+/// ));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadLimitedError> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(ReadLimitedError::Io)?;
+    let meta = file.metadata().map_err(ReadLimitedError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadLimitedError::NotAFile);
+    }
+    if meta.len() > limit {
+        return Err(ReadLimitedError::TooLarge { len: meta.len() });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadLimitedError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadLimitedError::TooLarge {
+            len: bytes.len() as u64,
+        });
+    }
+    Ok(bytes)
 }

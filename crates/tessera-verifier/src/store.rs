@@ -19,8 +19,8 @@
 use crate::VerifierError;
 use ed25519_dalek::VerifyingKey;
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, Read};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use tessera_core::{StatusList, TrustList, UnixTime};
 use tessera_fs::write_atomic;
@@ -37,50 +37,26 @@ pub const REPLAY_FILE: &str = "replay.log";
 /// Largest key file read, in bytes (a key file is a few comment lines and 64 hex digits).
 pub const MAX_KEY_FILE_LEN: usize = 64 * 1024;
 
-/// Opens a file for reading without blocking on a FIFO (its writer may never come).
-fn open_no_block(path: &Path) -> io::Result<File> {
-    let mut o = fs::OpenOptions::new();
-    o.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.custom_flags(libc::O_NONBLOCK);
-    }
-    o.open(path)
-}
-
-/// Reads a file of at most `limit` bytes. Only regular files are read (a symlink to
-/// /dev/zero, a FIFO or a device is refused before any byte is read); the size is checked
-/// with fstat on the opened file, and at most `limit + 1` bytes are read, so a file that
-/// grows while it is read cannot take more memory either.
+/// Reads a file of at most `limit` bytes with [`tessera_fs::read_limited`]: only regular
+/// files are read (a symlink to /dev/zero, a FIFO or a device is refused before any byte is
+/// read); the size is checked with fstat on the opened file, and at most `limit + 1` bytes
+/// are read, so a file that grows while it is read cannot take more memory either.
 pub fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, VerifierError> {
-    let io_err = |source| VerifierError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let file = open_no_block(path).map_err(io_err)?;
-    let meta = file.metadata().map_err(io_err)?;
-    if !meta.is_file() {
-        return Err(VerifierError::NotAFile {
+    use tessera_fs::ReadLimitedError as E;
+    tessera_fs::read_limited(path, limit as u64).map_err(|e| match e {
+        E::Io(source) => VerifierError::Io {
             path: path.to_owned(),
-        });
-    }
-    let too_large = |len: u64| VerifierError::TooLarge {
-        path: path.to_owned(),
-        len,
-        limit,
-    };
-    if meta.len() > limit as u64 {
-        return Err(too_large(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    io::Read::take(file, limit as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err)?;
-    if bytes.len() > limit {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
+            source,
+        },
+        E::NotAFile => VerifierError::NotAFile {
+            path: path.to_owned(),
+        },
+        E::TooLarge { len } => VerifierError::TooLarge {
+            path: path.to_owned(),
+            len,
+            limit,
+        },
+    })
 }
 
 /// The reason a source file that could not be read is refused: the error without its path

@@ -225,16 +225,15 @@ fn open(cli: &Cli, create: bool) -> Result<Wallet> {
 const CREDENTIAL_LIMIT: u64 = tessera_core::credential::MAX_CREDENTIAL_LEN as u64;
 
 fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| usage(format!("cannot read {}: {e}", shown(path))))?;
-    if meta.len() > limit {
-        return Err(usage(format!(
-            "{} is {} bytes; at most {limit} are accepted",
-            shown(path),
-            meta.len()
-        )));
-    }
-    std::fs::read(path).map_err(|e| usage(format!("cannot read {}: {e}", shown(path))))
+    use tessera_fs::ReadLimitedError as E;
+    tessera_fs::read_limited(path, limit).map_err(|e| match e {
+        E::Io(e) => usage(format!("cannot read {}: {e}", shown(path))),
+        E::NotAFile => usage(format!("{} is not a regular file", shown(path))),
+        E::TooLarge { len } => usage(format!(
+            "{} is {len} bytes; at most {limit} are accepted",
+            shown(path)
+        )),
+    })
 }
 
 /// A path as people read it: characters unsafe on a terminal escaped.
@@ -574,6 +573,17 @@ mod tests {
             )),
             "{err}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn credential_files_that_are_links_to_devices_are_refused_without_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zero.cred");
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        let err = read_file(&path, CREDENTIAL_LIMIT).unwrap_err();
+        assert_eq!(exit_code(&err), 2);
+        assert!(err.to_string().ends_with("is not a regular file"), "{err}");
     }
 
     #[test]

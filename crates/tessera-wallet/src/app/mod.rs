@@ -1408,14 +1408,14 @@ fn export_key(w: &Wallet, dir: &Path) -> Option<PathBuf> {
 }
 
 fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)?;
-    if meta.len() > MAX_CREDENTIAL_FILE {
-        return Err(std::io::Error::other(format!(
-            "{} bytes; at most {MAX_CREDENTIAL_FILE} are accepted",
-            meta.len()
-        )));
-    }
-    std::fs::read(path)
+    use tessera_fs::ReadLimitedError as E;
+    tessera_fs::read_limited(path, MAX_CREDENTIAL_FILE).map_err(|e| match e {
+        E::Io(e) => e,
+        E::NotAFile => std::io::Error::other("not a regular file"),
+        E::TooLarge { len } => std::io::Error::other(format!(
+            "{len} bytes; at most {MAX_CREDENTIAL_FILE} are accepted"
+        )),
+    })
 }
 
 impl eframe::App for WalletApp {
