@@ -23,9 +23,10 @@ pub enum QrTextError {
     /// The text does not start with `TS1:`.
     #[error("qr text does not start with {PREFIX:?}: not a Tessera presentation")]
     MissingPrefix,
-    /// The part after the prefix is not base45.
+    /// The part after the prefix is not base45. The message names the base45 fault itself,
+    /// so it is not also reported as the error's source (a cause chain prints it once).
     #[error("qr text is not valid base45: {0}")]
-    Base45(#[from] Base45Error),
+    Base45(Base45Error),
 }
 
 /// Encodes presentation bytes as QR text.
@@ -47,7 +48,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, QrTextError> {
     let body = upper
         .strip_prefix(PREFIX)
         .ok_or(QrTextError::MissingPrefix)?;
-    Ok(base45::decode(body)?)
+    base45::decode(body).map_err(QrTextError::Base45)
 }
 
 /// Why a text attribute value breaks the format's text rule (see [`check_text`]).
@@ -161,6 +162,20 @@ pub fn printable(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base45_fault_is_named_once_in_the_cause_chain() {
+        let e = decode("TS1:AB~").unwrap_err();
+        assert!(matches!(e, QrTextError::Base45(_)));
+        let mut chain = e.to_string();
+        let mut next = std::error::Error::source(&e);
+        while let Some(cause) = next {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        assert_eq!(chain.matches("character").count(), 1, "{chain}");
+    }
 
     #[test]
     fn round_trip_and_scanner_quirks() {
