@@ -169,6 +169,14 @@ pub enum VerifierError {
         /// Where it was expected.
         path: PathBuf,
     },
+    /// No trust list is installed and the one in the update source was refused.
+    #[error("{}: trust list refused ({reason}); no trust list installed", path.display())]
+    TrustListRefused {
+        /// The refused file in the update source.
+        path: PathBuf,
+        /// Why it was refused.
+        reason: String,
+    },
     /// The update source has neither a trust list nor status lists.
     #[error("{}: no trust-list.cbor and no status/*.cbor to update from", path.display())]
     NothingToUpdate {

@@ -423,6 +423,7 @@ impl DataDir {
 
         let src_trust = src.join(TRUST_FILE);
         let src_status = status_files(src)?;
+        let mut refused = None;
         if fs::symlink_metadata(&src_trust).is_err() && src_status.is_empty() {
             return Err(VerifierError::NothingToUpdate {
                 path: src.to_owned(),
@@ -462,13 +463,24 @@ impl DataDir {
                 })?;
                 current = Some(new);
             }
+            if let (Outcome::Refused(reason), None) = (&outcome, &current) {
+                refused = Some(reason.clone());
+            }
             entry.outcome = outcome;
             report.files.push(entry);
         }
 
         let Some(trust) = current else {
-            return Err(VerifierError::NoTrustList {
-                path: self.trust_file(),
+            // Name the source's trust list when it was there but refused: "none installed"
+            // alone would send the user looking for a missing file.
+            return Err(match refused {
+                Some(reason) => VerifierError::TrustListRefused {
+                    path: src_trust,
+                    reason,
+                },
+                None => VerifierError::NoTrustList {
+                    path: self.trust_file(),
+                },
             });
         };
         // The installed status lists that still check out under the (new) trust list.

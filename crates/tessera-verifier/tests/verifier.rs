@@ -983,6 +983,24 @@ fn update_source(f: &Fix) -> tempfile::TempDir {
 
 #[cfg(unix)]
 #[test]
+fn a_first_update_whose_trust_list_is_refused_names_it_and_why() {
+    let f = Fix::new();
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path().join("kiosk");
+    let src = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/zero", src.path().join("trust-list.cbor")).unwrap();
+    let r = update(&f, &data, src.path());
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("trust-list.cbor: trust list refused (")
+            && r.stderr.contains("not a regular file"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn update_refuses_links_to_devices_fifos_and_oversized_files_without_reading_them() {
     let f = Fix::new();
     let data = tempfile::tempdir().unwrap();
