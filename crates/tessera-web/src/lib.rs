@@ -49,11 +49,12 @@ pub const MAX_TEXT: usize = 8192;
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
-    /// The root key file is not a Tessera public key file.
-    #[error("root.pub: not a usable root public key: {0}")]
+    /// The root key file is not a Tessera public key file. The cause is the source, not
+    /// part of this message: print the chain ([`error_chain`]) to see both once.
+    #[error("root.pub: not a usable root public key")]
     RootKey(#[source] tessera_core::KeyFileError),
     /// The trust list does not check out against the root key.
-    #[error("trust-list.cbor: trust list refused: {0}")]
+    #[error("trust-list.cbor: trust list refused")]
     TrustList(#[source] tessera_core::TrustListError),
     /// The counter code typed is not one.
     #[error("counter code {0:?} must be 1 to 16 letters or digits")]
@@ -73,7 +74,7 @@ pub enum WebError {
         channels: u32,
     },
     /// A frame could not be scanned (empty or too large).
-    #[error("camera frame: {0}")]
+    #[error("camera frame refused")]
     Frame(#[from] tessera_qr::DecodeError),
 }
 
@@ -342,6 +343,19 @@ impl WebVerifier {
             "status": status,
         })
     }
+}
+
+/// An error and its causes on one line, each once: `"outer: cause: cause's cause"` (what
+/// `anyhow` prints with `{:#}`). The page shows this text when the module throws.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Luma from RGBA (ITU-R BT.601 weights in 8-bit fixed point; alpha ignored).

@@ -248,3 +248,42 @@ fn camera_frames_give_one_verdict_per_scan() {
         vec![255, 0]
     );
 }
+
+/// Each cause is printed once in a chain: the message names what was refused, the source
+/// says why, and the Display of the outer error does not repeat it.
+#[test]
+fn error_chains_print_each_cause_once() {
+    let w = World::new();
+    let mut forged = w.trust.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let mut web = w.web();
+    let errors = [
+        WebVerifier::new("tessera-ed25519-public-key-v1\nzz", &w.trust, b"").unwrap_err(),
+        WebVerifier::new(&w.root_pub(), &forged, b"").unwrap_err(),
+        web.push_luma(&[], 0, 0, NOW).unwrap_err(),
+    ];
+    assert!(matches!(errors[0], WebError::RootKey(_)));
+    assert!(matches!(errors[1], WebError::TrustList(_)));
+    assert!(matches!(errors[2], WebError::Frame(_)));
+    for e in &errors {
+        let cause = std::error::Error::source(e)
+            .expect("the cause is the source")
+            .to_string();
+        assert!(!cause.is_empty());
+        assert!(
+            !e.to_string().contains(&cause),
+            "{e} repeats its source {cause:?}"
+        );
+        let chain = error_chain(e);
+        assert_eq!(chain.matches(&cause).count(), 1, "{chain}");
+        assert!(chain.starts_with(&e.to_string()), "{chain}");
+    }
+    assert_eq!(
+        error_chain(&errors[2]),
+        "camera frame refused: image is empty (0x0 pixels)"
+    );
+    // An error without a source is its message.
+    let e = web.set_counter_code("no!").unwrap_err();
+    assert_eq!(error_chain(&e), e.to_string());
+}

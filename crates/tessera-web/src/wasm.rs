@@ -1,7 +1,7 @@
 //! The JavaScript interface (browser build only): [`Web`] wraps [`WebVerifier`], takes byte
 //! arrays and the clock from the page, and returns JSON text. See `docs/web.md`.
 
-use crate::{WebVerifier, verdict_json};
+use crate::{WebVerifier, error_chain, verdict_json};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -26,8 +26,9 @@ fn unix(now: f64) -> u64 {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
+/// The error and its causes, each once, as the exception's message.
+fn err(e: impl std::error::Error) -> JsError {
+    JsError::new(&error_chain(&e))
 }
 
 /// The verifier, as JavaScript sees it.
