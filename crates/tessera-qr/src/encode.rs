@@ -133,6 +133,22 @@ impl QrSymbol {
             .unwrap_or_else(|| GrayImage::from_pixel(1, 1, Luma([255])))
     }
 
+    /// Module size in whole physical pixels for drawing this symbol on a screen area of
+    /// `width_px` × `height_px` physical pixels: see [`screen_module_px`].
+    pub fn screen_module_px(&self, width_px: u32, height_px: u32) -> u32 {
+        screen_module_px(self.width, width_px, height_px)
+    }
+
+    /// Renders the symbol for a screen area of `width_px` × `height_px` physical pixels:
+    /// pure black (0) on white (255), the 4-module quiet zone included, at the largest
+    /// whole-pixel module size that fits ([`screen_module_px`]). The image is square, its
+    /// side at most the smaller of the two (1 pixel a module when even that does not fit).
+    /// Upload it with nearest-neighbour sampling at one image pixel per physical pixel, so
+    /// every module edge falls on a pixel edge.
+    pub fn to_screen_image(&self, width_px: u32, height_px: u32) -> GrayImage {
+        self.to_image(self.screen_module_px(width_px, height_px))
+    }
+
     /// Like [`QrSymbol::to_image`], opaque black on opaque white RGBA.
     pub fn to_rgba(&self, module_px: u32) -> RgbaImage {
         let gray = self.to_image(module_px);
@@ -144,6 +160,30 @@ impl QrSymbol {
         }
         out
     }
+}
+
+/// Module size in whole physical pixels for a symbol `modules` modules wide (without the
+/// quiet zone, [`QrSymbol::width`]) drawn in an area of `width_px` × `height_px` physical
+/// pixels: the largest size at which the symbol and its 4-module quiet zone on every side
+/// fit in both directions, capped at [`MAX_MODULE_PX`]. Whole pixels keep every module
+/// edge sharp (no resampling blur for a camera to fight); a GUI divides its logical size
+/// by its pixels-per-point first. Returns at least 1, even when 1 pixel a module does not
+/// fit (the smallest drawable code; the caller decides whether to scroll or shrink it).
+///
+/// ```
+/// use tessera_qr::screen_module_px;
+/// // A version-27 symbol (125 modules, 133 with the quiet zone) on a 1080-pixel-wide
+/// // phone screen, 80 pixels of margin each side: 920 / 133 = 6.9, so 6 pixels a module.
+/// assert_eq!(screen_module_px(125, 920, 2000), 6);
+/// // The narrower direction decides.
+/// assert_eq!(screen_module_px(125, 2000, 400), 3);
+/// // Too small an area still gives a drawable size.
+/// assert_eq!(screen_module_px(125, 100, 100), 1);
+/// ```
+pub fn screen_module_px(modules: usize, width_px: u32, height_px: u32) -> u32 {
+    let side = modules.saturating_add(2 * QUIET_ZONE) as u64;
+    let fit = u64::from(width_px.min(height_px)) / side;
+    fit.clamp(1, u64::from(MAX_MODULE_PX)) as u32
 }
 
 /// The 45 characters of QR alphanumeric mode, in code order (also the base45 alphabet).

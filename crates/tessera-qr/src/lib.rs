@@ -30,7 +30,9 @@ pub use decode::{
     decode_luma_gate_probe, decode_luma_passes, decode_luma_probe, decode_luma_stage,
     decode_luma_stage_half, decode_luma_traced, decode_luma_traced_ungated,
 };
-pub use encode::{ALPHANUMERIC, Ecc, EncodeOptions, MAX_MODULE_PX, QUIET_ZONE, QrSymbol, encode};
+pub use encode::{
+    ALPHANUMERIC, Ecc, EncodeOptions, MAX_MODULE_PX, QUIET_ZONE, QrSymbol, encode, screen_module_px,
+};
 #[cfg(feature = "decode")]
 pub use scanner::{FULL_PROBE_EVERY, ScanOptions, Scanner};
 

@@ -75,6 +75,47 @@ fn quiet_zone_and_modules_render_as_documented() {
     );
 }
 
+#[test]
+fn screen_rendering_uses_the_largest_whole_pixel_module_that_fits() {
+    // Two phone screens: 1080 and 720 pixels wide, 48 / 32 px margins each side.
+    let t = text(1000, 3);
+    let symbol = encode(&t, &EncodeOptions::default()).unwrap();
+    let with_quiet = symbol.width() + 2 * tessera_qr::QUIET_ZONE;
+    for (w, h) in [
+        (1080 - 96, 2400),
+        (720 - 64, 1600),
+        (2400, 1080 - 96),
+        (157, 157),
+    ] {
+        let px = symbol.screen_module_px(w, h);
+        assert_eq!(px, tessera_qr::screen_module_px(symbol.width(), w, h));
+        let side = |px: u32| with_quiet as u32 * px;
+        assert!(side(px) <= w.min(h), "{w}x{h}: {px} px a module overflows");
+        assert!(
+            side(px + 1) > w.min(h),
+            "{w}x{h}: {} px a module also fits",
+            px + 1
+        );
+        let img = symbol.to_screen_image(w, h);
+        assert_eq!((img.width(), img.height()), (side(px), side(px)));
+        // Pure black on white, nothing in between, and it reads.
+        assert!(img.pixels().all(|p| p.0 == [0] || p.0 == [255]));
+        assert_eq!(decode_image(&img.into()).unwrap(), std::slice::from_ref(&t));
+    }
+    // Edges: an area smaller than the symbol still gives 1 pixel a module, a huge one is
+    // capped at MAX_MODULE_PX, a zero area and an absurd module count do not panic.
+    assert_eq!(tessera_qr::screen_module_px(symbol.width(), 50, 5000), 1);
+    assert_eq!(
+        tessera_qr::screen_module_px(21, u32::MAX, u32::MAX),
+        tessera_qr::MAX_MODULE_PX
+    );
+    assert_eq!(tessera_qr::screen_module_px(21, 0, 0), 1);
+    assert_eq!(tessera_qr::screen_module_px(usize::MAX, 1000, 1000), 1);
+    // 29 modules with the quiet zone in exactly 290 pixels: 10 a module, not 9.
+    assert_eq!(tessera_qr::screen_module_px(21, 290, 290), 10);
+    assert_eq!(tessera_qr::screen_module_px(21, 289, 290), 9);
+}
+
 fn choice(len: usize, opts: EncodeOptions) -> (u8, Ecc) {
     let s = encode(&text(len, 7), &opts).unwrap();
     (s.version(), s.ecc())
