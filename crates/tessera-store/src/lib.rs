@@ -69,9 +69,12 @@ const NEW_PREFIX: &str = ".store-new-";
 const K_HEADER: &[u8] = b"m:header";
 const K_ATTEMPTS: &[u8] = b"m:attempts";
 const K_HISTORY_NEXT: &[u8] = b"m:history-next";
+/// Random id written by [`Store::restore`] (never copied into a backup): see
+/// [`Store::restore_id`].
+const K_RESTORE_ID: &[u8] = b"m:restore-id";
 const P_RECORD: u8 = b'r';
 const P_HISTORY: u8 = b'h';
-/// Slot tag of history entries in the associated data (record kinds use 1..=4).
+/// Slot tag of history entries in the associated data (record kinds use 1..=5).
 const HISTORY_TAG: u8 = 0x80;
 
 /// One history entry: its sequence number and its bytes.
@@ -87,15 +90,20 @@ pub enum RecordKind {
     /// A wallet setting.
     Setting,
     /// Named history records (the numbered presentation log is [`Store::append_history`]).
+    /// Like the log, they stay on the device: backups leave them out.
     History,
+    /// How the credentials stored under the same id have been used (the wallet's
+    /// single-use policy): carried by backups, unlike the history.
+    CredentialUse,
 }
 
 impl RecordKind {
-    const ALL: [RecordKind; 4] = [
+    const ALL: [RecordKind; 5] = [
         RecordKind::HolderKey,
         RecordKind::Credential,
         RecordKind::Setting,
         RecordKind::History,
+        RecordKind::CredentialUse,
     ];
 
     fn tag(self) -> u8 {
@@ -104,6 +112,7 @@ impl RecordKind {
             RecordKind::Credential => 2,
             RecordKind::Setting => 3,
             RecordKind::History => 4,
+            RecordKind::CredentialUse => 5,
         }
     }
 
@@ -118,8 +127,18 @@ impl RecordKind {
             RecordKind::Credential => "credential",
             RecordKind::Setting => "setting",
             RecordKind::History => "history",
+            RecordKind::CredentialUse => "credential-use",
         }
     }
+}
+
+/// One change of [`Store::apply`].
+#[derive(Clone, Copy, Debug)]
+pub enum Change<'a> {
+    /// Store the value in the slot (kind, id), replacing what was there.
+    Put(RecordKind, &'a str, &'a [u8]),
+    /// Remove the slot (kind, id) if it exists.
+    Remove(RecordKind, &'a str),
 }
 
 /// An unlocked wallet store. Dropping it locks the wallet (the data key is wiped).
@@ -266,7 +285,7 @@ impl Store {
     /// leaves either no store or a complete one. Fails with [`StoreError::AlreadyExists`] if
     /// `dir` already holds a store.
     pub fn create(dir: &Path, secret: &Secret, params: KdfParams) -> Result<Store, StoreError> {
-        Store::build(dir, secret, params, Vec::new())
+        Store::build(dir, secret, params, Vec::new(), None)
     }
 
     /// Builds a store from `entries` under a temporary name, then renames it into place.
@@ -275,6 +294,7 @@ impl Store {
         secret: &Secret,
         params: KdfParams,
         entries: Vec<Entry>,
+        restore_id: Option<[u8; 8]>,
     ) -> Result<Store, StoreError> {
         params.check_new()?;
         let final_path = store_path(dir);
@@ -300,6 +320,9 @@ impl Store {
             Op::Put(K_HEADER.to_vec(), header.to_bytes()),
             Op::Put(K_ATTEMPTS.to_vec(), Attempts::default().to_bytes().to_vec()),
         ];
+        if let Some(id) = restore_id {
+            ops.push(Op::Put(K_RESTORE_ID.to_vec(), id.to_vec()));
+        }
         for entry in &entries {
             match entry {
                 Entry::Record(tag, id, value) => {
@@ -520,6 +543,47 @@ impl Store {
         Ok(true)
     }
 
+    /// Applies every change in one atomic write: after a crash either all of them are there
+    /// or none is. Durable when it returns. Every id and value is checked before anything
+    /// is written.
+    pub fn apply(&self, changes: &[Change<'_>]) -> Result<(), StoreError> {
+        let mut ops = Vec::with_capacity(changes.len());
+        for change in changes {
+            match *change {
+                Change::Put(kind, id, value) => {
+                    check_id(id)?;
+                    check_value(value)?;
+                    let sealed = format::seal(
+                        &self.cipher,
+                        &format::slot_aad(kind.tag(), id.as_bytes()),
+                        value,
+                    )?;
+                    ops.push(Op::Put(record_key(kind, id), sealed));
+                }
+                Change::Remove(kind, id) => {
+                    check_id(id)?;
+                    ops.push(Op::Delete(record_key(kind, id)));
+                }
+            }
+        }
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.backend.write(ops)
+    }
+
+    /// A random id that [`Store::restore`] gives the store it makes, `None` for a store made
+    /// by [`Store::create`]. A backup never carries it, so each restore of the same backup
+    /// gets a different one: the wallet compares it with the one it saw last to learn that
+    /// it now runs from a backup (whose records may be older than what the lost device did).
+    pub fn restore_id(&self) -> Result<Option<[u8; 8]>, StoreError> {
+        Ok(self
+            .backend
+            .get(K_RESTORE_ID)?
+            .and_then(|b| <[u8; 8]>::try_from(&b[..]).ok()))
+    }
+
     /// Appends an entry to the presentation history; returns its sequence number (1, 2, …;
     /// never reused, not even after [`Store::clear_history`]). Durable when it returns.
     pub fn append_history(&self, entry: &[u8]) -> Result<u64, StoreError> {
@@ -602,8 +666,11 @@ impl Store {
         ])
     }
 
-    /// Writes every record and the history to one file at `out`, sealed under a key derived
-    /// from `passphrase` with Argon2id (`params` are stored in the file). Refuses a PIN
+    /// Writes every record but the history to one file at `out`, sealed under a key derived
+    /// from `passphrase` with Argon2id (`params` are stored in the file). The history (the
+    /// numbered log and [`RecordKind::History`] records) stays on the device: a backup leaves
+    /// the device, and where and when the citizen showed their ID is not needed to restore
+    /// it. Only the next history number is carried, so numbers are never reused. Refuses a PIN
     /// ([`StoreError::WeakBackupSecret`]) and an existing `out` ([`StoreError::AlreadyExists`]).
     /// The file is written under a temporary name, synced, then renamed.
     pub fn backup(
@@ -629,7 +696,7 @@ impl Store {
             let Ok(id) = std::str::from_utf8(k.get(2..).unwrap_or_default()) else {
                 continue;
             };
-            if check_id(id).is_err() {
+            if check_id(id).is_err() || kind == RecordKind::History {
                 continue;
             }
             let value = format::open(
@@ -645,10 +712,14 @@ impl Store {
                 &Entry::Record(kind.tag(), id.as_bytes().to_vec(), value),
             );
         }
-        for (seq, value) in self.history()? {
-            format::encode_entry(&mut body, &Entry::History(seq, value));
-        }
-        if let Some(next) = self.backend.get(K_HISTORY_NEXT)?.and_then(|b| be_u64(&b)) {
+        let next = self.backend.get(K_HISTORY_NEXT)?.and_then(|b| be_u64(&b));
+        let after_last = self
+            .backend
+            .keys_with_prefix(&[P_HISTORY])?
+            .last()
+            .and_then(|k| be_u64(&k[1..]))
+            .map(|s| s.saturating_add(1));
+        if let Some(next) = next.max(after_last) {
             format::encode_entry(&mut body, &Entry::HistoryNext(next));
         }
 
@@ -664,7 +735,8 @@ impl Store {
     }
 
     /// Restores the backup file `backup` (opened with `passphrase`) into a new store in `dir`,
-    /// protected by `new_secret` with `params`, under a fresh data key. Refuses to overwrite
+    /// protected by `new_secret` with `params`, under a fresh data key, with a new
+    /// [`Store::restore_id`]. Refuses to overwrite
     /// an existing store ([`StoreError::AlreadyExists`]); refuses backup files that ask for
     /// excessive Argon2id work ([`StoreError::ExcessiveWork`]).
     pub fn restore(
@@ -697,7 +769,7 @@ impl Store {
             format::open_backup(&head, &key, &file).ok_or(StoreError::WrongBackupPassphrase)?;
         let entries = format::decode_body(&body)?;
         drop(body);
-        Store::build(dir, new_secret, params, entries)
+        Store::build(dir, new_secret, params, entries, Some(format::random()?))
     }
 
     /// Deletes the store in `dir` (the files are unlinked, not overwritten: see

@@ -2,7 +2,8 @@
 //! safety under SIGKILL, backup and restore, PIN change.
 //!
 //! Some tests edit the database directly with sled while the store is closed. They rely on
-//! the key layout: `r` + kind tag (1 holder key, 2 credential, 3 setting, 4 history) + id for
+//! the key layout: `r` + kind tag (1 holder key, 2 credential, 3 setting, 4 history,
+//! 5 credential use) + id for
 //! records, `h` + big-endian u64 for history entries, `m:header` and `m:attempts`.
 
 use std::collections::BTreeMap;
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tessera_store::{KdfParams, RecordKind, Secret, Store, StoreError};
+use tessera_store::{Change, KdfParams, RecordKind, Secret, Store, StoreError};
 
 fn fast() -> KdfParams {
     KdfParams::insecure_for_tests()
@@ -697,9 +698,9 @@ fn backup_and_restore() {
         &store.get(RecordKind::Setting, "a").unwrap().unwrap()[..],
         b"setting a"
     );
-    let h = store.history().unwrap();
-    assert_eq!(h.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [1, 2]);
-    assert_eq!(&h[1].1[..], b"second entry");
+    // The history stays on the device (restore writes every entry a backup holds); its
+    // numbers go on where the backup's ended.
+    assert!(store.history().unwrap().is_empty());
     assert_eq!(store.append_history(b"x").unwrap(), 3);
     drop(store);
     assert!(Store::unlock(target.path(), &new_pin).is_ok());
@@ -1251,4 +1252,110 @@ fn the_default_wallet_directory_is_made_private_again() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn apply_writes_all_changes_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(dir.path(), &pin(), fast()).unwrap();
+    store
+        .put(RecordKind::Credential, "old", b"old batch")
+        .unwrap();
+    store
+        .apply(&[
+            Change::Put(RecordKind::Credential, "new", b"batch"),
+            Change::Put(RecordKind::CredentialUse, "new", b"use"),
+            Change::Remove(RecordKind::Credential, "old"),
+            Change::Remove(RecordKind::Setting, "never-there"),
+        ])
+        .unwrap();
+    assert_eq!(
+        store.list(RecordKind::Credential).unwrap(),
+        vec!["new".to_string()]
+    );
+    assert_eq!(
+        &store
+            .get(RecordKind::CredentialUse, "new")
+            .unwrap()
+            .unwrap()[..],
+        b"use"
+    );
+    // One bad id or value refuses the whole set before anything is written.
+    let big = vec![0u8; tessera_store::MAX_VALUE_LEN + 1];
+    for bad in [
+        Change::Put(RecordKind::Setting, "no spaces", b"x"),
+        Change::Put(RecordKind::Setting, "big", &big),
+        Change::Remove(RecordKind::Setting, ""),
+    ] {
+        let err = store
+            .apply(&[Change::Put(RecordKind::Credential, "other", b"x"), bad])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::BadId { .. } | StoreError::ValueTooLarge { .. }
+            ),
+            "{err}"
+        );
+        assert!(
+            store
+                .get(RecordKind::Credential, "other")
+                .unwrap()
+                .is_none()
+        );
+    }
+    // Kinds keep their own slots: the use record does not open as a credential.
+    assert!(store.get(RecordKind::Credential, "new").unwrap().is_some());
+    drop(store);
+    let store = Store::unlock(dir.path(), &pin()).unwrap();
+    assert_eq!(
+        &store.get(RecordKind::Credential, "new").unwrap().unwrap()[..],
+        b"batch"
+    );
+}
+
+#[test]
+fn backups_carry_credential_use_but_not_the_history_and_restores_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(dir.path(), &pin(), fast()).unwrap();
+    assert_eq!(store.restore_id().unwrap(), None);
+    store.put(RecordKind::Credential, "c", b"batch").unwrap();
+    store
+        .put(RecordKind::CredentialUse, "c", b"used 1 of 16")
+        .unwrap();
+    store
+        .put(RecordKind::History, "named", b"shown at the bar")
+        .unwrap();
+    store.append_history(b"shown at the courier").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("b");
+    let pass = Secret::passphrase("backup passphrase 1").unwrap();
+    store.backup(&file, &pass, fast()).unwrap();
+    drop(store);
+
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let target = tempfile::tempdir().unwrap();
+        let restored = Store::restore(&file, &pass, target.path(), &pin(), fast()).unwrap();
+        assert_eq!(
+            &restored
+                .get(RecordKind::CredentialUse, "c")
+                .unwrap()
+                .unwrap()[..],
+            b"used 1 of 16"
+        );
+        assert!(restored.history().unwrap().is_empty());
+        assert!(restored.list(RecordKind::History).unwrap().is_empty());
+        assert_eq!(restored.append_history(b"next").unwrap(), 2);
+        let id = restored
+            .restore_id()
+            .unwrap()
+            .expect("a restored store has a restore id");
+        drop(restored);
+        // The id stays with the store, and a backup of the restored store does not carry it.
+        let again = Store::unlock(target.path(), &pin()).unwrap();
+        assert_eq!(again.restore_id().unwrap(), Some(id));
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1], "each restore gets its own id");
 }
