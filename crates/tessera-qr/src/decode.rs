@@ -1217,14 +1217,21 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Vec<String>, DecodeError> {
     // crate's generic limit error. Nothing is allocated for pixels here.
     let mut header = ImageReader::with_format(Cursor::new(bytes), format);
     header.no_limits();
-    let (width, height) = header
-        .into_dimensions()
-        .map_err(|e| DecodeError::Image(e.to_string()))?;
+    let (width, height) = header.into_dimensions().map_err(image_error)?;
     check_dimensions(width, height)?;
-    let img = reader()
-        .decode()
-        .map_err(|e| DecodeError::Image(e.to_string()))?;
+    let img = reader().decode().map_err(image_error)?;
     decode_image(&img)
+}
+
+/// The image crate's error as ours: its limit errors (memory or dimensions) are
+/// [`DecodeError::OverLimit`], everything else a corrupt or unreadable file.
+fn image_error(e: image::ImageError) -> DecodeError {
+    match e {
+        image::ImageError::Limits(limit) => DecodeError::OverLimit {
+            detail: limit.to_string(),
+        },
+        e => DecodeError::Image(e.to_string()),
+    }
 }
 
 /// Reads `path` (at most [`MAX_FILE_BYTES`]) and decodes it like [`decode_bytes`].
@@ -1251,6 +1258,30 @@ pub fn decode_file(path: &Path) -> Result<Vec<String>, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_limit_errors_are_over_limit_and_others_unreadable() {
+        use image::error::{LimitError, LimitErrorKind};
+        for kind in [
+            LimitErrorKind::InsufficientMemory,
+            LimitErrorKind::DimensionError,
+        ] {
+            let e = image_error(image::ImageError::Limits(LimitError::from_kind(kind)));
+            assert!(matches!(e, DecodeError::OverLimit { .. }), "{e:?}");
+            assert!(
+                e.to_string()
+                    .starts_with("image file is over the decoder's size or memory limit: "),
+                "{e}"
+            );
+        }
+        // A truncated PNG is unreadable, not over a limit.
+        let mut png = Vec::new();
+        GrayImage::new(8, 8)
+            .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let e = decode_bytes(&png[..png.len() - 20]).unwrap_err();
+        assert!(matches!(e, DecodeError::Image(_)), "{e:?}");
+    }
 
     /// A frame with every kind of block: flat, noisy, edges, a wide range of levels.
     fn busy(w: u32, h: u32) -> GrayImage {

@@ -85,9 +85,17 @@ pub enum DecodeError {
     /// The bytes are neither PNG nor JPEG.
     #[error("image file is not a png or jpeg")]
     UnsupportedFormat,
-    /// The PNG or JPEG is corrupt, truncated, or needs more memory than allowed.
+    /// The PNG or JPEG is corrupt or truncated.
     #[error("image file is unreadable: {0}")]
     Image(String),
+    /// Decoding the PNG or JPEG would go over the decoder's limits: more memory than
+    /// allowed (256 MiB) or dimensions the decoder refuses, found while decoding rather
+    /// than from the header (oversized headers give [`DecodeError::TooLarge`]).
+    #[error("image file is over the decoder's size or memory limit: {detail}")]
+    OverLimit {
+        /// What the image decoder reported.
+        detail: String,
+    },
     /// The image has no pixels.
     #[error("image is empty ({width}x{height} pixels)")]
     Empty {

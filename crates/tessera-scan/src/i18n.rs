@@ -264,8 +264,8 @@ pub fn decode_error(e: &DecodeError, lang: Lang) -> &'static str {
             "This is not a PNG or JPEG image.",
             "这不是 PNG 或 JPEG 图像。",
         ),
-        // The image decoder's own dimension limit (before tessera-qr's pixel count check).
-        DecodeError::Image(m) if m.contains("exceeds limit") => {
+        // The image decoder's own memory or dimension limit, met while decoding.
+        DecodeError::OverLimit { .. } => {
             ("The image is too large to scan.", "图像过大，无法扫描。")
         }
         DecodeError::Image(_) => (
@@ -303,6 +303,24 @@ mod tests {
             assert!(!zh.is_empty() && zh != en, "{r:?}");
         }
         assert!(reason(Reason::Replayed, Lang::En).contains("already used"));
+    }
+
+    #[test]
+    fn an_image_over_the_decoders_limit_reads_as_too_large() {
+        // Typed, not matched on the image crate's wording.
+        let e = DecodeError::OverLimit {
+            detail: "memory limit exceeded".into(),
+        };
+        assert_eq!(
+            decode_error(&e, Lang::En),
+            "The image is too large to scan."
+        );
+        assert_eq!(decode_error(&e, Lang::Zh), "图像过大，无法扫描。");
+        let damaged = DecodeError::Image("Image size exceeds limit".into());
+        assert_eq!(
+            decode_error(&damaged, Lang::En),
+            "The image is damaged or unreadable."
+        );
     }
 
     #[test]
