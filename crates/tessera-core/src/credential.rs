@@ -248,6 +248,16 @@ pub enum CredentialError {
     /// The issuer signature does not verify over these leaves.
     #[error("the issuer signature does not verify (altered, damaged or from another issuer)")]
     BadSignature,
+    /// A batch file larger than [`crate::batch::BATCH_FILE_MAX`].
+    #[error("batch file is {0} bytes; at most {max} are accepted", max = crate::batch::BATCH_FILE_MAX)]
+    BatchTooLarge(usize),
+    /// Credential `index` of a batch is not bound to the key derived for it from this device
+    /// key and the batch seed (another wallet's batch, or a damaged one).
+    #[error("credential {index} of the batch is not bound to this device key")]
+    NotDerivedKey {
+        /// The credential's position in the batch.
+        index: usize,
+    },
 }
 
 /// What an issuer puts in a credential.
@@ -292,14 +302,6 @@ pub(crate) fn issue_unchecked<R: CryptoRng + ?Sized>(
             expires: params.expires,
         });
     }
-    let leaves: Vec<Leaf> = (1..=SLOTS)
-        .map(|slot| {
-            let mut salt = [0u8; SALT_LEN];
-            rng.fill_bytes(&mut salt);
-            let value = AttrId::from_slot(slot).and_then(|id| params.attributes.get(id).cloned());
-            Leaf { slot, salt, value }
-        })
-        .collect();
     let claims = Claims {
         doctype: DOCTYPE_EID.to_string(),
         not_before: params.not_before,
@@ -308,18 +310,45 @@ pub(crate) fn issue_unchecked<R: CryptoRng + ?Sized>(
         status: params.status,
     };
     let root = root_of(&leaves);
-    let kid = kid_for(&issuer.verifying_key());
+    let kid = *kid;
+    Ok(sign_claims(
+        issuer,
+        &kid_for(&issuer.verifying_key()),
+        claims,
+        &params.attributes,
+        rng,
+    ))
+}
+
+/// Salts the leaves, commits to them and signs `claims`: the part of [`issue`] after the
+/// checks, shared with batch issuance (which checks the device key and the attributes once
+/// per batch, not per credential).
+pub(crate) fn sign_claims<R: CryptoRng + ?Sized>(
+    issuer: &SigningKey,
+    kid: &[u8; 8],
+    claims: Claims,
+    attributes: &Attributes,
+    rng: &mut R,
+) -> HeldCredential {
+    let leaves: Vec<Leaf> = (1..=SLOTS)
+        .map(|slot| {
+            let mut salt = [0u8; SALT_LEN];
+            rng.fill_bytes(&mut salt);
+            let value = AttrId::from_slot(slot).and_then(|id| attributes.get(id).cloned());
+            Leaf { slot, salt, value }
+        })
+        .collect();
     let sign1 = CoseSign1Builder::new()
         .protected(protected_header(&kid))
         .payload(cbor::encode(&claims.to_value()))
         .create_signature(&root, |tbs| issuer.sign(tbs).to_bytes().to_vec())
         .build();
-    Ok(HeldCredential {
+    HeldCredential {
         cose: sign1.to_tagged_vec().unwrap_or_default(),
         kid,
         claims,
         leaves,
-    })
+    }
 }
 
 fn root_of(leaves: &[Leaf]) -> Hash {

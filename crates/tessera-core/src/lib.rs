@@ -21,6 +21,7 @@
 
 pub mod attributes;
 pub mod base45;
+pub mod batch;
 mod cbor;
 pub mod credential;
 pub mod keys;
@@ -35,14 +36,15 @@ pub mod text;
 pub mod trust;
 
 pub use attributes::{AttrId, AttrValue, Attributes, Purpose};
+pub use batch::{BatchFile, BatchSeed, BatchSigner, HolderSigner};
 pub use credential::{
     Claims, CredentialError, HeldCredential, IssueError, IssueParams, StatusRef, StatusRefError,
     issue,
 };
 pub use keys::{KeyFileError, kid_for};
 pub use presentation::{
-    PresentError, PresentRequest, Rejection, VerifiedPresentation, VerifyPolicy, present, verify,
-    verify_text,
+    PresentError, PresentRequest, Rejection, VerifiedPresentation, VerifyPolicy, present,
+    present_with, verify, verify_text,
 };
 pub use reason::Reason;
 pub use status::{Status, StatusList, StatusListError};

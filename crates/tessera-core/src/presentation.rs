@@ -7,6 +7,7 @@
 //! counter code and everything else in the presentation. See docs/format.md.
 
 use crate::attributes::{AttrId, AttrValue, Purpose};
+pub use crate::batch::HolderSigner;
 use crate::cbor::{self, Malformed};
 use crate::credential::{HeldCredential, Leaf, parse_issuer_cose};
 use crate::merkle::{self, EID_SHAPE, Hash};
@@ -15,7 +16,7 @@ use crate::trust::{IssuerLookup, verify_sign1};
 use crate::{StatusRef, UnixTime, text};
 use ciborium::value::Value;
 use coset::{AsCborValue, CoseSign1, CoseSign1Builder, HeaderBuilder, iana};
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
 use std::fmt;
 use thiserror::Error;
@@ -92,17 +93,34 @@ fn holder_aad(code: Option<&str>, cred: &Value, disclosures: &Value, proof: &Val
     ]))
 }
 
-/// Makes a presentation (CBOR bytes; see [`crate::text::encode`] for the QR text).
+/// Makes a presentation (CBOR bytes; see [`crate::text::encode`] for the QR text) signed by
+/// the device key itself: [`present_with`] for a credential bound to that key.
 pub fn present<R: CryptoRng + ?Sized>(
     cred: &HeldCredential,
     holder: &SigningKey,
     req: &PresentRequest<'_>,
     rng: &mut R,
 ) -> Result<Vec<u8>, PresentError> {
-    if holder.verifying_key() != cred.claims().holder {
+    present_with(cred, holder, req, rng)
+}
+
+/// Makes a presentation whose holder signature `signer` makes: a [`SigningKey`] for a
+/// credential bound to the device key, a [`crate::batch::BatchSigner`] for credential `i` of
+/// a batch. The arguments are [`present`]'s, with `signer` in the place of the device key.
+/// Fails with [`PresentError::WrongHolderKey`] if `signer` does not sign for the credential's
+/// key.
+pub fn present_with<R: CryptoRng + ?Sized, S: HolderSigner + ?Sized>(
+    cred: &HeldCredential,
+    signer: &S,
+    req: &PresentRequest<'_>,
+    rng: &mut R,
+) -> Result<Vec<u8>, PresentError> {
+    if signer.holder_key() != cred.claims().holder {
         return Err(PresentError::WrongHolderKey);
     }
-    present_signed_by(cred, req, rng, |tbs| holder.sign(tbs).to_bytes().to_vec())
+    present_signed_by(cred, req, rng, |tbs| {
+        signer.sign_holder(tbs).to_bytes().to_vec()
+    })
 }
 
 /// [`present`] with the holder signature made by `sign` over the COSE `Sig_structure` bytes.

@@ -65,8 +65,10 @@ const KEY_IAT: i64 = 6;
 const KEY_CTI: i64 = 7;
 const KEY_CNF: i64 = 8;
 const KEY_DOCTYPE: i64 = -1;
-/// Reserved for batch issuance (how many credentials, how their keys derive): absent in this
-/// version, and refused if present until an issuer supports it.
+/// Batch issuance: `{1 => count}`, how many credentials (1 to
+/// [`MAX_BATCH_COUNT`](crate::batch::MAX_BATCH_COUNT)) the wallet asks for, each bound to a
+/// key derived from the device key (see [`crate::batch`]). Absent: one credential bound to
+/// the device key itself, as before batches.
 const KEY_BATCH: i64 = -3;
 
 /// What the wallet puts in a request.
@@ -138,9 +140,13 @@ pub enum RequestError {
         /// The document type the caller issues.
         issued: String,
     },
-    /// The request uses a field this version does not support (the reserved batch field).
+    /// The request uses a field this version does not support.
     #[error("request asks for {0}, which this version does not support")]
     Unsupported(&'static str),
+    /// The batch field asks for a number of credentials outside 1 to
+    /// [`MAX_BATCH_COUNT`](crate::batch::MAX_BATCH_COUNT).
+    #[error("request asks for a batch of {0} credentials; 1 to {max} are accepted", max = crate::batch::MAX_BATCH_COUNT)]
+    BadBatchCount(u64),
     /// Made later than now plus the allowed skew.
     #[error("request was made at {created}, after now ({now}): check the clocks")]
     FromFuture {
@@ -171,6 +177,7 @@ pub struct VerifiedRequest {
     id: [u8; REQUEST_ID_LEN],
     created: UnixTime,
     doctype: String,
+    batch: Option<u32>,
 }
 
 fn check_doctype(doctype: &str) -> Result<(), RequestError> {
@@ -187,17 +194,35 @@ fn check_doctype(doctype: &str) -> Result<(), RequestError> {
 }
 
 fn payload(holder: &[u8; 32], params: &RequestParams<'_>) -> Vec<u8> {
+    payload_with(holder, params, None)
+}
+
+fn payload_with(holder: &[u8; 32], params: &RequestParams<'_>, batch: Option<u32>) -> Vec<u8> {
     let cose_key = cbor::map(vec![
         (1, cbor::uint(1)),  // kty: OKP
         (-1, cbor::uint(6)), // crv: Ed25519
         (-2, Value::Bytes(holder.to_vec())),
     ]);
-    cbor::encode(&cbor::map(vec![
+    let mut fields = vec![
         (KEY_IAT, cbor::uint(params.created)),
         (KEY_CTI, Value::Bytes(params.id.to_vec())),
         (KEY_CNF, cbor::map(vec![(1, cose_key)])),
         (KEY_DOCTYPE, Value::Text(params.doctype.to_string())),
-    ]))
+    ];
+    if let Some(count) = batch {
+        fields.push((
+            KEY_BATCH,
+            cbor::map(vec![(1, cbor::uint(u64::from(count)))]),
+        ));
+    }
+    cbor::encode(&cbor::map(fields))
+}
+
+fn check_count(count: u64) -> Result<u32, RequestError> {
+    match u32::try_from(count) {
+        Ok(n) if (1..=crate::batch::MAX_BATCH_COUNT).contains(&n) => Ok(n),
+        _ => Err(RequestError::BadBatchCount(count)),
+    }
 }
 
 /// Wraps a payload in the request's COSE_Sign1, signing with `sign` (tests forge with it).
@@ -227,6 +252,43 @@ pub fn make_request(
     }))
 }
 
+/// Makes a request for a batch of `count` credentials (1 to
+/// [`MAX_BATCH_COUNT`](crate::batch::MAX_BATCH_COUNT)), each bound to a key derived from the
+/// device key. Fails on a bad document type or count.
+pub fn make_batch_request(
+    device: &SigningKey,
+    params: &RequestParams<'_>,
+    count: u32,
+) -> Result<Vec<u8>, RequestError> {
+    check_doctype(params.doctype)?;
+    let count = check_count(u64::from(count))?;
+    let holder = device.verifying_key();
+    Ok(seal(
+        payload_with(holder.as_bytes(), params, Some(count)),
+        |tbs| device.sign(tbs).to_bytes().to_vec(),
+    ))
+}
+
+/// [`make_batch_request`] with the fields as arguments: the device key, the document type,
+/// the creation time, the request id and the number of credentials.
+pub fn build_batch(
+    device: &SigningKey,
+    doctype: &str,
+    created: UnixTime,
+    id: [u8; REQUEST_ID_LEN],
+    count: u32,
+) -> Result<Vec<u8>, RequestError> {
+    make_batch_request(
+        device,
+        &RequestParams {
+            doctype,
+            id,
+            created,
+        },
+        count,
+    )
+}
+
 /// Reads and checks a request (structure and proof of possession), then its age under
 /// `policy` at `now`. This is what an issuer runs.
 pub fn verify_request(
@@ -252,14 +314,16 @@ impl VerifiedRequest {
         if !verify_sign1(&msg, &holder, &AAD) {
             return Err(RequestError::BadSignature);
         }
-        if fields.batch {
-            return Err(RequestError::Unsupported("a batch of credentials"));
-        }
+        let batch = match fields.batch {
+            None => None,
+            Some(count) => Some(check_count(count)?),
+        };
         Ok(VerifiedRequest {
             holder,
             id: fields.id,
             created: fields.created,
             doctype: fields.doctype,
+            batch,
         })
     }
 
@@ -316,6 +380,12 @@ impl VerifiedRequest {
     pub fn doctype(&self) -> &str {
         &self.doctype
     }
+
+    /// How many credentials of a batch the request asks for, or `None` for a request without
+    /// the batch field (one credential bound to the device key itself).
+    pub fn batch_count(&self) -> Option<u32> {
+        self.batch
+    }
 }
 
 struct Fields {
@@ -323,7 +393,8 @@ struct Fields {
     id: [u8; REQUEST_ID_LEN],
     created: UnixTime,
     doctype: String,
-    batch: bool,
+    /// The count of the batch field, unchecked (range errors get their own variant).
+    batch: Option<u64>,
 }
 
 /// The structural part of [`VerifiedRequest::from_slice`]: the message and its fields (the
@@ -353,18 +424,30 @@ fn parse(bytes: &[u8]) -> Result<(CoseSign1, Fields), Malformed> {
     let Value::Map(entries) = &v else {
         return Err("request payload: expected a map".into());
     };
-    // The reserved batch field may follow the four fields of this version.
-    let batch = entries.len() == 5
-        && entries
-            .last()
-            .is_some_and(|(k, _)| cbor::as_i64(k, "request payload key").ok() == Some(KEY_BATCH));
+    // The batch field may follow the four fields every request has.
+    let batch_entry = match entries.get(4) {
+        Some((k, v))
+            if entries.len() == 5
+                && cbor::as_i64(k, "request payload key").ok() == Some(KEY_BATCH) =>
+        {
+            Some(v)
+        }
+        _ => None,
+    };
     let known = Value::Map(entries[..entries.len().min(4)].to_vec());
-    if entries.len() > 4 && !batch {
+    if entries.len() > 4 && batch_entry.is_none() {
         return Err(format!(
-            "request payload: expected 4 entries (and the reserved key {KEY_BATCH}), found {}",
+            "request payload: expected 4 entries (and the batch key {KEY_BATCH}), found {}",
             entries.len()
         ));
     }
+    let batch = match batch_entry {
+        None => None,
+        Some(v) => {
+            let b = cbor::map_exact(v, &[1], "request batch (-3): expected {1: count}")?;
+            Some(cbor::as_u64(b[0], "request batch count")?)
+        }
+    };
     let f = cbor::map_exact(
         &known,
         &[KEY_IAT, KEY_CTI, KEY_CNF, KEY_DOCTYPE],
@@ -632,15 +715,60 @@ mod tests {
     }
 
     #[test]
-    fn the_reserved_batch_field_is_refused_for_now() {
-        let key = *device().verifying_key().as_bytes();
-        let batch = cbor::map(vec![(1, cbor::uint(16))]);
-        let bytes = forged(&key, Some(batch), &AAD, &device());
+    fn batch_requests_round_trip_and_stay_small() {
+        let plain = make_request(&device(), &params()).unwrap();
+        for count in [1, 16, 32, 64] {
+            let bytes = make_batch_request(&device(), &params(), count).unwrap();
+            // {-3: {1: count}} adds 4 bytes (5 from 24 on): one QR code still.
+            assert!(bytes.len() <= plain.len() + 5, "{count}: {}", bytes.len());
+            let req = verify_request(&bytes, T + 60, &RequestPolicy::default()).unwrap();
+            assert_eq!(req.batch_count(), Some(count));
+            assert_eq!(req.holder(), device().verifying_key());
+        }
+        let built = build_batch(&device(), DOCTYPE_EID, T, params().id, 32).unwrap();
+        assert_eq!(built, make_batch_request(&device(), &params(), 32).unwrap());
         assert_eq!(
-            VerifiedRequest::from_slice(&bytes),
-            Err(RequestError::Unsupported("a batch of credentials"))
+            VerifiedRequest::from_slice(&plain).unwrap().batch_count(),
+            None
         );
-        // Any other extra key is malformed, not "unsupported".
+        for bad in [0, 65, u32::MAX] {
+            assert_eq!(
+                make_batch_request(&device(), &params(), bad),
+                Err(RequestError::BadBatchCount(u64::from(bad)))
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_batch_fields_are_refused() {
+        let key = *device().verifying_key().as_bytes();
+        let with = |v: Value| VerifiedRequest::from_slice(&forged(&key, Some(v), &AAD, &device()));
+        let count = |n: u64| cbor::map(vec![(1, cbor::uint(n))]);
+        assert_eq!(with(count(0)), Err(RequestError::BadBatchCount(0)));
+        assert_eq!(with(count(65)), Err(RequestError::BadBatchCount(65)));
+        assert_eq!(
+            with(count(u64::MAX)),
+            Err(RequestError::BadBatchCount(u64::MAX))
+        );
+        assert_eq!(
+            RequestError::BadBatchCount(65).to_string(),
+            "request asks for a batch of 65 credentials; 1 to 64 are accepted"
+        );
+        for wrong in [
+            cbor::uint(16),
+            cbor::map(vec![(1, cbor::int(-1))]),
+            cbor::map(vec![(1, Value::Text("16".into()))]),
+            cbor::map(vec![(2, cbor::uint(16))]),
+            cbor::map(vec![(1, cbor::uint(16)), (2, cbor::uint(1))]),
+            Value::Bytes(vec![16]),
+        ] {
+            let got = with(wrong.clone());
+            assert!(
+                matches!(&got, Err(RequestError::Malformed(m)) if m.contains("batch")),
+                "{wrong:?}: {got:?}"
+            );
+        }
+        // Any other extra key is malformed.
         let mut p = cbor::decode_canonical(&payload(&key, &params()), "p").unwrap();
         if let Value::Map(m) = &mut p {
             m.push((cbor::int(-4), cbor::uint(1)));
@@ -706,6 +834,7 @@ mod tests {
             RequestError::WeakKey(_) => "weak-key",
             RequestError::BadSignature => "bad-signature",
             RequestError::Unsupported(_) => "unsupported",
+            RequestError::BadBatchCount(_) => "bad-batch-count",
             RequestError::FromFuture { .. } => "from-future",
             RequestError::TooOld { .. } => "too-old",
             _ => "other",
@@ -729,6 +858,12 @@ mod tests {
                         "id: {}\ncreated: {T}\ndoctype: {DOCTYPE_EID}\n",
                         hex(&params().id)
                     );
+                    if let Some(n) = VerifiedRequest::from_slice(bytes)
+                        .ok()
+                        .and_then(|r| r.batch_count())
+                    {
+                        s += &format!("batch: {n}\n");
+                    }
                 }
                 Err(code) => {
                     s += &format!(
@@ -749,7 +884,10 @@ mod tests {
         let mut trailing = good.clone();
         trailing.push(0);
         let pk = *key.verifying_key().as_bytes();
-        let batch = forged(&pk, Some(cbor::map(vec![(1, cbor::uint(16))])), &AAD, &key);
+        let batch = make_batch_request(&key, &params(), 16).unwrap();
+        let batch_zero = forged(&pk, Some(cbor::map(vec![(1, cbor::uint(0))])), &AAD, &key);
+        let batch_65 = forged(&pk, Some(cbor::map(vec![(1, cbor::uint(65))])), &AAD, &key);
+        let batch_bare = forged(&pk, Some(cbor::uint(16)), &AAD, &key);
         let no_context = forged(&pk, None, b"", &key);
         vec![
             (
@@ -798,12 +936,39 @@ mod tests {
                 ),
             ),
             (
-                "batch-reserved",
+                "batch",
                 vec(
-                    "the reserved batch field (-3) present: refused by this version",
+                    "a request for a batch of 16 credentials ({-3: {1: 16}})",
                     T + 60,
                     &batch,
-                    Err("unsupported"),
+                    Ok(()),
+                ),
+            ),
+            (
+                "batch-zero",
+                vec(
+                    "a batch of 0 credentials",
+                    T + 60,
+                    &batch_zero,
+                    Err("bad-batch-count"),
+                ),
+            ),
+            (
+                "batch-65",
+                vec(
+                    "a batch of 65 credentials, one more than the maximum",
+                    T + 60,
+                    &batch_65,
+                    Err("bad-batch-count"),
+                ),
+            ),
+            (
+                "batch-bare-count",
+                vec(
+                    "the batch field as a bare count (-3: 16) instead of {1: 16}",
+                    T + 60,
+                    &batch_bare,
+                    Err("malformed"),
                 ),
             ),
             (
@@ -851,6 +1016,10 @@ mod tests {
                     (f["id"], r.id_hex()),
                     (f["created"], r.created().to_string()),
                     (f["doctype"], r.doctype().to_string()),
+                    (
+                        f.get("batch").copied().unwrap_or("none"),
+                        r.batch_count().map_or("none".into(), |n| n.to_string()),
+                    ),
                 ];
                 if let Some((w, g)) = want.iter().find(|(w, g)| w != g) {
                     return Some(format!("{name}: expected {w}, got {g}"));
@@ -880,7 +1049,7 @@ mod tests {
             assert_eq!(check_vector(&name, &committed), None);
             seen += 1;
         }
-        assert_eq!(seen, 8);
+        assert_eq!(seen, 11);
         // The checker can fail.
         let (name, text) = &generate_vectors()[0];
         let wrong = text.replace("expect: valid", "expect: invalid\nerror: bad-signature");
