@@ -29,7 +29,8 @@ pub enum AttrId {
     IdNumber = 9,
     /// The authority that issued the physical card.
     IssuingAuthority = 10,
-    /// A small JPEG portrait.
+    /// The QR portrait: a lossy WebP of at most 650 bytes and 96x128 pixels (in credentials
+    /// valid from before 2027, a legacy JPEG of up to 16 KiB). See [`crate::portrait`].
     Portrait = 11,
     /// Issuer-computed: 16 or older at the start of validity.
     AgeOver16 = 12,
@@ -50,8 +51,8 @@ pub enum ValueKind {
     Uint,
     /// A boolean.
     Bool,
-    /// A JPEG image.
-    Jpeg,
+    /// A portrait image ([`crate::portrait`]: a WebP QR portrait or a legacy JPEG).
+    Image,
 }
 
 impl AttrId {
@@ -113,16 +114,17 @@ impl AttrId {
         match self {
             AttrId::Sex => ValueKind::Uint,
             AttrId::BirthDate => ValueKind::Date,
-            AttrId::Portrait => ValueKind::Jpeg,
+            AttrId::Portrait => ValueKind::Image,
             AttrId::AgeOver16 | AttrId::AgeOver18 | AttrId::AgeOver60 => ValueKind::Bool,
             _ => ValueKind::Text,
         }
     }
 
-    /// The largest encoded value accepted for this attribute, in bytes.
+    /// The largest encoded value accepted for this attribute, in bytes (for the portrait, the
+    /// legacy JPEG's cap: a QR portrait holds at most [`crate::portrait::MAX_LEN`]).
     pub fn max_len(self) -> usize {
         match self.kind() {
-            ValueKind::Jpeg => 16 * 1024,
+            ValueKind::Image => crate::portrait::LEGACY_JPEG_MAX_LEN,
             ValueKind::Text => 256,
             _ => 16,
         }
@@ -144,7 +146,7 @@ pub enum AttrValue {
     Uint(u64),
     /// A boolean.
     Bool(bool),
-    /// Bytes (the JPEG portrait).
+    /// Bytes (the portrait).
     Bytes(Vec<u8>),
 }
 
@@ -182,8 +184,10 @@ impl AttrValue {
             (ValueKind::Date, AttrValue::Text(t)) => is_date(t),
             (ValueKind::Uint, AttrValue::Uint(v)) => matches!(v, 0 | 1 | 2 | 9),
             (ValueKind::Bool, AttrValue::Bool(_)) => true,
-            (ValueKind::Jpeg, AttrValue::Bytes(b)) => {
-                b.len() <= id.max_len() && b.starts_with(&[0xFF, 0xD8])
+            (ValueKind::Image, AttrValue::Bytes(b)) => {
+                return crate::portrait::check(b)
+                    .map(|_| ())
+                    .map_err(|e| format!("{id}: {e}"));
             }
             _ => false,
         };
@@ -294,9 +298,11 @@ pub enum Purpose {
     Age18,
     /// Delivery: the name.
     Delivery,
-    /// Hotel check-in: name, ID number and birth date.
+    /// Hotel check-in: name, ID number and birth date (the `checkin-photo` [`Preset`] adds the
+    /// QR portrait under the same code).
     CheckIn,
-    /// The full ID (without the portrait, which does not fit a QR code well).
+    /// The full ID, without the portrait (with it the code would pass QR version 27 at ECC M,
+    /// too dense to read from a phone screen; see docs/format.md).
     Full,
 }
 
@@ -375,6 +381,85 @@ impl fmt::Display for Purpose {
     }
 }
 
+/// A disclosure preset as the wallet offers it: a name, the items it discloses and the purpose
+/// code the holder signs. Every [`Purpose`] but `custom` is a preset of the same name;
+/// `checkin-photo` adds the QR portrait to `checkin` and signs [`Purpose::CheckIn`]'s code 3,
+/// so verifiers that predate it accept it and show "check-in" (the portrait shows as one more
+/// disclosed item).
+///
+/// ```
+/// use tessera_core::attributes::{AttrId, Preset, Purpose};
+/// let p = Preset::from_name("checkin-photo").unwrap();
+/// assert_eq!(p.purpose(), Purpose::CheckIn);
+/// assert!(p.items().contains(&AttrId::Portrait));
+/// assert_eq!(Preset::from_name("checkin").unwrap().items(), Purpose::CheckIn.preset());
+/// assert!(Preset::from_name("custom").is_none());
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Preset {
+    /// [`Purpose::Age18`]'s items.
+    Age18,
+    /// [`Purpose::Delivery`]'s items.
+    Delivery,
+    /// [`Purpose::CheckIn`]'s items.
+    CheckIn,
+    /// Check-in with the QR portrait, for a clerk who compares the face: family and given
+    /// name, birth date, ID number and the portrait, signed as [`Purpose::CheckIn`].
+    CheckInPhoto,
+    /// [`Purpose::Full`]'s items.
+    Full,
+}
+
+impl Preset {
+    /// Every preset, in the order a wallet lists them.
+    pub const ALL: [Preset; 5] = [
+        Preset::Age18,
+        Preset::Delivery,
+        Preset::CheckIn,
+        Preset::CheckInPhoto,
+        Preset::Full,
+    ];
+
+    /// The command-line name: `age18`, `delivery`, `checkin`, `checkin-photo`, `full`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::CheckInPhoto => "checkin-photo",
+            p => p.purpose().name(),
+        }
+    }
+
+    /// Parses a name produced by [`Preset::name`].
+    pub fn from_name(name: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The purpose the holder signs.
+    pub fn purpose(self) -> Purpose {
+        match self {
+            Preset::Age18 => Purpose::Age18,
+            Preset::Delivery => Purpose::Delivery,
+            Preset::CheckIn | Preset::CheckInPhoto => Purpose::CheckIn,
+            Preset::Full => Purpose::Full,
+        }
+    }
+
+    /// The items it discloses, in slot order.
+    pub fn items(self) -> &'static [AttrId] {
+        use AttrId::*;
+        match self {
+            Preset::CheckInPhoto => &[FamilyName, GivenName, BirthDate, IdNumber, Portrait],
+            p => p.purpose().preset(),
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,5 +512,41 @@ mod tests {
             assert_eq!(Purpose::from_name(p.name()), Some(p));
             assert_eq!(Purpose::from_code(p.code()), Some(p));
         }
+        for p in Preset::ALL {
+            assert_eq!(Preset::from_name(&p.to_string()), Some(p));
+            let items = p.items();
+            assert!(items.windows(2).all(|w| w[0] < w[1]), "{p}: slot order");
+        }
+    }
+
+    #[test]
+    fn checkin_photo_is_checkin_plus_the_portrait() {
+        let p = Preset::CheckInPhoto;
+        assert_eq!((p.name(), p.purpose().code()), ("checkin-photo", 3));
+        let mut want = Purpose::CheckIn.preset().to_vec();
+        want.push(AttrId::Portrait);
+        assert_eq!(p.items(), &want[..]);
+        assert!(!Purpose::Full.preset().contains(&AttrId::Portrait));
+    }
+
+    #[test]
+    fn portrait_values_follow_the_portrait_rules() {
+        let e = AttrValue::Bytes(b"not an image".to_vec())
+            .check(AttrId::Portrait)
+            .unwrap_err();
+        assert!(
+            e.starts_with("portrait: portrait of 12 bytes is not a webp image"),
+            "{e}"
+        );
+        let e = AttrValue::Bytes([b"RIFF".as_slice(), &[0; 700]].concat())
+            .check(AttrId::Portrait)
+            .unwrap_err();
+        assert!(e.contains("a QR portrait holds at most 650"), "{e}");
+        assert!(
+            AttrValue::Bytes(vec![0xFF, 0xD8, 0xFF, 0xD9])
+                .check(AttrId::Portrait)
+                .is_ok()
+        );
+        assert!(AttrValue::Text("x".into()).check(AttrId::Portrait).is_err());
     }
 }

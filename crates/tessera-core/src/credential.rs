@@ -286,6 +286,8 @@ pub fn issue<R: CryptoRng + ?Sized>(
     for (id, v) in &params.attributes.0 {
         v.check(*id).map_err(IssueError::InvalidAttribute)?;
     }
+    crate::portrait::check_attributes(&params.attributes, params.not_before)
+        .map_err(IssueError::InvalidAttribute)?;
     issue_unchecked(issuer, params, rng)
 }
 
@@ -446,6 +448,12 @@ impl HeldCredential {
                     i + 1,
                     leaf.slot
                 )));
+            }
+            if let (Some(AttrId::Portrait), Some(AttrValue::Bytes(b))) =
+                (AttrId::from_slot(leaf.slot), &leaf.value)
+            {
+                crate::portrait::check_issued(b, claims.not_before)
+                    .map_err(|e| CredentialError::Malformed(format!("portrait: {e}")))?;
             }
             leaves.push(leaf);
         }

@@ -26,6 +26,7 @@ mod cbor;
 pub mod credential;
 pub mod keys;
 pub mod merkle;
+pub mod portrait;
 pub mod presentation;
 pub mod reason;
 pub mod request;
@@ -35,7 +36,7 @@ pub mod testing;
 pub mod text;
 pub mod trust;
 
-pub use attributes::{AttrId, AttrValue, Attributes, Purpose};
+pub use attributes::{AttrId, AttrValue, Attributes, Preset, Purpose};
 pub use batch::{BatchFile, BatchSeed, BatchSigner, HolderSigner};
 pub use credential::{
     Claims, CredentialError, HeldCredential, IssueError, IssueParams, StatusRef, StatusRefError,

@@ -361,6 +361,11 @@ pub fn verify(
             disclosed.push((id, value));
         }
     }
+    let portrait = disclosed.iter().find(|(a, _)| *a == AttrId::Portrait);
+    if let Some((_, AttrValue::Bytes(b))) = portrait {
+        crate::portrait::check_issued(b, claims.not_before)
+            .map_err(|e| malformed(format!("portrait: {e}")))?;
+    }
     let pv = cbor::as_array(&parts[2], "proof").map_err(malformed)?;
     let proof: Vec<Hash> = pv
         .iter()
