@@ -311,8 +311,6 @@ pub(crate) fn issue_unchecked<R: CryptoRng + ?Sized>(
         holder: params.holder,
         status: params.status,
     };
-    let root = root_of(&leaves);
-    let kid = *kid;
     Ok(sign_claims(
         issuer,
         &kid_for(&issuer.verifying_key()),
@@ -340,6 +338,8 @@ pub(crate) fn sign_claims<R: CryptoRng + ?Sized>(
             Leaf { slot, salt, value }
         })
         .collect();
+    let root = root_of(&leaves);
+    let kid = *kid;
     let sign1 = CoseSign1Builder::new()
         .protected(protected_header(&kid))
         .payload(cbor::encode(&claims.to_value()))
