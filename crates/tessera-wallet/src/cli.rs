@@ -15,7 +15,10 @@ use tessera_core::text::printable;
 use tessera_core::{TrustList, UnixTime};
 use tessera_store::{KdfParams, Secret, Store, StoreError, read_secret};
 
-use crate::wallet::{ImportOutcome, IssuerCheck, Validity, Wallet, WalletError};
+use crate::wallet::{
+    BATCH_SIZE, BatchState, ImportOutcome, IssuerCheck, PendingRequest, Validity, Wallet,
+    WalletError,
+};
 
 /// Environment variable with the backup passphrase (else `--passphrase-file`, else a prompt).
 pub const BACKUP_PASSPHRASE_ENV: &str = "TESSERA_BACKUP_PASSPHRASE";
@@ -73,10 +76,31 @@ pub enum Command {
         /// Make a new request (new id) even if one is outstanding.
         #[arg(long)]
         new: bool,
+        /// How many single-use credentials to ask for (1 to 64).
+        #[arg(long, value_name = "N", default_value_t = BATCH_SIZE)]
+        batch: u32,
     },
-    /// Store a credential file issued to this wallet's device key.
+    /// Make the renewal request of a credential (a new batch, signed with the device key the
+    /// issuer already knows): writes the request file, prints its QR text, optionally writes
+    /// the QR image. `present` makes it by itself when the fresh credentials run low.
+    Renew {
+        /// Where to write the request (CBOR).
+        #[arg(long, value_name = "REQ")]
+        out: PathBuf,
+        /// Also write the QR code as a PNG image.
+        #[arg(long, value_name = "REQ.png")]
+        png: Option<PathBuf>,
+        /// Make a new request (new id) even if one is outstanding.
+        #[arg(long)]
+        new: bool,
+        /// Which credential (see `list`), when the wallet holds several.
+        #[arg(long)]
+        credential: Option<String>,
+    },
+    /// Store a credential file or batch file issued to this wallet's device key (a batch for
+    /// a credential already held joins it: a renewal).
     Import {
-        /// The credential file.
+        /// The credential or batch file.
         credential: PathBuf,
         /// A trust list to check the issuer signature with (with --root).
         #[arg(long, requires = "root")]
@@ -100,9 +124,16 @@ pub enum Command {
     },
     /// Add the demo ID from the demo issuer (creating the wallet and key if needed).
     AddDemo,
-    /// List the credentials.
+    /// List the credentials, with how many fresh single-use credentials each has left.
     List,
-    /// Make a presentation: prints the QR text, optionally writes the QR image.
+    /// Show one credential: holder, validity, issuer, fresh credentials, renewal request.
+    Show {
+        /// Which credential (see `list`), when the wallet holds several.
+        #[arg(long)]
+        credential: Option<String>,
+    },
+    /// Make a presentation with a fresh credential of the batch: prints the QR text,
+    /// optionally writes the QR image; warns on standard error when the fresh ones run low.
     Present {
         /// A disclosure preset.
         #[arg(long, value_enum, conflicts_with = "items")]
@@ -224,6 +255,60 @@ fn open(cli: &Cli, create: bool) -> Result<Wallet> {
 /// Largest credential file `import` reads: the core's limit.
 const CREDENTIAL_LIMIT: u64 = tessera_core::credential::MAX_CREDENTIAL_LEN as u64;
 
+/// Largest file `import` reads: a credential file or a batch file, within the core's limits.
+const IMPORT_LIMIT: u64 = if tessera_core::batch::BATCH_FILE_MAX as u64 > CREDENTIAL_LIMIT {
+    tessera_core::batch::BATCH_FILE_MAX as u64
+} else {
+    CREDENTIAL_LIMIT
+};
+
+/// Writes request `p` to `out` (and its QR image to `png`), says what it is on standard
+/// error and prints its QR text.
+fn write_request(p: &PendingRequest, out: &Path, png: Option<&Path>, kind: &str) -> Result<()> {
+    std::fs::write(out, &p.bytes)
+        .map_err(|e| usage(format!("cannot write {}: {e}", shown(out))))?;
+    let text = p.text();
+    if let Some(path) = png {
+        write_png(&text, path)?;
+    }
+    let count = p
+        .request
+        .batch_count()
+        .map_or(String::new(), |n| format!(" for {n} credentials"));
+    eprintln!(
+        "{kind} request {}{count} made at {}, written to {}",
+        p.request.id_hex(),
+        p.request.created(),
+        shown(out)
+    );
+    println!("{text}");
+    Ok(())
+}
+
+/// The warning `present` prints on standard error: when the code reused a credential already
+/// shown (none was fresh before), or when the fresh ones now run low.
+pub fn low_warning(id: &str, before: &BatchState, after: &BatchState) -> Option<String> {
+    let renew = match &after.renewal {
+        Some(p) => format!(
+            "hand renewal request {} to your issuer (`tessera-wallet renew --out FILE` writes it)",
+            p.request.id_hex()
+        ),
+        None => "make a renewal request with `tessera-wallet renew --out FILE`".to_string(),
+    };
+    if before.fresh == 0 {
+        Some(format!(
+            "warning: credential {id} has no fresh single-use credential left: this code reuses one already shown, so the two verifiers could link them; {renew}"
+        ))
+    } else if after.low {
+        Some(format!(
+            "warning: credential {id} has {} fresh single-use credentials of {} left; {renew}",
+            after.fresh, after.total
+        ))
+    } else {
+        None
+    }
+}
+
 fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
     use tessera_fs::ReadLimitedError as E;
     tessera_fs::read_limited(path, limit).map_err(|e| match e {
@@ -281,29 +366,35 @@ pub enum Preset {
     Delivery,
     /// Hotel check-in: name, ID number and birth date.
     Checkin,
+    /// Hotel check-in with the portrait, for a clerk who compares the face.
+    CheckinPhoto,
     /// Everything on the ID.
     Full,
 }
 
 impl Preset {
+    /// The core's preset of the same name.
+    pub fn core(self) -> tessera_core::attributes::Preset {
+        use tessera_core::attributes::Preset as P;
+        match self {
+            Preset::Age18 => P::Age18,
+            Preset::Delivery => P::Delivery,
+            Preset::Checkin => P::CheckIn,
+            Preset::CheckinPhoto => P::CheckInPhoto,
+            Preset::Full => P::Full,
+        }
+    }
+
     /// The purpose the preset stands for.
     pub fn purpose(self) -> Purpose {
-        match self {
-            Preset::Age18 => Purpose::Age18,
-            Preset::Delivery => Purpose::Delivery,
-            Preset::Checkin => Purpose::CheckIn,
-            Preset::Full => Purpose::Full,
-        }
+        self.core().purpose()
     }
 }
 
 /// Parses a preset or item list into (items, purpose).
 pub fn choose_items(preset: Option<Preset>, items: &[String]) -> Result<(Vec<AttrId>, Purpose)> {
     match (preset, items.is_empty()) {
-        (Some(p), true) => {
-            let purpose = p.purpose();
-            Ok((purpose.preset().to_vec(), purpose))
-        }
+        (Some(p), true) => Ok((p.core().items().to_vec(), p.purpose())),
         (None, false) => {
             let ids = items
                 .iter()
@@ -360,7 +451,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
             if let (Some(t), Some(r)) = (trust, root) {
                 load_trust(&mut wallet, t, r)?;
             }
-            let bytes = read_file(credential, CREDENTIAL_LIMIT)?;
+            let bytes = read_file(credential, IMPORT_LIMIT)?;
             let imported = match wallet.import_answering(&bytes) {
                 Err(WalletError::WouldReplace { changes, .. }) if *replace => {
                     for c in &changes {
@@ -371,7 +462,13 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                 other => other?,
             };
             match imported.outcome {
-                ImportOutcome::Added => println!("imported credential {}", imported.id),
+                ImportOutcome::Added => {
+                    let s = wallet.batch_state(&imported.id)?;
+                    println!(
+                        "imported credential {} ({} fresh of {})",
+                        imported.id, s.fresh, s.total
+                    );
+                }
                 ImportOutcome::Unchanged => println!(
                     "credential {} is already in this wallet (the same file): nothing changed",
                     imported.id
@@ -388,28 +485,37 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
             }
             if let Some(p) = imported.answers {
                 println!(
-                    "it answers enrolment request {} made at {}",
+                    "it answers request {} made at {}",
                     p.request.id_hex(),
                     p.request.created()
                 );
             }
         }
-        Command::Request { out, png, new } => {
-            let wallet = open(cli, true)?;
-            let p = wallet.enrolment_request(now(), *new, &mut rng)?;
-            std::fs::write(out, &p.bytes)
-                .map_err(|e| usage(format!("cannot write {}: {e}", shown(out))))?;
-            let text = p.text();
-            if let Some(path) = png {
-                write_png(&text, path)?;
+        Command::Request {
+            out,
+            png,
+            new,
+            batch,
+        } => {
+            let max = tessera_core::batch::MAX_BATCH_COUNT;
+            if !(1..=max).contains(batch) {
+                return Err(usage(format!(
+                    "--batch {batch}: a batch holds 1 to {max} credentials"
+                )));
             }
-            eprintln!(
-                "enrolment request {} made at {}, written to {}",
-                p.request.id_hex(),
-                p.request.created(),
-                shown(out)
-            );
-            println!("{text}");
+            let wallet = open(cli, true)?;
+            let p = wallet.enrolment_request_batch(now(), *new, *batch, &mut rng)?;
+            write_request(&p, out, png.as_deref(), "enrolment")?;
+        }
+        Command::Renew {
+            out,
+            png,
+            new,
+            credential,
+        } => {
+            let wallet = open(cli, false)?;
+            let p = wallet.renewal_request(credential.as_deref(), now(), *new, &mut rng)?;
+            write_request(&p, out, png.as_deref(), "renewal")?;
         }
         Command::AddDemo => {
             let wallet = open(cli, true)?;
@@ -442,8 +548,9 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                     Validity::Expired => "EXPIRED",
                     Validity::NotYetValid => "not yet valid",
                 };
+                let s = wallet.batch_state_at(&id, now)?;
                 println!(
-                    "{id}\t{} {}\t{}\t{validity}",
+                    "{id}\t{} {}\t{}\t{validity}\t{} fresh of {}{}",
                     name(AttrId::FamilyName),
                     name(AttrId::GivenName),
                     match wallet.issuer_check(&cred) {
@@ -454,6 +561,47 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                             printable(&issuer)
                         ),
                     },
+                    s.fresh,
+                    s.total,
+                    if s.low { " (low: renew)" } else { "" },
+                );
+            }
+        }
+        Command::Show { credential } => {
+            let wallet = open(cli, false)?;
+            let now = now();
+            let (id, cred) = wallet.credential(credential.as_deref())?;
+            let s = wallet.batch_state_at(&id, now)?;
+            let c = cred.claims();
+            println!("credential {id}");
+            for (item, value) in cred.attributes().0.iter() {
+                let shown = match value {
+                    tessera_core::AttrValue::Bytes(b) => format!("{} bytes", b.len()),
+                    v => printable(&v.to_string()).into_owned(),
+                };
+                println!("  {}: {shown}", item.name());
+            }
+            println!("valid from {} until {}", c.not_before, c.expires);
+            match wallet.issuer_check(&cred) {
+                IssuerCheck::Verified { issuer } => {
+                    println!("issuer {} (signature checked)", printable(&issuer));
+                }
+                IssuerCheck::Unknown => println!("issuer unknown (signature not checked)"),
+                IssuerCheck::BadSignature { issuer } => println!(
+                    "BAD SIGNATURE (altered; claims to be from {})",
+                    printable(&issuer)
+                ),
+            }
+            println!("{} fresh of {} single-use credentials", s.fresh, s.total);
+            if let Some(p) = &s.renewal {
+                println!(
+                    "renewal request {} made at {}: hand it to the issuer (`tessera-wallet renew --out FILE`)",
+                    p.request.id_hex(),
+                    p.request.created()
+                );
+            } else if s.low {
+                println!(
+                    "fresh credentials run low: make a renewal request with `tessera-wallet renew`"
                 );
             }
         }
@@ -466,16 +614,23 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
         } => {
             let (ids, purpose) = choose_items(*preset, items)?;
             let wallet = open(cli, false)?;
+            let now = now();
+            let (id, _) = wallet.credential(credential.as_deref())?;
+            let before = wallet.batch_state_at(&id, now)?;
             let p = wallet.present(
-                credential.as_deref(),
+                Some(&id),
                 &ids,
                 purpose,
                 counter_code.as_deref(),
-                now(),
+                now,
                 &mut rng,
             )?;
             if let Some(path) = png {
                 write_png(&p.text, path)?;
+            }
+            let after = wallet.batch_state_at(&id, now)?;
+            if let Some(warning) = low_warning(&id, &before, &after) {
+                eprintln!("{warning}");
             }
             println!("{}", p.text);
         }

@@ -4,6 +4,7 @@
 use ed25519_dalek::VerifyingKey;
 use rand_core::CryptoRng;
 use tessera_core::attributes::{AttrId, AttrValue, Attributes};
+use tessera_core::batch::{BatchFile, BatchParams, BatchSeed, issue_batch};
 use tessera_core::keys::secret_key_from_text;
 use tessera_core::{HeldCredential, IssueParams, StatusRef, TrustList, UnixTime, issue};
 
@@ -80,21 +81,66 @@ pub fn issue_demo<R: CryptoRng + ?Sized>(
     .ok()
 }
 
+/// Issues a demo batch of `count` credentials to the device key `device`, valid from the
+/// start of the day of `now` for two years (within the demo key's window), each with its own
+/// random status index, as an issuer does for a batch request.
+pub fn issue_demo_batch<R: CryptoRng + ?Sized>(
+    device: &VerifyingKey,
+    count: u32,
+    now: UnixTime,
+    rng: &mut R,
+) -> Option<BatchFile> {
+    let key = secret_key_from_text(ISSUER_KEY).ok()?;
+    let list = trust_list()?;
+    let window_end = list.issuers.first()?.keys.first()?.not_after;
+    // Rounded to the day, so that every demo ID issued that day shares the values.
+    let day = now - now % 86_400;
+    let expires = day.saturating_add(VALIDITY).min(window_end);
+    let statuses: Vec<StatusRef> = (0..count)
+        .map(|_| {
+            let mut index = [0u8; 4];
+            rng.fill_bytes(&mut index);
+            // Demo credentials are not revocable: list 0 is never published.
+            StatusRef {
+                list: 0,
+                index: u32::from_le_bytes(index) & 0x00FF_FFFF,
+            }
+        })
+        .collect();
+    let attributes = person(now);
+    issue_batch(
+        &key,
+        BatchSeed::generate(rng),
+        &BatchParams {
+            device: *device,
+            not_before: day,
+            expires,
+            statuses: &statuses,
+            attributes: &attributes,
+        },
+        rng,
+    )
+    .ok()
+}
+
 impl Wallet {
-    /// Adds a demo ID for this wallet's device key (made if missing). Returns its id.
+    /// Adds a demo ID for this wallet's device key (made if missing): a batch of
+    /// [`BATCH_SIZE`](crate::wallet::BATCH_SIZE) credentials from the demo issuer, as an
+    /// enrolment gives. Returns its id.
     pub fn add_demo<R: CryptoRng + ?Sized>(
         &self,
         now: UnixTime,
         rng: &mut R,
     ) -> Result<String, WalletError> {
-        let holder = self.ensure_device_key(rng)?;
-        let cred = issue_demo(&holder, now, rng).ok_or_else(|| {
-            WalletError::Damaged(
-                "demo issuer".into(),
-                "embedded demo assets are invalid".into(),
-            )
-        })?;
-        self.import(&cred.to_vec())
+        let device = self.ensure_device_key(rng)?;
+        let batch =
+            issue_demo_batch(&device, crate::wallet::BATCH_SIZE, now, rng).ok_or_else(|| {
+                WalletError::Damaged(
+                    "demo issuer".into(),
+                    "embedded demo assets are invalid".into(),
+                )
+            })?;
+        self.import(&batch.to_vec())
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod cli;
 pub mod demo;
+mod held;
 pub mod wallet;
 
-pub use wallet::{Wallet, WalletError};
+pub use wallet::{BatchState, Wallet, WalletError};

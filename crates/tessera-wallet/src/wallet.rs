@@ -2,27 +2,75 @@
 //! encrypted store.
 
 use std::path::Path;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use tessera_core::attributes::{AttrId, Purpose};
+use tessera_core::batch::{BatchFile, BatchSigner, DEFAULT_BATCH_COUNT};
 use tessera_core::credential::CredentialError;
 use tessera_core::keys::to_hex;
-use tessera_core::request::{self, RequestParams, VerifiedRequest};
+use tessera_core::presentation::present_with;
+use tessera_core::request::{self, VerifiedRequest};
 use tessera_core::{
     DOCTYPE_EID, HeldCredential, IssuerLookup, PresentError, PresentRequest, TrustList,
     TrustListError, UnixTime, present, text,
 };
-use tessera_store::{KdfParams, RecordKind, Secret, Store, StoreError};
+use tessera_store::{Change, KdfParams, RecordKind, Secret, Store, StoreError};
 use thiserror::Error;
 use zeroize::Zeroizing;
+
+use crate::held::{self, Group, Held, UseState};
 
 /// The record id of the device key.
 const DEVICE_KEY_ID: &str = "device";
 
 /// The setting record that holds the outstanding enrolment request (its signed bytes).
 const PENDING_REQUEST_ID: &str = "enrolment-request";
+
+/// Prefix of the setting record that holds the outstanding renewal request of a credential
+/// id (`renewal:` + id).
+const RENEWAL_PREFIX: &str = "renewal:";
+
+/// How many credentials a wallet asks for in one batch unless told otherwise (the core's
+/// default; docs/wallet.md).
+pub const BATCH_SIZE: u32 = DEFAULT_BATCH_COUNT;
+
+/// The batch runs low when at most 1/`LOW_DIVISOR` of the newest batch is still fresh (8 of
+/// 32): the wallet then says so and makes a renewal request. docs/wallet.md says why.
+pub const LOW_DIVISOR: usize = held::LOW_DIVISOR;
+
+/// Most batches one credential id keeps at once (a renewal adds one; a batch with no fresh
+/// credential left is dropped when the next arrives).
+pub const MAX_BATCHES: usize = 16;
+
+/// How the batch behind one credential id stands: what the app shows ("12 of 32 fresh").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchState {
+    /// How many credentials the id holds (used ones included).
+    pub total: usize,
+    /// How many are valid now and never used: each presentation takes one.
+    pub fresh: usize,
+    /// Whether the fresh ones run low (at most a quarter of the newest batch): time to renew.
+    pub low: bool,
+    /// The outstanding renewal request, if one was made and not yet answered.
+    pub renewal: Option<PendingRequest>,
+}
+
+/// How one credential of a batch has been used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialUse {
+    /// The key the credential is bound to (what a verifier sees in its presentations).
+    pub holder: VerifyingKey,
+    /// How many presentations it made (a renewed QR code on screen is the same one).
+    pub uses: u32,
+    /// When it was last used.
+    pub last_used: Option<UnixTime>,
+    /// When it expires.
+    pub expires: UnixTime,
+}
 
 /// How long the wallet shows the same enrolment request before it makes a new one: well
 /// inside the issuer's default acceptance window (90 days), so a request handed over on its
@@ -143,6 +191,30 @@ pub enum WalletError {
         /// What would change, one line per item (values escaped for display).
         changes: Vec<String>,
     },
+    /// A batch whose credentials do not all carry the same attributes, validity, issuer and
+    /// document type.
+    #[error(
+        "credential file refused: credential {index} of the batch differs from the first in its {what}"
+    )]
+    BatchMismatch {
+        /// The credential's position in the batch.
+        index: usize,
+        /// What differs.
+        what: &'static str,
+    },
+    /// Importing would keep more than [`MAX_BATCHES`] batches under one id.
+    #[error(
+        "credential {id} already holds {held} batches with unused credentials: use or remove some before importing another"
+    )]
+    TooManyBatches {
+        /// The credential id.
+        id: String,
+        /// How many batches it holds.
+        held: usize,
+    },
+    /// A request could not be made (a batch size out of range).
+    #[error("cannot make the request: {0}")]
+    Request(request::RequestError),
     /// A trust list was refused.
     #[error("trust list refused: {0}")]
     Trust(TrustListError),
@@ -236,6 +308,8 @@ pub struct HistoryRecord {
 pub struct Wallet {
     store: Store,
     trust: Vec<TrustList>,
+    /// Serialises the read-choose-mark sequence of presentations.
+    use_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -283,7 +357,11 @@ impl Wallet {
         {
             trust.push(list);
         }
-        Wallet { store, trust }
+        Wallet {
+            store,
+            trust,
+            use_lock: Mutex::new(()),
+        }
     }
 
     /// Checks `signed` (a trust list file) under `root` and keeps it in the wallet, replacing
@@ -380,10 +458,25 @@ impl Wallet {
     /// than [`REQUEST_REUSE_SECS`], else a new one (made with the device key, created on
     /// first use, and a fresh random request id) that replaces it. `fresh` always makes a
     /// new one. The request is kept, sealed in the store, until a credential answers it.
+    /// It asks for a batch of [`BATCH_SIZE`] credentials: see
+    /// [`Wallet::enrolment_request_batch`].
     pub fn enrolment_request<R: CryptoRng + ?Sized>(
         &self,
         now: UnixTime,
         fresh: bool,
+        rng: &mut R,
+    ) -> Result<PendingRequest, WalletError> {
+        self.enrolment_request_batch(now, fresh, BATCH_SIZE, rng)
+    }
+
+    /// [`Wallet::enrolment_request`] for a batch of `count` credentials (1 to the core's
+    /// `MAX_BATCH_COUNT`), each bound to a key derived from the device key. An outstanding
+    /// request for another count is replaced.
+    pub fn enrolment_request_batch<R: CryptoRng + ?Sized>(
+        &self,
+        now: UnixTime,
+        fresh: bool,
+        count: u32,
         rng: &mut R,
     ) -> Result<PendingRequest, WalletError> {
         self.ensure_device_key(rng)?;
@@ -391,26 +484,14 @@ impl Wallet {
         // A damaged record is replaced by a new request.
         if !fresh
             && let Some(p) = self.pending_request().ok().flatten()
-            && p.request.holder() == device.verifying_key()
-            && p.request.created() <= now
-            && now - p.request.created() < REQUEST_REUSE_SECS
+            && reusable(&p, &device.verifying_key(), count, now)
         {
             return Ok(p);
         }
-        let mut id = [0u8; request::REQUEST_ID_LEN];
-        rng.fill_bytes(&mut id);
-        let params = RequestParams {
-            doctype: DOCTYPE_EID,
-            id,
-            created: now,
-        };
-        let bytes = request::make_request(&device, &params)
-            .map_err(|e| WalletError::Damaged(PENDING_REQUEST_ID.into(), e.to_string()))?;
+        let p = make_request(&device, now, count, rng)?;
         self.store
-            .put(RecordKind::Setting, PENDING_REQUEST_ID, &bytes)?;
-        let request = VerifiedRequest::from_slice(&bytes)
-            .map_err(|e| WalletError::Damaged(PENDING_REQUEST_ID.into(), e.to_string()))?;
-        Ok(PendingRequest { bytes, request })
+            .put(RecordKind::Setting, PENDING_REQUEST_ID, &p.bytes)?;
+        Ok(p)
     }
 
     /// The outstanding enrolment request, if any.
@@ -449,56 +530,166 @@ impl Wallet {
     }
 
     fn import_checked(&self, bytes: &[u8], replace: bool) -> Result<Imported, WalletError> {
-        let cred = HeldCredential::from_slice(bytes)?;
-        let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
-        if cred.claims().holder != device.verifying_key() {
-            return Err(WalletError::NotForThisDevice);
+        let device = self
+            .device_key()?
+            .ok_or(WalletError::NoDeviceKey)?
+            .verifying_key();
+        let group = read_group(bytes, &device)?;
+        let first = &group.creds[0];
+        let issuer = self.issuer_check(first);
+        for cred in &group.creds {
+            if let IssuerCheck::BadSignature { .. } = self.issuer_check(cred) {
+                return Err(WalletError::Credential(CredentialError::BadSignature));
+            }
         }
-        let issuer = self.issuer_check(&cred);
-        if let IssuerCheck::BadSignature { .. } = issuer {
-            return Err(WalletError::Credential(CredentialError::BadSignature));
+        let doctype = first.claims().doctype.clone();
+        let start = first.claims().not_before;
+        let own_id = credential_id(first);
+
+        // Where it goes: its own id (the same file again, or a different credential under the
+        // same issuer key and status: a replacement), an id holding the same attributes (a
+        // renewal), the id a renewal request was made for (a renewal whose attributes
+        // changed: a replacement), or a new id.
+        let mut target: Option<(String, Held, bool)> = None;
+        if let Some(old) = self.held_record(&own_id)? {
+            target = Some((own_id.clone(), old, false));
         }
-        let id = credential_id(&cred);
-        let new = cred.to_vec();
-        let outcome = match self.store.get(RecordKind::Credential, &id)? {
-            None => ImportOutcome::Added,
-            Some(old) if old[..] == new[..] => ImportOutcome::Unchanged,
-            Some(_) if replace => ImportOutcome::Replaced,
-            Some(old) => {
-                let changes = match HeldCredential::from_slice(&old) {
-                    Ok(old) => changes(&old, &cred),
-                    Err(_) => vec!["the stored credential is damaged".into()],
+        if target.is_none() {
+            for id in self.store.list(RecordKind::Credential)? {
+                let Some(old) = self.held_record(&id)? else {
+                    continue;
                 };
-                return Err(WalletError::WouldReplace { id, changes });
+                if old.newest().claims().doctype == doctype && same_attributes(old.newest(), first)
+                {
+                    target = Some((id, old, true));
+                    break;
+                }
+            }
+        }
+        if target.is_none() {
+            for id in self.store.list(RecordKind::Credential)? {
+                if self.renewal(&id).ok().flatten().is_some()
+                    && let Some(old) = self.held_record(&id)?
+                    && old.newest().claims().doctype == doctype
+                {
+                    target = Some((id, old, false));
+                    break;
+                }
+            }
+        }
+
+        let (id, held, state, outcome) = match target {
+            None => {
+                let n = group.creds.len();
+                let held = Held {
+                    groups: vec![group],
+                };
+                (own_id, held, UseState::unused(n), ImportOutcome::Added)
+            }
+            Some((id, old, _)) if old.groups.iter().any(|g| same_group(g, &group)) => {
+                let state = self.use_state(&id, &old)?;
+                (id, old, state, ImportOutcome::Unchanged)
+            }
+            Some((id, old, true)) => {
+                let state = self.use_state(&id, &old)?;
+                let (held, state) = held::merge(&old, &state, group, start);
+                if held.groups.len() > MAX_BATCHES {
+                    return Err(WalletError::TooManyBatches {
+                        id,
+                        held: held.groups.len() - 1,
+                    });
+                }
+                (id, held, state, ImportOutcome::Added)
+            }
+            Some((id, old, false)) => {
+                if !replace {
+                    let state = self.use_state(&id, &old)?;
+                    let mut changes = changes(old.newest(), first);
+                    let unused = old
+                        .iter()
+                        .zip(&state.uses)
+                        .filter(|((_, _, c), u)| u.uses == 0 && c.claims().expires > start)
+                        .count();
+                    if unused > 0 {
+                        changes.push(format!(
+                            "{unused} unused credentials of the stored one are dropped"
+                        ));
+                    }
+                    return Err(WalletError::WouldReplace { id, changes });
+                }
+                let n = group.creds.len();
+                let held = Held {
+                    groups: vec![group],
+                };
+                (id, held, UseState::unused(n), ImportOutcome::Replaced)
             }
         };
-        if outcome != ImportOutcome::Unchanged {
-            self.store.put(RecordKind::Credential, &id, &new)?;
-        }
+
         // A damaged pending record must not refuse a good credential: it is only a note.
-        let answers = self.pending_request().ok().flatten().filter(|p| {
-            p.request.holder() == cred.claims().holder
-                && p.request.doctype() == cred.claims().doctype
-        });
-        if answers.is_some() {
-            self.store.remove(RecordKind::Setting, PENDING_REQUEST_ID)?;
+        let asked =
+            |p: &PendingRequest| p.request.holder() == device && p.request.doctype() == doctype;
+        let renewal = self.renewal(&id).ok().flatten().filter(asked);
+        let enrolment = self.pending_request().ok().flatten().filter(asked);
+        let renewal_id = format!("{RENEWAL_PREFIX}{id}");
+        let mut writes = Vec::new();
+        let (record, uses) = (held.to_vec(), state.to_vec());
+        if outcome != ImportOutcome::Unchanged {
+            writes.push(Change::Put(RecordKind::Credential, &id, &record));
+            writes.push(Change::Put(RecordKind::CredentialUse, &id, &uses));
         }
+        if renewal.is_some() {
+            writes.push(Change::Remove(RecordKind::Setting, &renewal_id));
+        }
+        if enrolment.is_some() {
+            writes.push(Change::Remove(RecordKind::Setting, PENDING_REQUEST_ID));
+        }
+        self.store.apply(&writes)?;
         Ok(Imported {
             id,
             issuer,
             outcome,
-            answers,
+            answers: renewal.or(enrolment),
         })
     }
 
-    /// Every credential, by id.
+    /// What is stored under `id`, if anything.
+    fn held_record(&self, id: &str) -> Result<Option<Held>, WalletError> {
+        let Some(bytes) = self.store.get(RecordKind::Credential, id)? else {
+            return Ok(None);
+        };
+        Held::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| WalletError::Damaged(id.into(), e))
+    }
+
+    /// The use state of `id`. A missing record (a credential stored before batches) means
+    /// unused; a damaged one, or one that does not match the credentials, counts every
+    /// credential as used once, long ago: the wallet never takes a credential for fresh
+    /// unless it knows it is (it reuses the least recently used and asks for a renewal).
+    fn use_state(&self, id: &str, held: &Held) -> Result<UseState, WalletError> {
+        let n = held.len();
+        let Some(bytes) = self.store.get(RecordKind::CredentialUse, id)? else {
+            return Ok(UseState::unused(n));
+        };
+        match UseState::from_slice(&bytes) {
+            Ok(state) if state.uses.len() == n => Ok(state),
+            _ => {
+                let mut state = UseState::unused(n);
+                for u in &mut state.uses {
+                    u.uses = 1;
+                }
+                Ok(state)
+            }
+        }
+    }
+
+    /// Every credential, by id: for an id holding a batch, the first credential of its newest
+    /// batch (they all carry the same attributes; see [`Wallet::batch_state`] for the count).
     pub fn credentials(&self) -> Result<Vec<(String, HeldCredential)>, WalletError> {
         let mut out = Vec::new();
         for id in self.store.list(RecordKind::Credential)? {
-            if let Some(bytes) = self.store.get(RecordKind::Credential, &id)? {
-                let cred = HeldCredential::from_slice(&bytes)
-                    .map_err(|e| WalletError::Damaged(id.clone(), e.to_string()))?;
-                out.push((id, cred));
+            if let Some(held) = self.held_record(&id)? {
+                out.push((id, held.newest().clone()));
             }
         }
         Ok(out)
@@ -506,24 +697,147 @@ impl Wallet {
 
     /// One credential: by id, or the only one when `id` is `None`.
     pub fn credential(&self, id: Option<&str>) -> Result<(String, HeldCredential), WalletError> {
-        let mut all = self.credentials()?;
+        let (id, held) = self.held(id)?;
+        let cred = held.newest().clone();
+        Ok((id, cred))
+    }
+
+    /// What is stored under `id`, or under the only id when `id` is `None`.
+    fn held(&self, id: Option<&str>) -> Result<(String, Held), WalletError> {
         match id {
-            Some(id) => all
-                .into_iter()
-                .find(|(i, _)| i == id)
-                .ok_or_else(|| WalletError::NoSuchCredential(id.into())),
-            None if all.len() == 1 => Ok(all.remove(0)),
-            None if all.is_empty() => Err(WalletError::Empty),
-            None => Err(WalletError::Ambiguous(all.len())),
+            Some(id) => {
+                let held = self
+                    .held_record(id)
+                    .map_err(|e| match e {
+                        // An id that is not a valid store id is no credential of this wallet.
+                        WalletError::Store(StoreError::BadId { .. }) => {
+                            WalletError::NoSuchCredential(id.into())
+                        }
+                        e => e,
+                    })?
+                    .ok_or_else(|| WalletError::NoSuchCredential(id.into()))?;
+                Ok((id.to_string(), held))
+            }
+            None => {
+                let mut ids = self.store.list(RecordKind::Credential)?;
+                match ids.len() {
+                    0 => Err(WalletError::Empty),
+                    1 => {
+                        let id = ids.remove(0);
+                        let held = self
+                            .held_record(&id)?
+                            .ok_or_else(|| WalletError::NoSuchCredential(id.clone()))?;
+                        Ok((id, held))
+                    }
+                    n => Err(WalletError::Ambiguous(n)),
+                }
+            }
         }
     }
 
-    /// Removes a credential.
+    /// Removes a credential (with its batch, its use state and its renewal request).
     pub fn remove_credential(&self, id: &str) -> Result<bool, WalletError> {
-        Ok(self.store.remove(RecordKind::Credential, id)?)
+        let existed = self.store.get(RecordKind::Credential, id)?.is_some();
+        let renewal_id = format!("{RENEWAL_PREFIX}{id}");
+        self.store.apply(&[
+            Change::Remove(RecordKind::Credential, id),
+            Change::Remove(RecordKind::CredentialUse, id),
+            Change::Remove(RecordKind::Setting, &renewal_id),
+        ])?;
+        Ok(existed)
+    }
+
+    /// How the batch behind credential `id` stands now (wall clock): see
+    /// [`Wallet::batch_state_at`].
+    pub fn batch_state(&self, id: &str) -> Result<BatchState, WalletError> {
+        self.batch_state_at(id, clock())
+    }
+
+    /// How the batch behind credential `id` stands at `now`: how many credentials it holds,
+    /// how many are fresh (valid and never used), whether that is low, and the outstanding
+    /// renewal request.
+    pub fn batch_state_at(&self, id: &str, now: UnixTime) -> Result<BatchState, WalletError> {
+        let (id, held) = self.held(Some(id))?;
+        let state = self.use_state(&id, &held)?;
+        Ok(BatchState {
+            total: held.len(),
+            fresh: held::fresh_count(&held, &state, now),
+            low: held::is_low(&held, &state, now),
+            renewal: self.renewal(&id)?,
+        })
+    }
+
+    /// How each credential of `id` has been used, in the order they are stored.
+    pub fn credential_uses(&self, id: &str) -> Result<Vec<CredentialUse>, WalletError> {
+        let (id, held) = self.held(Some(id))?;
+        let state = self.use_state(&id, &held)?;
+        Ok(held
+            .iter()
+            .zip(&state.uses)
+            .map(|((_, _, c), u)| CredentialUse {
+                holder: c.claims().holder,
+                uses: u.uses,
+                last_used: (u.uses > 0).then_some(u.last_used),
+                expires: c.claims().expires,
+            })
+            .collect())
+    }
+
+    /// The outstanding renewal request of credential `id`, if any.
+    fn renewal(&self, id: &str) -> Result<Option<PendingRequest>, WalletError> {
+        let key = format!("{RENEWAL_PREFIX}{id}");
+        let Some(bytes) = self.store.get(RecordKind::Setting, &key)? else {
+            return Ok(None);
+        };
+        let request = VerifiedRequest::from_slice(&bytes)
+            .map_err(|e| WalletError::Damaged(key.clone(), e.to_string()))?;
+        Ok(Some(PendingRequest {
+            bytes: bytes.to_vec(),
+            request,
+        }))
+    }
+
+    /// The renewal request of credential `id` (the only one when `None`): a request for a
+    /// new batch of the same size as the newest one, signed with the device key the issuer
+    /// already knows from the enrolment, so it can be served without a new identity check.
+    /// The outstanding one is returned while younger than [`REQUEST_REUSE_SECS`] (`fresh`
+    /// always makes a new one); it is kept, sealed, until a batch answers it. `present` makes
+    /// one by itself when the batch runs low.
+    pub fn renewal_request<R: CryptoRng + ?Sized>(
+        &self,
+        id: Option<&str>,
+        now: UnixTime,
+        fresh: bool,
+        rng: &mut R,
+    ) -> Result<PendingRequest, WalletError> {
+        let (id, held) = self.held(id)?;
+        let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
+        let count = match held.groups.last() {
+            Some(g) if g.seed.is_some() => g.creds.len() as u32,
+            _ => BATCH_SIZE,
+        };
+        if !fresh
+            && let Some(p) = self.renewal(&id).ok().flatten()
+            && reusable(&p, &device.verifying_key(), count, now)
+        {
+            return Ok(p);
+        }
+        let p = make_request(&device, now, count, rng)?;
+        self.store.put(
+            RecordKind::Setting,
+            &format!("{RENEWAL_PREFIX}{id}"),
+            &p.bytes,
+        )?;
+        Ok(p)
     }
 
     /// Makes a presentation of `items` from credential `id` and records it in the history.
+    ///
+    /// Each presentation takes a fresh credential of the batch (docs/wallet.md): the one it
+    /// takes is marked used, durably, before the code is returned, so a process killed after
+    /// that never shows it again as fresh. When none is fresh it reuses the least recently
+    /// used. When the fresh ones run low ([`BatchState::low`]), it makes the renewal request
+    /// ([`Wallet::renewal_request`]) if none is outstanding.
     pub fn present<R: CryptoRng + ?Sized>(
         &self,
         id: Option<&str>,
@@ -533,7 +847,7 @@ impl Wallet {
         now: UnixTime,
         rng: &mut R,
     ) -> Result<Presentation, WalletError> {
-        let (id, p) = self.make_presentation(id, items, purpose, counter_code, now, rng)?;
+        let (id, p) = self.make_presentation(id, items, purpose, counter_code, now, true, rng)?;
         let record = HistoryRecord {
             seq: 0,
             time: now,
@@ -547,9 +861,10 @@ impl Wallet {
         Ok(p)
     }
 
-    /// Makes a fresh presentation like [`Wallet::present`] without a new history entry: the
-    /// app renews the QR code every 20 s while it is shown, and the citizen's history records
-    /// the showing once.
+    /// Makes a fresh presentation like [`Wallet::present`] without a new history entry and
+    /// with the same credential as the last presentation of `id`: the app renews the QR code
+    /// every 20 s while it is shown to one verifier, and the citizen's history records the
+    /// showing once.
     pub fn present_again<R: CryptoRng + ?Sized>(
         &self,
         id: Option<&str>,
@@ -560,10 +875,11 @@ impl Wallet {
         rng: &mut R,
     ) -> Result<Presentation, WalletError> {
         Ok(self
-            .make_presentation(id, items, purpose, counter_code, now, rng)?
+            .make_presentation(id, items, purpose, counter_code, now, false, rng)?
             .1)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn make_presentation<R: CryptoRng + ?Sized>(
         &self,
         id: Option<&str>,
@@ -571,21 +887,61 @@ impl Wallet {
         purpose: Purpose,
         counter_code: Option<&str>,
         now: UnixTime,
+        new_use: bool,
         rng: &mut R,
     ) -> Result<(String, Presentation), WalletError> {
-        let (id, cred) = self.credential(id)?;
+        let (id, held) = self.held(id)?;
         let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
-        let bytes = present(
-            &cred,
-            &device,
-            &PresentRequest {
-                disclose: items,
-                purpose,
-                counter_code,
-                time: now,
-            },
-            rng,
-        )?;
+        let _guard = self.use_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = self.use_state(&id, &held)?;
+        let mut changed = false;
+        // Restored from a backup since the last look: the lost device may have gone on using
+        // fresh credentials from the front after the backup, so take them from the other end
+        // and ask for a renewal at once.
+        let restored = match self.store.restore_id()? {
+            Some(r) if state.seen_restore != Some(r) => {
+                state.from_back = !state.from_back;
+                state.seen_restore = Some(r);
+                changed = true;
+                true
+            }
+            _ => false,
+        };
+        let again = state
+            .current
+            .map(|k| k as usize)
+            .filter(|&k| !new_use && k < held.len());
+        let k = again.unwrap_or_else(|| held::choose(&held, &state, now));
+        let (group, index, cred) = held
+            .get(k)
+            .ok_or_else(|| WalletError::Damaged(id.clone(), "no credential to present".into()))?;
+        let req = PresentRequest {
+            disclose: items,
+            purpose,
+            counter_code,
+            time: now,
+        };
+        let bytes = match &group.seed {
+            Some(seed) => present_with(cred, &BatchSigner::new(&device, seed, index), &req, rng)?,
+            None => present(cred, &device, &req, rng)?,
+        };
+        if again.is_none() {
+            let u = &mut state.uses[k];
+            u.uses = u.uses.saturating_add(1);
+            u.last_used = now;
+            state.current = Some(k as u32);
+            changed = true;
+        }
+        if changed {
+            // Durable before the code leaves this function.
+            self.store
+                .put(RecordKind::CredentialUse, &id, &state.to_vec())?;
+        }
+        if restored || held::is_low(&held, &state, now) {
+            // The code is made and its credential marked: a failure to make the request
+            // (it is made again next time) must not withhold the code.
+            let _ = self.renewal_request(Some(&id), now, false, rng);
+        }
         let mut items = items.to_vec();
         items.sort();
         items.dedup();
@@ -630,6 +986,98 @@ impl Wallet {
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), WalletError> {
         Ok(self.store.put(RecordKind::Setting, key, value.as_bytes())?)
     }
+}
+
+/// Reads a credential file or a batch file and checks that it is bound to `device`: the
+/// credential to the key itself, every credential of a batch to the key derived for its
+/// position. A batch's credentials must carry the same document type, issuer, validity and
+/// attributes.
+fn read_group(bytes: &[u8], device: &VerifyingKey) -> Result<Group, WalletError> {
+    // A batch file is the CBOR array ["TB1", seed, [credentials]].
+    let batch_head = [
+        &[0x83, 0x63][..],
+        tessera_core::batch::BATCH_FILE_LABEL.as_bytes(),
+    ]
+    .concat();
+    if !bytes.starts_with(&batch_head) {
+        let cred = HeldCredential::from_slice(bytes)?;
+        if cred.claims().holder != *device {
+            return Err(WalletError::NotForThisDevice);
+        }
+        return Ok(Group {
+            seed: None,
+            creds: vec![cred],
+        });
+    }
+    let batch = BatchFile::from_slice(bytes)?;
+    batch.check_for(device)?;
+    let first = &batch.credentials[0];
+    for (index, cred) in batch.credentials.iter().enumerate().skip(1) {
+        let (a, b) = (first.claims(), cred.claims());
+        let what = if a.doctype != b.doctype {
+            "document type"
+        } else if cred.kid() != first.kid() {
+            "issuer key"
+        } else if (a.not_before, a.expires) != (b.not_before, b.expires) {
+            "validity"
+        } else if !same_attributes(first, cred) {
+            "attributes"
+        } else {
+            continue;
+        };
+        return Err(WalletError::BatchMismatch { index, what });
+    }
+    Ok(Group {
+        seed: Some(batch.seed),
+        creds: batch.credentials,
+    })
+}
+
+/// Whether two credentials carry the same attribute values.
+fn same_attributes(a: &HeldCredential, b: &HeldCredential) -> bool {
+    a.attributes() == b.attributes()
+}
+
+/// Whether two groups are the same batch (or the same credential file).
+fn same_group(a: &Group, b: &Group) -> bool {
+    a.seed == b.seed
+        && a.creds.len() == b.creds.len()
+        && a.creds
+            .iter()
+            .zip(&b.creds)
+            .all(|(x, y)| x.to_vec() == y.to_vec())
+}
+
+/// Whether the outstanding request `p` can be shown again: this device's key, the same count,
+/// and younger than [`REQUEST_REUSE_SECS`].
+fn reusable(p: &PendingRequest, device: &VerifyingKey, count: u32, now: UnixTime) -> bool {
+    p.request.holder() == *device
+        && p.request.batch_count() == Some(count)
+        && p.request.created() <= now
+        && now - p.request.created() < REQUEST_REUSE_SECS
+}
+
+/// A new batch request for `count` credentials from `device`, with a fresh random id.
+fn make_request<R: CryptoRng + ?Sized>(
+    device: &SigningKey,
+    now: UnixTime,
+    count: u32,
+    rng: &mut R,
+) -> Result<PendingRequest, WalletError> {
+    let mut id = [0u8; request::REQUEST_ID_LEN];
+    rng.fill_bytes(&mut id);
+    let bytes =
+        request::build_batch(device, DOCTYPE_EID, now, id, count).map_err(WalletError::Request)?;
+    let request = VerifiedRequest::from_slice(&bytes).map_err(WalletError::Request)?;
+    Ok(PendingRequest { bytes, request })
+}
+
+/// The wall clock, for what the wallet's API asks without a time (the state of a batch, an
+/// import's merge).
+fn clock() -> UnixTime {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A trust list saved by [`Wallet::load_trust`], checked again under its saved root key.
