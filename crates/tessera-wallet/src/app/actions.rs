@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use egui::Id;
 use rand_core::UnwrapErr;
-use tessera_core::attributes::{AttrId, Purpose};
+use tessera_core::attributes::{AttrId, Preset};
 use tessera_core::text::printable;
 use tessera_store::{Secret, Store, StoreError};
 use zeroize::Zeroizing;
@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 use super::i18n::Lang;
 use super::jobs::{self, Done, Job};
 use super::prefs::ThemeChoice;
-use super::presenting::PresentState;
+use super::presenting::{Choice, PresentState};
 use super::state::{Confirm, Message, Phase, Replacing, SECRET_FIELDS, Session, Tab, refresh};
 use super::ui_enrol::EnrolAction;
 use super::{DEFAULT_AUTO_LOCK, WalletApp, unix_now};
@@ -63,8 +63,8 @@ pub enum Action {
     OpenPresent(usize),
     /// Leave the presentation screen.
     ClosePresent,
-    /// Choose a purpose.
-    Purpose(Purpose),
+    /// Choose what to show: a preset or items one by one.
+    Choose(Choice),
     /// Toggle one item of a custom choice.
     ToggleItem(AttrId),
     /// Type a counter code (the script; tests type into the field).
@@ -400,7 +400,7 @@ impl WalletApp {
                 if card < s.cards.len() {
                     s.present = Some(PresentState {
                         card,
-                        purpose: Purpose::Age18,
+                        choice: Choice::Preset(Preset::Age18),
                         custom: BTreeSet::new(),
                         showing: None,
                     });
@@ -412,9 +412,9 @@ impl WalletApp {
                     s.present = None;
                 }
             }
-            Action::Purpose(p) => {
+            Action::Choose(c) => {
                 if let Some(ps) = self.session().and_then(|s| s.present.as_mut()) {
-                    ps.purpose = p;
+                    ps.choice = c;
                 }
             }
             Action::ToggleItem(a) => {

@@ -5,7 +5,7 @@
 //! (GB2312 level 1 and symbols); `tests/app.rs` renders every screen in Chinese, and egui_kittest
 //! fails on a missing glyph.
 
-use tessera_core::attributes::{AttrId, Purpose};
+use tessera_core::attributes::{AttrId, Preset, Purpose};
 
 pub use tessera_ui::Lang;
 
@@ -86,6 +86,12 @@ pub struct Words {
     pub purpose_custom: &'static str,
     pub verifier_sees: &'static str,
     pub verifier_not_sees: &'static str,
+    /// Under "the verifier will see" when the portrait is one of the items.
+    pub verifier_not_sees_rest: &'static str,
+    /// The `checkin-photo` preset's button.
+    pub preset_checkin_photo: &'static str,
+    /// The alternative text of the portrait on the "the verifier will see" card.
+    pub portrait_shown: &'static str,
     pub nothing_chosen: &'static str,
     pub counter_code: &'static str,
     pub counter_code_hint: &'static str,
@@ -181,6 +187,15 @@ impl Words {
             p => self.purpose(p),
         }
     }
+
+    /// The label of a preset's button in the purpose picker: the purpose's own words, and
+    /// for a preset that adds to a purpose (check-in with photo) words of its own.
+    pub fn preset(&self, p: Preset) -> &'static str {
+        match p {
+            Preset::CheckInPhoto => self.preset_checkin_photo,
+            p => self.purpose(p.purpose()),
+        }
+    }
 }
 
 /// English.
@@ -242,6 +257,9 @@ pub static EN: Words = Words {
     purpose_custom: "Choose items",
     verifier_sees: "The verifier will see:",
     verifier_not_sees: "Everything else stays hidden, including your portrait.",
+    verifier_not_sees_rest: "Everything else stays hidden.",
+    preset_checkin_photo: "Check-in with photo",
+    portrait_shown: "Your portrait, as the verifier will see it",
     nothing_chosen: "Choose at least one item.",
     counter_code: "Counter code (optional)",
     counter_code_hint: "Code shown at the counter",
@@ -366,6 +384,9 @@ pub static ZH: Words = Words {
     purpose_custom: "自选项目",
     verifier_sees: "核验方将看到：",
     verifier_not_sees: "其他信息都不会提供，包括您的照片。",
+    verifier_not_sees_rest: "其他信息都不会提供。",
+    preset_checkin_photo: "入住（含照片）",
+    portrait_shown: "核验方将看到的照片",
     nothing_chosen: "请至少选择一项。",
     counter_code: "柜台码（可选）",
     counter_code_hint: "柜台上显示的码",

@@ -41,7 +41,7 @@ mod ui_settings;
 
 pub use actions::{Action, ConfirmKind};
 pub use prefs::ThemeChoice;
-pub use presenting::Showing;
+pub use presenting::{Choice, Showing};
 pub use state::{Message, Tab, Timings};
 pub use ui_enrol::EnrolAction;
 
@@ -229,6 +229,12 @@ impl WalletApp {
     /// The side of the QR code as last drawn, in points (quiet zone included).
     pub fn shown_qr_side(&self) -> Option<f32> {
         self.showing().map(|s| s.side)
+    }
+
+    /// How the QR code on screen was last drawn: module size in physical pixels and the
+    /// area it was chosen for.
+    pub fn shown_qr_draw(&self) -> Option<qr::QrDraw> {
+        self.showing()?.qr.last_draw()
     }
 
     /// The presentation behind the QR code on screen.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use rand_core::UnwrapErr;
-use tessera_core::attributes::{AttrId, Purpose};
+use tessera_core::attributes::{AttrId, Preset, Purpose};
 use tessera_core::presentation::normalize_counter_code;
 
 use super::actions::Action;
@@ -25,20 +25,51 @@ pub struct Showing {
     pub(super) side: f32,
 }
 
+/// What the citizen chose to show: a preset, or items one by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// A preset (its items and the purpose it signs).
+    Preset(Preset),
+    /// Items chosen one by one ([`Purpose::Custom`]).
+    Custom,
+}
+
+impl Choice {
+    /// Every choice in the order the picker lists them: the presets, then "choose items".
+    pub fn all() -> impl Iterator<Item = Choice> {
+        Preset::ALL
+            .into_iter()
+            .map(Choice::Preset)
+            .chain([Choice::Custom])
+    }
+
+    /// The purpose the holder signs.
+    pub fn purpose(self) -> Purpose {
+        match self {
+            Choice::Preset(p) => p.purpose(),
+            Choice::Custom => Purpose::Custom,
+        }
+    }
+}
+
 /// The presentation screen.
 pub(super) struct PresentState {
     pub(super) card: usize,
-    pub(super) purpose: Purpose,
+    pub(super) choice: Choice,
     pub(super) custom: BTreeSet<AttrId>,
     pub(super) showing: Option<Showing>,
 }
 
 impl PresentState {
     pub(super) fn items(&self) -> Vec<AttrId> {
-        match self.purpose {
-            Purpose::Custom => self.custom.iter().copied().collect(),
-            p => p.preset().to_vec(),
+        match self.choice {
+            Choice::Custom => self.custom.iter().copied().collect(),
+            Choice::Preset(p) => p.items().to_vec(),
         }
+    }
+
+    pub(super) fn purpose(&self) -> Purpose {
+        self.choice.purpose()
     }
 }
 
@@ -89,7 +120,7 @@ impl WalletApp {
             w.present(
                 Some(&card.id),
                 &items,
-                ps.purpose,
+                ps.purpose(),
                 code.as_deref(),
                 unix_now(),
                 &mut rng,
@@ -98,7 +129,7 @@ impl WalletApp {
             w.present_again(
                 Some(&card.id),
                 &items,
-                ps.purpose,
+                ps.purpose(),
                 code.as_deref(),
                 unix_now(),
                 &mut rng,

@@ -16,6 +16,26 @@ pub struct QrView {
     pub encode_time: Duration,
     /// How long the last texture build and upload request took.
     pub texture_time: Duration,
+    last_draw: Option<QrDraw>,
+}
+
+/// How a QR code was drawn: the module size chosen for the area it had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QrDraw {
+    /// Physical pixels a module (a whole number, at least 1).
+    pub module_px: u32,
+    /// The area the code could take, in physical pixels (width, height).
+    pub area_px: [u32; 2],
+}
+
+/// Points to whole physical pixels (rounded down; a non-finite or negative size is 0).
+fn to_px(points: f32, ppp: f32) -> u32 {
+    let px = (points * ppp).floor();
+    if px.is_finite() && px > 0.0 {
+        px.min(u32::MAX as f32) as u32
+    } else {
+        0
+    }
 }
 
 impl std::fmt::Debug for QrView {
@@ -37,6 +57,7 @@ impl QrView {
             texture: None,
             encode_time: start.elapsed(),
             texture_time: Duration::ZERO,
+            last_draw: None,
         })
     }
 
@@ -55,15 +76,20 @@ impl QrView {
         self.symbol.width() + 2 * QUIET_ZONE
     }
 
-    /// Module size in physical pixels for a square of at most `side_px` pixels (at least 1).
-    pub fn module_px(&self, side_px: f32) -> u32 {
-        ((side_px / self.modules_with_quiet_zone() as f32).floor() as u32).max(1)
+    /// How the code was last drawn, if it was.
+    pub fn last_draw(&self) -> Option<QrDraw> {
+        self.last_draw
     }
 
-    /// Draws the code centred in `width` points. Returns the side in points.
-    pub fn show(&mut self, ui: &mut Ui, width: f32, alt: &str) -> f32 {
+    /// Draws the code centred in an area of `width` × `height` points, at the largest whole
+    /// number of physical pixels a module that fits both ways with the quiet zone
+    /// ([`tessera_qr::screen_module_px`]), one texture pixel per physical pixel, black on
+    /// white. Returns the side in points.
+    pub fn show(&mut self, ui: &mut Ui, width: f32, height: f32, alt: &str) -> f32 {
         let ppp = ui.ctx().pixels_per_point();
-        let module_px = self.module_px(width * ppp);
+        let area_px = [to_px(width, ppp), to_px(height, ppp)];
+        let module_px = self.symbol.screen_module_px(area_px[0], area_px[1]);
+        self.last_draw = Some(QrDraw { module_px, area_px });
         let texture = match &self.texture {
             Some((px, tex)) if *px == module_px => tex.clone(),
             _ => {

@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tessera_core::attributes::{AttrId, Purpose};
+use tessera_core::attributes::{AttrId, Preset};
 use tessera_core::{VerifyPolicy, verify_text};
 
 use super::i18n::Lang;
-use super::{Action, Tab, ThemeChoice, WalletApp};
+use super::{Action, Choice, Tab, ThemeChoice, WalletApp};
 
 /// Set when a check of the script failed (the binary then exits with status 1).
 pub static FAILED: AtomicBool = AtomicBool::new(false);
@@ -104,7 +104,12 @@ fn steps() -> Vec<Step> {
         },
         Step {
             name: "05-present-choose",
-            actions: |_| vec![Action::OpenPresent(0), Action::Purpose(Purpose::Age18)],
+            actions: |_| {
+                vec![
+                    Action::OpenPresent(0),
+                    Action::Choose(Choice::Preset(Preset::Age18)),
+                ]
+            },
             qr: None,
         },
         Step {
@@ -138,7 +143,7 @@ fn steps() -> Vec<Step> {
             actions: |_| {
                 vec![
                     Action::OpenPresent(0),
-                    Action::Purpose(Purpose::Delivery),
+                    Action::Choose(Choice::Preset(Preset::Delivery)),
                     Action::CounterCode("K7".into()),
                     Action::ShowQr,
                 ]

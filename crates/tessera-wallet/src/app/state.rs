@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use egui::TextureHandle;
+use egui::{ColorImage, TextureHandle, TextureOptions};
+use image::imageops::FilterType;
 use tessera_core::attributes::{AttrId, AttrValue, Attributes};
 use tessera_core::text::printable;
 use tessera_core::{HeldCredential, UnixTime};
@@ -72,18 +73,7 @@ impl Card {
     pub(super) fn new(wallet: &Wallet, id: String, cred: &HeldCredential, now: UnixTime) -> Card {
         let attrs = cred.attributes();
         let portrait = match attrs.get(AttrId::Portrait) {
-            Some(AttrValue::Bytes(jpeg)) => {
-                image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
-                    .ok()
-                    .map(|img| {
-                        let rgba = img.to_rgba8();
-                        let (w, h) = rgba.dimensions();
-                        egui::ColorImage::from_rgba_unmultiplied(
-                            [w as usize, h as usize],
-                            rgba.as_raw(),
-                        )
-                    })
-            }
+            Some(AttrValue::Bytes(bytes)) => portrait_image(bytes),
             _ => None,
         };
         // Every name shown went through `printable` (no control or format character reaches
@@ -105,6 +95,21 @@ impl Card {
             portrait,
             portrait_tex: None,
         }
+    }
+
+    /// The portrait's texture (uploaded on first use, smoothed when scaled), if the
+    /// credential holds a portrait the app can decode.
+    pub(super) fn portrait_texture(&mut self, ctx: &egui::Context) -> Option<TextureHandle> {
+        if self.portrait_tex.is_none()
+            && let Some(img) = self.portrait.clone()
+        {
+            self.portrait_tex = Some(ctx.load_texture(
+                format!("portrait-{}", self.id),
+                img,
+                TextureOptions::LINEAR,
+            ));
+        }
+        self.portrait_tex.clone()
     }
 
     /// A text attribute for display: characters unsafe on screen escaped.
@@ -132,6 +137,50 @@ impl Card {
         .trim()
         .to_owned()
     }
+}
+
+/// Largest portrait side decoded, in pixels: a QR portrait is at most 96x128 and a legacy
+/// JPEG at most 16 KiB; a header claiming more is not decoded (no decompression bomb).
+const MAX_PORTRAIT_SIDE: u32 = 2048;
+/// Portraits are upscaled (Catmull-Rom) to at least this height before upload, so a 48x64 QR
+/// portrait drawn large looks smooth rather than blocky; linear filtering does the rest.
+const PORTRAIT_DISPLAY_HEIGHT: u32 = 256;
+
+/// Decodes a portrait (a WebP QR portrait or a legacy JPEG) for display, upscaled smoothly.
+/// `None` for anything else, an image over [`MAX_PORTRAIT_SIDE`], or bytes that do not
+/// decode: the card then shows no picture, and the attribute's name where it is listed.
+pub(super) fn portrait_image(bytes: &[u8]) -> Option<ColorImage> {
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?;
+    if !matches!(
+        reader.format(),
+        Some(image::ImageFormat::WebP | image::ImageFormat::Jpeg)
+    ) {
+        return None;
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_PORTRAIT_SIDE);
+    limits.max_image_height = Some(MAX_PORTRAIT_SIDE);
+    limits.max_alloc = Some(64 << 20);
+    let mut reader = reader;
+    reader.limits(limits);
+    let rgba = reader.decode().ok()?.to_rgba8();
+    let (w, h) = rgba.dimensions();
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let factor = PORTRAIT_DISPLAY_HEIGHT.div_ceil(h).clamp(1, 8);
+    let rgba = if factor > 1 {
+        image::imageops::resize(&rgba, w * factor, h * factor, FilterType::CatmullRom)
+    } else {
+        rgba
+    };
+    let (w, h) = rgba.dimensions();
+    Some(ColorImage::from_rgba_unmultiplied(
+        [w as usize, h as usize],
+        rgba.as_raw(),
+    ))
 }
 
 /// An unlocked wallet and what is on screen.
@@ -220,4 +269,54 @@ pub(super) fn refresh(s: &mut Session) -> Result<(), WalletError> {
         .map(|(id, cred)| Card::new(w, id, &cred, now))
         .collect();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portraits_decode_upscaled_for_display() {
+        // The demo photo (a legacy JPEG) and the QR portrait the issuer derives from it.
+        let jpeg = portrait_image(crate::demo::PORTRAIT).expect("the demo JPEG decodes");
+        assert!(
+            jpeg.size[1] >= PORTRAIT_DISPLAY_HEIGHT as usize,
+            "{:?}",
+            jpeg.size
+        );
+        let webp = tessera_issuer::portrait::derive(crate::demo::PORTRAIT).unwrap();
+        let img = portrait_image(&webp.webp).expect("the WebP QR portrait decodes");
+        let k = PORTRAIT_DISPLAY_HEIGHT.div_ceil(webp.height) as usize;
+        assert_eq!(
+            img.size,
+            [webp.width as usize * k, webp.height as usize * k]
+        );
+        // Smoothly: an upscaled edge has in-between values, not only the source's pixels
+        // repeated k times in both directions.
+        let row: Vec<_> = img.pixels[..img.size[0]].to_vec();
+        assert!(row.chunks(k).any(|c| c.iter().any(|p| *p != c[0])));
+    }
+
+    #[test]
+    fn what_is_not_a_portrait_is_not_decoded() {
+        assert!(portrait_image(b"").is_none());
+        assert!(portrait_image(b"not an image at all").is_none());
+        // A PNG is an image, but not a portrait format.
+        let mut png = Vec::new();
+        image::DynamicImage::new_rgb8(4, 4)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert!(portrait_image(&png).is_none());
+        // A JPEG whose header claims 60000x60000 pixels (a decompression bomb) is refused
+        // before any pixel is decoded.
+        let mut bomb = crate::demo::PORTRAIT.to_vec();
+        let sof = bomb
+            .windows(2)
+            .position(|w| w[0] == 0xFF && matches!(w[1], 0xC0 | 0xC2))
+            .expect("a start-of-frame marker");
+        bomb[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+        assert!(portrait_image(&bomb).is_none());
+        // Truncated data.
+        assert!(portrait_image(&crate::demo::PORTRAIT[..200]).is_none());
+    }
 }

@@ -254,7 +254,7 @@ pub(super) fn enrol_ui(
     ui.label(w.body);
     ui.add_space(8.0);
     let width = ui.available_width().min(420.0);
-    e.qr.show(ui, width, w.qr_alt);
+    e.qr.show(ui, width, width, w.qr_alt);
     let req = &e.pending.request;
     ui.vertical_centered(|ui| {
         ui.label(

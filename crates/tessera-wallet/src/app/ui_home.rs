@@ -3,23 +3,16 @@
 
 use std::f32::consts::TAU;
 
-use egui::{Color32, CornerRadius, Id, Margin, RichText, Stroke, TextureOptions, Ui, Vec2};
+use egui::{Color32, CornerRadius, Id, Margin, RichText, Stroke, Ui, Vec2};
 use tessera_core::attributes::{AttrId, AttrValue, Purpose};
 
 use super::i18n::Words;
 use super::style;
 use super::ui_onboarding::{column, message_strip, text_field};
-use super::{Action, Card, Confirm, ConfirmKind, Phase, RENEW_SECS, Session, Tab, WalletApp};
+use super::{
+    Action, Card, Choice, Confirm, ConfirmKind, Phase, RENEW_SECS, Session, Tab, WalletApp,
+};
 use crate::wallet::Validity;
-
-/// The purposes offered as presets, in order.
-const PRESETS: [Purpose; 5] = [
-    Purpose::Age18,
-    Purpose::Delivery,
-    Purpose::CheckIn,
-    Purpose::Full,
-    Purpose::Custom,
-];
 
 /// Items offered one by one (the portrait does not fit a QR code).
 fn pickable() -> impl Iterator<Item = AttrId> {
@@ -54,15 +47,7 @@ fn validity_badge(ui: &mut Ui, t: &Words, v: Validity) {
 
 /// One ID card.
 fn card_ui(ui: &mut Ui, t: &Words, card: &mut Card) {
-    if card.portrait_tex.is_none()
-        && let Some(img) = card.portrait.clone()
-    {
-        card.portrait_tex = Some(ui.ctx().load_texture(
-            format!("portrait-{}", card.id),
-            img,
-            TextureOptions::LINEAR,
-        ));
-    }
+    let portrait = card.portrait_texture(ui.ctx());
     egui::Frame::new()
         .fill(style::CARD_TOP)
         .corner_radius(CornerRadius::same(18))
@@ -84,7 +69,7 @@ fn card_ui(ui: &mut Ui, t: &Words, card: &mut Card) {
             });
             ui.add_space(6.0);
             ui.horizontal(|ui| {
-                if let Some(tex) = &card.portrait_tex {
+                if let Some(tex) = &portrait {
                     let size = Vec2::new(84.0, 105.0);
                     ui.add(
                         egui::Image::new((tex.id(), size))
@@ -382,6 +367,20 @@ fn add_id_ui(
     }
 }
 
+/// The portrait as the verifier will see it, `height` points tall (3:4), smoothly scaled.
+fn portrait_ui(ui: &mut Ui, t: &Words, card: &mut Card, height: f32) {
+    let Some(tex) = card.portrait_texture(ui.ctx()) else {
+        return;
+    };
+    let [w, h] = tex.size();
+    let size = Vec2::new(height * w as f32 / h.max(1) as f32, height);
+    ui.add(
+        egui::Image::new((tex.id(), size))
+            .corner_radius(CornerRadius::same(6))
+            .alt_text(t.portrait_shown),
+    );
+}
+
 /// The presentation screen: choose, then the QR code.
 fn present_ui(
     ui: &mut Ui,
@@ -392,7 +391,7 @@ fn present_ui(
     out: &mut Vec<Action>,
 ) {
     let Some(ps) = &mut s.present else { return };
-    let Some(card) = s.cards.get(ps.card) else {
+    let Some(card) = s.cards.get_mut(ps.card) else {
         return;
     };
     if ui.button(format!("‹ {}", t.back)).clicked() {
@@ -416,9 +415,12 @@ fn present_ui(
                 );
             }
         });
-        // The code itself: as wide as the window allows, black on white in both themes.
+        // The code itself: as large as the screen allows (the column's width, the visible
+        // height below what is above it), black on white in both themes.
         let width = ui.available_width();
-        showing.side = showing.qr.show(ui, width, t.qr_alt);
+        let above = ui.cursor().top() - ui.min_rect().top();
+        let height = (ui.clip_rect().height() - above).max(width * 0.5);
+        showing.side = showing.qr.show(ui, width, height, t.qr_alt);
         let left = (RENEW_SECS - (now - showing.made_at)).max(0.0);
         ui.horizontal(|ui| {
             countdown_ring(ui, (left / RENEW_SECS) as f32);
@@ -444,6 +446,9 @@ fn present_ui(
                     tessera_ui::drawable(ui.ctx(), &value_text(t, *a, card.attrs.get(*a)))
                 ));
             }
+            if showing.presentation.items.contains(&AttrId::Portrait) {
+                portrait_ui(ui, t, card, 90.0);
+            }
         });
         message_strip(ui, message, t, out);
         if style::primary(ui, t.done).clicked() {
@@ -453,19 +458,20 @@ fn present_ui(
     }
     ui.label(RichText::new(t.choose_purpose).strong());
     ui.horizontal_wrapped(|ui| {
-        for p in PRESETS {
+        for c in Choice::all() {
+            let label = match c {
+                Choice::Preset(p) => t.preset(p),
+                Choice::Custom => t.purpose_choice(Purpose::Custom),
+            };
             if ui
-                .add(
-                    egui::Button::selectable(ps.purpose == p, t.purpose_choice(p))
-                        .min_size(Vec2::new(0.0, 40.0)),
-                )
+                .add(egui::Button::selectable(ps.choice == c, label).min_size(Vec2::new(0.0, 40.0)))
                 .clicked()
             {
-                out.push(Action::Purpose(p));
+                out.push(Action::Choose(c));
             }
         }
     });
-    if ps.purpose == Purpose::Custom {
+    if ps.choice == Choice::Custom {
         style::panel(ui, |ui| {
             for a in pickable() {
                 let mut on = ps.custom.contains(&a);
@@ -487,7 +493,17 @@ fn present_ui(
                 ui.label(RichText::new(tessera_ui::drawable(ui.ctx(), &value)).strong());
             });
         }
-        ui.label(RichText::new(t.verifier_not_sees).weak().small());
+        // The face the clerk will compare, before the citizen agrees to show it.
+        let with_portrait = items.contains(&AttrId::Portrait);
+        if with_portrait {
+            portrait_ui(ui, t, card, 150.0);
+        }
+        let rest = if with_portrait {
+            t.verifier_not_sees_rest
+        } else {
+            t.verifier_not_sees
+        };
+        ui.label(RichText::new(rest).weak().small());
     });
     style::panel(ui, |ui| {
         let r = text_field(ui, t.counter_code, "counter-code", counter_code);

@@ -1,0 +1,240 @@
+//! The wallet app's check-in with photo (egui_kittest, headless): the portrait on the "the
+//! verifier will see" card before the citizen agrees, and the QR code drawn with whole-pixel
+//! modules at the largest size the screen allows.
+
+use std::path::Path;
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tessera_core::attributes::{AttrId, AttrValue, Purpose};
+use tessera_core::{VerifyPolicy, verify_text};
+use tessera_store::KdfParams;
+use tessera_wallet::app::i18n::Lang;
+use tessera_wallet::app::{AppConfig, WalletApp};
+use tessera_wallet::cli::now;
+use tessera_wallet::demo;
+
+const PIN: &str = "246810";
+const PORTRAIT_ALT: &str = "Your portrait, as the verifier will see it";
+
+/// The app in a 420×860-point window at `ppp` physical pixels per point.
+fn app_at(dir: &Path, lang: Lang, ppp: f32) -> Harness<'static, WalletApp> {
+    let mut cfg = AppConfig::new(dir.to_path_buf());
+    cfg.kdf = KdfParams::insecure_for_tests();
+    cfg.lang = Some(lang);
+    Harness::builder()
+        .with_size(egui::vec2(420.0, 860.0))
+        .with_pixels_per_point(ppp)
+        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
+}
+
+/// Runs frames until no background job runs and the UI has settled.
+fn settle(h: &mut Harness<'_, WalletApp>) {
+    for _ in 0..400 {
+        h.run_ok();
+        if !h.state().busy() {
+            h.run_ok();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the background job did not finish");
+}
+
+fn click(h: &mut Harness<'_, WalletApp>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_ok();
+    h.get_by_label(label).click();
+    settle(h);
+}
+
+fn type_into(h: &mut Harness<'_, WalletApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run_ok();
+    h.get_by_label(label).type_text(text);
+    h.run_ok();
+}
+
+/// First run → PIN → wallet, in the harness's language (English labels).
+fn create_wallet(h: &mut Harness<'_, WalletApp>) {
+    click(h, "Get started");
+    type_into(h, "PIN", PIN);
+    type_into(h, "PIN again", PIN);
+    click(h, "Create wallet");
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+}
+
+/// Verifies the payload the app shows against the demo trust list.
+fn verify_shown(h: &Harness<'_, WalletApp>) -> tessera_core::VerifiedPresentation {
+    let (text, _) = h.state().shown_qr().expect("a QR code is shown");
+    let trust = demo::trust_list().expect("demo trust list");
+    verify_text(text, &trust, &VerifyPolicy::at(now())).expect("the shown payload verifies")
+}
+
+/// A credential from the demo issuer for the wallet's device key whose portrait is the QR
+/// portrait (lossy WebP) the issuer derives from the demo photo.
+fn webp_credential(dir: &Path) -> (Vec<u8>, Vec<u8>) {
+    use tessera_core::credential::{IssueParams, StatusRef, issue};
+    let holder = std::fs::read_to_string(dir.join("holder.pub")).expect("holder.pub written");
+    let holder = tessera_core::keys::public_key_from_text(&holder).unwrap();
+    let issuer = tessera_core::keys::secret_key_from_text(demo::ISSUER_KEY).unwrap();
+    let webp = tessera_issuer::portrait::derive(demo::PORTRAIT)
+        .expect("the demo photo gives a QR portrait")
+        .webp;
+    let mut attributes = demo::person(now());
+    attributes.set(AttrId::Portrait, AttrValue::Bytes(webp.clone()));
+    let cred = issue(
+        &issuer,
+        &IssueParams {
+            holder,
+            not_before: now() - 60,
+            expires: now() + 86_400 * 365,
+            status: StatusRef { list: 0, index: 77 },
+            attributes,
+        },
+        &mut rand_core::UnwrapErr(getrandom::SysRng),
+    )
+    .unwrap()
+    .to_vec();
+    (cred, webp)
+}
+
+#[test]
+fn checkin_photo_shows_the_portrait_before_agreeing_and_age18_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_at(dir.path(), Lang::En, 1.0);
+    create_wallet(&mut h);
+    // The import panel writes the device key file beside the store.
+    click(&mut h, "Add the demo ID");
+    click(&mut h, "Add an ID");
+    let (cred, webp) = webp_credential(dir.path());
+    let file = dir.path().join("photo-id.cbor");
+    std::fs::write(&file, &cred).unwrap();
+    type_into(&mut h, "Credential file path", file.to_str().unwrap());
+    click(&mut h, "Import");
+    assert_eq!(h.state().card_count(), 2, "{:?}", h.state().message());
+
+    // Whichever card comes first, each one is checked: the demo card (a JPEG portrait today)
+    // and the one with the WebP QR portrait.
+    for card in 0..2 {
+        h.get_all_by_label("Show ID").nth(card).unwrap().click();
+        settle(&mut h);
+        // Age check (the default) never shows the face.
+        h.get_by_label("The verifier will see:");
+        assert!(h.query_by_label(PORTRAIT_ALT).is_none());
+        h.get_by_label("Everything else stays hidden, including your portrait.");
+
+        click(&mut h, "Check-in with photo");
+        h.get_by_label(PORTRAIT_ALT);
+        h.get_by_label("Everything else stays hidden.");
+        assert!(
+            h.query_by_label("Everything else stays hidden, including your portrait.")
+                .is_none()
+        );
+
+        // Back to age: the portrait goes away again.
+        click(&mut h, "Age check (18 or over)");
+        assert!(h.query_by_label(PORTRAIT_ALT).is_none());
+
+        click(&mut h, "Check-in with photo");
+        click(&mut h, "Show QR code");
+        let v = verify_shown(&h);
+        assert_eq!(v.purpose, Purpose::CheckIn);
+        let items: Vec<AttrId> = v.disclosed.iter().map(|(a, _)| *a).collect();
+        assert_eq!(
+            items,
+            vec![
+                AttrId::FamilyName,
+                AttrId::GivenName,
+                AttrId::BirthDate,
+                AttrId::IdNumber,
+                AttrId::Portrait,
+            ]
+        );
+        let shown = v
+            .disclosed
+            .iter()
+            .find_map(|(a, v)| match (a, v) {
+                (AttrId::Portrait, AttrValue::Bytes(b)) => Some(b.clone()),
+                _ => None,
+            })
+            .unwrap();
+        if shown.starts_with(b"RIFF") {
+            assert_eq!(shown, webp, "the QR carries the credential's QR portrait");
+        }
+        // The QR screen lists the portrait too.
+        h.get_by_label(PORTRAIT_ALT);
+        click(&mut h, "Done");
+    }
+}
+
+#[test]
+fn checkin_photo_in_chinese_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_at(dir.path(), Lang::En, 1.0);
+    create_wallet(&mut h);
+    click(&mut h, "Add the demo ID");
+    click(&mut h, "Settings");
+    click(&mut h, "中文");
+    click(&mut h, "我的证件");
+    click(&mut h, "出示证件");
+    // egui_kittest fails on a glyph the bundled font lacks.
+    click(&mut h, "入住（含照片）");
+    h.get_by_label("核验方将看到的照片");
+    h.get_by_label("其他信息都不会提供。");
+}
+
+#[test]
+fn the_qr_code_has_whole_pixel_modules_at_the_largest_size_that_fits() {
+    // 1, 1.5 and 2 pixels per point, and 2.625 (a 1080x2400 phone at 420 dpi).
+    for ppp in [1.0, 1.5, 2.0, 2.625] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = app_at(dir.path(), Lang::En, ppp);
+        create_wallet(&mut h);
+        click(&mut h, "Add the demo ID");
+        click(&mut h, "Show ID");
+        for choice in ["Age check (18 or over)", "Check-in with photo", "Full ID"] {
+            click(&mut h, choice);
+            click(&mut h, "Show QR code");
+            let (_, symbol) = h.state().shown_qr().unwrap();
+            let modules = symbol.width() as u32 + 2 * tessera_qr::QUIET_ZONE as u32;
+            let draw = h.state().shown_qr_draw().expect("drawn");
+            let side = h.state().shown_qr_side().unwrap();
+            // A whole number of physical pixels a module, and the drawn side is exactly that.
+            assert!(draw.module_px >= 1);
+            let side_px = side * ppp;
+            assert!(
+                (side_px - (draw.module_px * modules) as f32).abs() < 0.01,
+                "{choice} at {ppp}: {side_px} px for {modules} modules of {} px",
+                draw.module_px
+            );
+            // The largest whole size that fits the area the screen gives the code…
+            let [w, hgt] = draw.area_px;
+            assert_eq!(
+                draw.module_px,
+                tessera_qr::screen_module_px(symbol.width(), w, hgt)
+            );
+            assert!(draw.module_px * modules <= w.min(hgt) || draw.module_px == 1);
+            assert!((draw.module_px + 1) * modules > w.min(hgt));
+            // …and that area is most of the window's width.
+            assert!(
+                w as f32 >= 0.85 * 420.0 * ppp,
+                "{choice} at {ppp}: {w} px of {}",
+                420.0 * ppp
+            );
+            // Pure black on pure white, the quiet zone white.
+            let img = symbol.to_image(draw.module_px);
+            assert!(img.pixels().all(|p| p.0[0] == 0 || p.0[0] == 255));
+            let q = tessera_qr::QUIET_ZONE as u32 * draw.module_px;
+            for i in 0..img.width() {
+                for j in 0..q {
+                    assert_eq!(img.get_pixel(i, j).0[0], 255);
+                    assert_eq!(img.get_pixel(j, i).0[0], 255);
+                }
+            }
+            click(&mut h, "Done");
+            click(&mut h, "Show ID");
+        }
+    }
+}
