@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use tessera_core::batch::{BatchParams, BatchSeed};
 use tessera_core::keys::{from_hex, to_hex};
 use tessera_core::{Attributes, IssueParams, StatusRef, UnixTime, issue};
 
@@ -249,20 +250,40 @@ struct Line {
     text: Vec<u8>,
 }
 
+/// A good record: the holder (device) key, the batch size its request asks for (`None`: one
+/// credential bound to the key itself), the attributes as given (for the register) and with
+/// the age flags.
+struct Parsed {
+    holder: VerifyingKey,
+    count: Option<u32>,
+    given: Attributes,
+    attributes: Attributes,
+}
+
+impl Parsed {
+    /// How many status ids the record needs.
+    fn ids(&self) -> u32 {
+        self.count.unwrap_or(1)
+    }
+}
+
+/// `not_before` is the single credentials' start of validity, `day_start` the batches'.
 fn parse_record(
     raw: &[u8],
     base_dir: &Path,
     now: UnixTime,
-    not_before: UnixTime,
+    (not_before, day_start): (UnixTime, UnixTime),
     policy: &RequestPolicy,
-) -> Result<(VerifyingKey, Attributes), String> {
+) -> Result<Parsed, String> {
     let rec: Record = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
+    let mut count = None;
     let holder = match (rec.request, rec.holder_key) {
         (Some(r), None) => {
             let bytes = read_request_field(&r).map_err(|e| format!("request: {e}"))?;
-            check_request_with(&bytes, now, policy)
-                .map_err(|e| format!("request: {}", chain(&e)))?
-                .holder()
+            let req = check_request_with(&bytes, now, policy)
+                .map_err(|e| format!("request: {}", chain(&e)))?;
+            count = req.batch_count();
+            req.holder()
         }
         (None, Some(h)) => {
             let bytes: [u8; 32] = from_hex(&h).ok_or("holder_key: must be 64 hex digits")?;
@@ -270,13 +291,23 @@ fn parse_record(
         }
         _ => return Err("give exactly one of \"request\" and \"holder_key\"".into()),
     };
-    let attrs = rec
+    let given = rec
         .attributes
         .into_attributes(base_dir)
         .map_err(|e| format!("attributes: {}", chain(&e)))?;
-    let attrs =
-        with_age_flags(attrs, not_before).map_err(|e| format!("attributes: {}", chain(&e)))?;
-    Ok((holder, attrs))
+    let start = if count.is_some() {
+        day_start
+    } else {
+        not_before
+    };
+    let attributes =
+        with_age_flags(given.clone(), start).map_err(|e| format!("attributes: {}", chain(&e)))?;
+    Ok(Parsed {
+        holder,
+        count,
+        given,
+        attributes,
+    })
 }
 
 fn trim_eol(mut b: &[u8]) -> &[u8] {
@@ -405,6 +436,8 @@ impl Issuer {
                 None => opts.now.unwrap_or_else(now_unix),
             };
             let (nbf, expires) = self.validity(opts.valid_days, opts.not_before, now)?;
+            let (day_nbf, day_expires) =
+                self.day_validity(opts.valid_days, opts.not_before, now)?;
             let key = self.signing_key()?.clone();
             let parsed = par_map(
                 &lines,
@@ -418,7 +451,13 @@ impl Issuer {
                     }
                     (
                         digest,
-                        Some(parse_record(t, &base_dir, now, nbf, &opts.policy)),
+                        Some(parse_record(
+                            t,
+                            &base_dir,
+                            now,
+                            (nbf, day_nbf),
+                            &opts.policy,
+                        )),
                     )
                 },
             );
@@ -426,11 +465,18 @@ impl Issuer {
             for (d, _) in &parsed {
                 h.update(d);
             }
-            let good = parsed.iter().filter(|p| matches!(p.1, Some(Ok(_)))).count() as u32;
+            // Status ids for the chunk: one per credential, a batch's ids together.
+            let good: u32 = parsed
+                .iter()
+                .map(|p| match &p.1 {
+                    Some(Ok(r)) => r.ids(),
+                    _ => 0,
+                })
+                .sum();
             let ids = match pending {
                 Some(p) if p.count != good => {
                     return Err(Error::Batch(format!(
-                        "lines from {first}: {} records were good before the interruption, {good} now: the input or its portraits changed",
+                        "lines from {first}: {} credentials were due before the interruption, {good} now: the input or its portraits changed",
                         p.count
                     )));
                 }
@@ -463,28 +509,39 @@ impl Issuer {
             for (l, (digest, p)) in lines.iter().zip(parsed) {
                 match p {
                     None => {}
-                    Some(Ok((holder, attributes))) => {
-                        let Some(status) = ids.next() else {
+                    Some(Ok(r)) => {
+                        let statuses: Vec<StatusRef> =
+                            ids.by_ref().take(r.ids() as usize).collect();
+                        if statuses.len() != r.ids() as usize {
                             return Err(Error::Batch("status ids ran out".into()));
+                        }
+                        let (start, end) = match r.count {
+                            Some(_) => (day_nbf, day_expires),
+                            None => (nbf, expires),
                         };
-                        let params = IssueParams {
-                            holder,
-                            not_before: nbf,
-                            expires,
-                            status,
-                            attributes,
-                        };
-                        work.push((l.number, digest, params));
+                        self.record(&r.holder, &r.given, now, end, &statuses);
+                        work.push(Work {
+                            line: l.number,
+                            digest,
+                            holder: r.holder,
+                            batch: r.count.is_some(),
+                            not_before: start,
+                            expires: end,
+                            statuses,
+                            attributes: r.attributes,
+                        });
                     }
                     Some(Err(e)) => out_errors.push((l.number, e)),
                 }
             }
-            let signed = par_map(
-                &work,
-                opts.jobs,
-                OsRng::new,
-                |rng, (line, digest, params)| sign_one(&key, rng, *line, digest, params),
-            );
+            // The register names every id before anything is signed (a redone chunk records
+            // the same ids once).
+            if !work.is_empty() {
+                self.save_register()?;
+            }
+            let signed = par_map(&work, opts.jobs, OsRng::new, |rng, w| {
+                sign_one(&key, rng, w)
+            });
             let mut cbuf = String::with_capacity(signed.len() * 1100);
             for (w, s) in work.iter().zip(signed) {
                 match s {
@@ -492,7 +549,7 @@ impl Issuer {
                         cbuf.push_str(&line);
                         issued += 1;
                     }
-                    Err(e) => out_errors.push((w.0, e)),
+                    Err(e) => out_errors.push((w.line, e)),
                 }
             }
             out_errors.sort_by_key(|e| e.0);
@@ -568,23 +625,58 @@ fn crash_if(at: &Option<(String, u64)>, stage: &str, chunk: u64) {
     }
 }
 
-fn sign_one(
-    key: &SigningKey,
-    rng: &mut OsRng,
+/// One good record of a chunk, with its status ids.
+struct Work {
     line: u64,
-    digest: &[u8; 32],
-    params: &IssueParams,
-) -> Result<String, String> {
-    let cred = issue(key, params, rng).map_err(|e| {
+    digest: [u8; 32],
+    holder: VerifyingKey,
+    batch: bool,
+    not_before: UnixTime,
+    expires: UnixTime,
+    statuses: Vec<StatusRef>,
+    attributes: Attributes,
+}
+
+/// Signs one record: a credential line (`"id"`, `"credential"`), or for a batch request a
+/// batch line (`"ids"`, `"batch"`: the batch file).
+fn sign_one(key: &SigningKey, rng: &mut OsRng, w: &Work) -> Result<String, String> {
+    let unused = |e: &dyn std::error::Error| {
+        let ids: Vec<String> = w.statuses.iter().map(ToString::to_string).collect();
         format!(
-            "status id {} was reserved but not used: {}",
-            params.status,
-            chain(&e)
+            "status ids {} were reserved but not used: {}",
+            ids.join(" "),
+            chain(e)
         )
-    })?;
+    };
+    let line = w.line;
+    let sha = to_hex(&w.digest[..16]);
+    if w.batch {
+        let params = BatchParams {
+            device: w.holder,
+            not_before: w.not_before,
+            expires: w.expires,
+            statuses: &w.statuses,
+            attributes: &w.attributes,
+        };
+        let batch = tessera_core::batch::issue_batch(key, BatchSeed::generate(rng), &params, rng)
+            .map_err(|e| unused(&e))?;
+        let ids: Vec<String> = w.statuses.iter().map(|s| format!("\"{s}\"")).collect();
+        return Ok(format!(
+            "{{\"line\":{line},\"line_sha256\":\"{sha}\",\"ids\":[{}],\"batch\":\"{}\"}}\n",
+            ids.join(","),
+            b64::encode(&batch.to_vec())
+        ));
+    }
+    let params = IssueParams {
+        holder: w.holder,
+        not_before: w.not_before,
+        expires: w.expires,
+        status: w.statuses[0],
+        attributes: w.attributes.clone(),
+    };
+    let cred = issue(key, &params, rng).map_err(|e| unused(&e))?;
     Ok(format!(
-        "{{\"line\":{line},\"line_sha256\":\"{}\",\"id\":\"{}\",\"credential\":\"{}\"}}\n",
-        to_hex(&digest[..16]),
+        "{{\"line\":{line},\"line_sha256\":\"{sha}\",\"id\":\"{}\",\"credential\":\"{}\"}}\n",
         params.status,
         b64::encode(&cred.to_vec())
     ))

@@ -103,6 +103,12 @@ pub enum Error {
     /// No key with this id.
     #[error("no issuer key with id {0} (see `tessera-issuer key list`)")]
     UnknownKey(String),
+    /// `--citizen` names no one in the register.
+    #[error("no citizen with device key or id_number {0:?} in the register")]
+    UnknownCitizen(String),
+    /// A renewal for a device key the register does not know.
+    #[error("device key {0} is not in the register: a first enrolment needs --attributes")]
+    NotRegistered(String),
     /// The batch cannot continue (its input changed, or its output folder is damaged).
     #[error("batch: {0}")]
     Batch(String),

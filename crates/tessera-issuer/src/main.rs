@@ -85,7 +85,8 @@ enum Command {
         #[arg(long, default_value_t = 64)]
         kdf_mib: u32,
     },
-    /// Issue one credential.
+    /// Issue one credential, or a batch of single-use credentials for a request that asks
+    /// for one (a batch file); renew from the register for a known device key.
     Issue {
         #[command(flatten)]
         dir: DirArg,
@@ -101,10 +102,15 @@ enum Command {
         /// `tessera-wallet request`): its file, or its "TR1:" text as scanned.
         #[arg(long, value_name = "FILE_OR_TEXT")]
         request: Option<String>,
-        /// The person's attributes (JSON).
+        /// The person's attributes (JSON). Without it, a request from a device key in the
+        /// register is a renewal from the attributes stored there.
         #[arg(long, value_name = "PERSON.json")]
-        attributes: PathBuf,
-        /// Where to write the credential (a new file, mode 0600).
+        attributes: Option<PathBuf>,
+        /// Renew: issue from the attributes in the register for the request's device key (no
+        /// person file, no new identity check: the request proves the known key).
+        #[arg(long, requires = "request", conflicts_with = "attributes")]
+        renew: bool,
+        /// Where to write the credential or batch file (a new file, mode 0600).
         #[arg(long, value_name = "CRED")]
         out: PathBuf,
         /// Replace the --out file if it exists.
@@ -169,16 +175,24 @@ enum Command {
     Revoke {
         #[command(flatten)]
         dir: DirArg,
+        /// Every credential of every batch of this citizen (device key in hex, or the
+        /// id_number of their person file).
+        #[arg(long, value_name = "ID_NUMBER_OR_DEVICE_KEY_HEX")]
+        citizen: Option<String>,
         /// Credential ids, LIST-INDEX.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "citizen")]
         ids: Vec<String>,
     },
     /// Suspend credentials (until reinstated).
     Suspend {
         #[command(flatten)]
         dir: DirArg,
+        /// Every credential of every batch of this citizen (device key in hex, or the
+        /// id_number of their person file).
+        #[arg(long, value_name = "ID_NUMBER_OR_DEVICE_KEY_HEX")]
+        citizen: Option<String>,
         /// Credential ids, LIST-INDEX.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "citizen")]
         ids: Vec<String>,
     },
     /// Reinstate suspended credentials.
@@ -188,8 +202,12 @@ enum Command {
         /// Also undo revocations (for a revocation made by mistake).
         #[arg(long)]
         undo_revocation: bool,
+        /// Every credential of every batch of this citizen (device key in hex, or the
+        /// id_number of their person file).
+        #[arg(long, value_name = "ID_NUMBER_OR_DEVICE_KEY_HEX")]
+        citizen: Option<String>,
         /// Credential ids, LIST-INDEX.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "citizen")]
         ids: Vec<String>,
     },
     /// Write the signed trust list and status lists into a folder for a static file server.
@@ -260,6 +278,21 @@ fn parse_ids(ids: &[String]) -> Result<Vec<tessera_core::StatusRef>> {
         .collect()
 }
 
+/// The ids given, and with `--citizen` every id of that citizen's batches.
+fn ids_for(
+    issuer: &Issuer,
+    ids: &[String],
+    citizen: Option<&str>,
+) -> Result<Vec<tessera_core::StatusRef>> {
+    let mut out = parse_ids(ids)?;
+    if let Some(who) = citizen {
+        out.extend(issuer.citizen_ids(who)?);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 fn print_ids(what: &str, ids: &[tessera_core::StatusRef]) {
     for id in ids {
         println!("{what} {id} (takes effect at the next publish)");
@@ -319,6 +352,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             holder_key,
             request,
             attributes,
+            renew,
             out,
             force,
             valid_days,
@@ -337,6 +371,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     Usage(format!("{}: no such folder for --out", folder.display())).into(),
                 );
             }
+            let mut count = None;
+            let from_request = holder_key.is_none() && request.is_some();
             let holder = match (holder_key, request) {
                 (Some(k), _) => read_public_key(&k)?,
                 (None, Some(r)) => {
@@ -349,23 +385,60 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         req.created(),
                         to_hex(req.holder().as_bytes())
                     );
+                    count = req.batch_count();
                     req.holder()
                 }
                 (None, None) => {
                     return Err(Usage("give --holder-key or --request".into()).into());
                 }
             };
-            let attrs = read_person(&attributes)?;
             let mut issuer = Issuer::open(&dir.dir, pass)?;
+            let attrs = match (&attributes, renew) {
+                (Some(p), false) => read_person(p)?,
+                (None, _) if !from_request => {
+                    return Err(Usage(
+                        "give --attributes: only a request (proof of the device key) is renewed from the register".into(),
+                    )
+                    .into());
+                }
+                _ => match issuer.registered_attributes(&holder)? {
+                    Some(a) => {
+                        eprintln!("renewal: attributes from the register");
+                        a
+                    }
+                    None => {
+                        return Err(tessera_issuer::Error::NotRegistered(to_hex(
+                            holder.as_bytes(),
+                        ))
+                        .into());
+                    }
+                },
+            };
             let opts = IssueOptions {
                 valid_days,
                 not_before,
                 now: Some(now),
                 passphrase: None,
             };
-            let cred = issuer.issue(&holder, &attrs, &opts)?;
-            write_private_file(&out, &cred.to_vec(), force)?;
-            println!("{}", cred.claims().status);
+            match count {
+                Some(n) => {
+                    let batch = issuer.issue_batch_for(&holder, n, &attrs, &opts)?;
+                    write_private_file(&out, &batch.to_vec(), force)?;
+                    eprintln!("batch of {} credentials", batch.credentials.len());
+                    for c in &batch.credentials {
+                        println!("{}", c.claims().status);
+                    }
+                }
+                None => {
+                    let cred = if from_request {
+                        issuer.issue_registered(&holder, &attrs, &opts)?
+                    } else {
+                        issuer.issue(&holder, &attrs, &opts)?
+                    };
+                    write_private_file(&out, &cred.to_vec(), force)?;
+                    println!("{}", cred.claims().status);
+                }
+            }
         }
         Command::IssueBatch {
             dir,
@@ -477,28 +550,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("{}", holder_secret.display()))?;
             write_private_file(&out, &make_request(&key, now), force)?;
         }
-        Command::Revoke { dir, ids } => {
-            let ids = parse_ids(&ids)?;
-            Issuer::open(&dir.dir, pass)?.set_status(&ids, StatusAction::Revoke)?;
+        Command::Revoke { dir, citizen, ids } => {
+            let mut issuer = Issuer::open(&dir.dir, pass)?;
+            let ids = ids_for(&issuer, &ids, citizen.as_deref())?;
+            issuer.set_status(&ids, StatusAction::Revoke)?;
             print_ids("revoked", &ids);
         }
-        Command::Suspend { dir, ids } => {
-            let ids = parse_ids(&ids)?;
-            Issuer::open(&dir.dir, pass)?.set_status(&ids, StatusAction::Suspend)?;
+        Command::Suspend { dir, citizen, ids } => {
+            let mut issuer = Issuer::open(&dir.dir, pass)?;
+            let ids = ids_for(&issuer, &ids, citizen.as_deref())?;
+            issuer.set_status(&ids, StatusAction::Suspend)?;
             print_ids("suspended", &ids);
         }
         Command::Reinstate {
             dir,
             undo_revocation,
+            citizen,
             ids,
         } => {
-            let ids = parse_ids(&ids)?;
             let action = if undo_revocation {
                 StatusAction::UndoRevocation
             } else {
                 StatusAction::Reinstate
             };
-            Issuer::open(&dir.dir, pass)?.set_status(&ids, action)?;
+            let mut issuer = Issuer::open(&dir.dir, pass)?;
+            let ids = ids_for(&issuer, &ids, citizen.as_deref())?;
+            issuer.set_status(&ids, action)?;
             print_ids("reinstated", &ids);
         }
         Command::Publish {

@@ -148,11 +148,16 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, Error> {
         dir: dir.to_path_buf(),
         state,
         marks: BTreeMap::new(),
+        register: Default::default(),
         passphrase: opts.passphrase.clone(),
         signing: Some(issuer_key.clone()),
         _lock: lock,
     };
     issuer.save_marks()?;
+    // A replaced folder's register named the old issuer's status ids: start an empty one.
+    if dir.join(REGISTER_FILE).symlink_metadata().is_ok() {
+        issuer.save_register()?;
+    }
     let trust_list = issuer.resign_trust_list_with(&root, now)?;
     Ok(InitReport {
         issuer_kid: kid_for(&issuer_key.verifying_key()),

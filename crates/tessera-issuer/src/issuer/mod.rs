@@ -25,6 +25,7 @@ mod init;
 mod issue;
 mod keys;
 mod publish;
+mod register;
 mod status;
 
 pub use init::{InitOptions, InitReport, init};
@@ -32,6 +33,7 @@ pub(crate) use issue::with_age_flags;
 pub use issue::{IssueOptions, issue_one, read_public_key};
 pub use keys::KeyInfo;
 pub use publish::{PublishOptions, PublishReport, PublishedFile};
+pub use register::REGISTER_FILE;
 pub use status::StatusAction;
 pub(crate) use status::{Mark, ids_from};
 
@@ -130,6 +132,7 @@ pub struct Issuer {
     dir: PathBuf,
     pub(crate) state: State,
     marks: BTreeMap<StatusRef, Mark>,
+    register: register::Register,
     passphrase: Option<Passphrase>,
     signing: Option<SigningKey>,
     _lock: File,
@@ -191,6 +194,7 @@ impl Issuer {
             dir: dir.to_path_buf(),
             state,
             marks,
+            register: register::Register::read(dir)?,
             passphrase,
             signing: None,
             _lock: lock,
