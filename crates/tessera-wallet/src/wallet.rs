@@ -64,6 +64,8 @@ pub struct BatchState {
 pub struct CredentialUse {
     /// The key the credential is bound to (what a verifier sees in its presentations).
     pub holder: VerifyingKey,
+    /// Its status reference (its own in a batch: a verifier sees it).
+    pub status: tessera_core::StatusRef,
     /// How many presentations it made (a renewed QR code on screen is the same one).
     pub uses: u32,
     /// When it was last used.
@@ -776,6 +778,7 @@ impl Wallet {
             .zip(&state.uses)
             .map(|((_, _, c), u)| CredentialUse {
                 holder: c.claims().holder,
+                status: c.claims().status,
                 uses: u.uses,
                 last_used: (u.uses > 0).then_some(u.last_used),
                 expires: c.claims().expires,
