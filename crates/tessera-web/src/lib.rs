@@ -300,16 +300,7 @@ impl WebVerifier {
         height: u32,
         now: UnixTime,
     ) -> Result<Option<Verdict>, WebError> {
-        let pixels = u64::from(width) * u64::from(height);
-        if rgba.len() as u64 != pixels.saturating_mul(4) {
-            return Err(WebError::FrameSize {
-                len: rgba.len(),
-                width,
-                height,
-                channels: 4,
-            });
-        }
-        let luma = rgba_to_luma(rgba);
+        let luma = luma_of_rgba(rgba, width, height)?;
         self.push_luma(&luma, width, height, now)
     }
 
@@ -342,6 +333,79 @@ impl WebVerifier {
             },
             "status": status,
         })
+    }
+}
+
+/// Reads the QR codes in one RGBA frame with every pass of tessera-qr's pipeline (what
+/// [`tessera_qr::decode_image`] does for an image file), verifying nothing: the one-shot
+/// read the decoder comparison in `docs/web.md` measures next to the camera's
+/// [`FrameScanner`]. No code: an empty list.
+///
+/// # Errors
+///
+/// [`WebError::FrameSize`] when `rgba` is not `width × height × 4` bytes; [`WebError::Frame`]
+/// for an empty or too large frame.
+pub fn decode_rgba(rgba: &[u8], width: u32, height: u32) -> Result<Vec<String>, WebError> {
+    let luma = luma_of_rgba(rgba, width, height)?;
+    let Some(img) = image::GrayImage::from_raw(width, height, luma) else {
+        return Err(WebError::FrameSize {
+            len: rgba.len(),
+            width,
+            height,
+            channels: 4,
+        });
+    };
+    match tessera_qr::decode_image(&img.into()) {
+        Ok(texts) => Ok(texts),
+        Err(tessera_qr::DecodeError::NotFound { .. }) => Ok(Vec::new()),
+        Err(e) => Err(WebError::Frame(e)),
+    }
+}
+
+/// The luma of an RGBA frame that holds `width × height` pixels.
+fn luma_of_rgba(rgba: &[u8], width: u32, height: u32) -> Result<Vec<u8>, WebError> {
+    let pixels = u64::from(width) * u64::from(height);
+    if rgba.len() as u64 != pixels.saturating_mul(4) {
+        return Err(WebError::FrameSize {
+            len: rgba.len(),
+            width,
+            height,
+            channels: 4,
+        });
+    }
+    Ok(rgba_to_luma(rgba))
+}
+
+/// The camera's QR reader without the verifier: tessera-qr's [`tessera_qr::Scanner`] (a
+/// bounded amount of work per frame) over RGBA frames, as [`WebVerifier::push_rgba`] reads
+/// them. For pages that only read codes, and for the decoder comparison in `docs/web.md`.
+#[derive(Debug, Default)]
+pub struct FrameScanner {
+    scanner: tessera_qr::Scanner,
+}
+
+impl FrameScanner {
+    /// A scanner that has seen no frame yet.
+    pub fn new() -> FrameScanner {
+        FrameScanner::default()
+    }
+
+    /// Scans one RGBA frame; the texts read in it (empty: none read in this frame).
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_rgba`].
+    pub fn push_rgba(
+        &mut self,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Result<Vec<String>, WebError> {
+        let luma = luma_of_rgba(rgba, width, height)?;
+        Ok(self
+            .scanner
+            .push_frame(&luma, width, height)?
+            .unwrap_or_default())
     }
 }
 

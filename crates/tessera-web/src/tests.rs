@@ -287,3 +287,42 @@ fn error_chains_print_each_cause_once() {
     let e = web.set_counter_code("no!").unwrap_err();
     assert_eq!(error_chain(&e), e.to_string());
 }
+
+/// The readers without the verifier: the one-shot decoder and the camera's scanner read the
+/// same text from an RGBA frame, nothing from a blank one, and refuse mis-sized buffers.
+#[test]
+fn frame_readers_without_the_verifier() {
+    let text = "TS1:FRAME-READERS";
+    let img = tessera_qr::encode(text, &tessera_qr::EncodeOptions::default())
+        .unwrap()
+        .to_image(5);
+    let (iw, ih) = img.dimensions();
+    let (fw, fh) = (480u32, 360u32);
+    let mut rgba = vec![255u8; (fw * fh * 4) as usize];
+    for y in 0..ih {
+        for x in 0..iw {
+            let l = img.get_pixel(x, y).0[0];
+            let i = ((y + 20) * fw + x + 40) as usize * 4;
+            rgba[i..i + 3].copy_from_slice(&[l, l, l]);
+        }
+    }
+    assert_eq!(decode_rgba(&rgba, fw, fh).unwrap(), [text]);
+    let mut scanner = FrameScanner::new();
+    let read = (0..10).find_map(|_| {
+        let texts = scanner.push_rgba(&rgba, fw, fh).unwrap();
+        (!texts.is_empty()).then_some(texts)
+    });
+    assert_eq!(read.expect("the scanner never read the code"), [text]);
+    let blank = vec![255u8; (fw * fh * 4) as usize];
+    assert!(decode_rgba(&blank, fw, fh).unwrap().is_empty());
+    assert!(scanner.push_rgba(&blank, fw, fh).unwrap().is_empty());
+    assert!(matches!(
+        decode_rgba(&rgba[4..], fw, fh),
+        Err(WebError::FrameSize { channels: 4, .. })
+    ));
+    assert!(matches!(
+        scanner.push_rgba(&rgba[..7], fw, fh),
+        Err(WebError::FrameSize { .. })
+    ));
+    assert!(matches!(decode_rgba(&[], 0, 0), Err(WebError::Frame(_))));
+}

@@ -1,7 +1,7 @@
 //! The JavaScript interface (browser build only): [`Web`] wraps [`WebVerifier`], takes byte
 //! arrays and the clock from the page, and returns JSON text. See `docs/web.md`.
 
-use crate::{WebVerifier, error_chain, verdict_json};
+use crate::{FrameScanner, WebVerifier, error_chain, verdict_json};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -162,4 +162,44 @@ impl Web {
 pub fn decode_image(bytes: &[u8]) -> Result<String, JsError> {
     let texts = tessera_qr::decode_bytes(bytes).map_err(err)?;
     Ok(serde_json::Value::from(texts).to_string())
+}
+
+/// Reads the codes in an RGBA frame with every pass of the pipeline, verifying nothing;
+/// returns the texts as a JSON array (`[]`: none). Throws for a buffer that does not match
+/// its size.
+#[wasm_bindgen(js_name = decodeRgba)]
+pub fn decode_rgba(rgba: &[u8], width: u32, height: u32) -> Result<String, JsError> {
+    let texts = crate::decode_rgba(rgba, width, height).map_err(err)?;
+    Ok(serde_json::Value::from(texts).to_string())
+}
+
+/// The camera's QR reader without the verifier (`new FrameScanner()`).
+#[wasm_bindgen(js_name = FrameScanner)]
+pub struct JsFrameScanner {
+    inner: FrameScanner,
+}
+
+#[wasm_bindgen(js_class = FrameScanner)]
+impl JsFrameScanner {
+    /// A scanner that has seen no frame yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> JsFrameScanner {
+        JsFrameScanner {
+            inner: FrameScanner::new(),
+        }
+    }
+
+    /// Scans an RGBA frame; returns the texts read in it as a JSON array (`[]`: none).
+    /// Throws for a buffer that does not match its size.
+    #[wasm_bindgen(js_name = pushRgba)]
+    pub fn push_rgba(&mut self, rgba: &[u8], width: u32, height: u32) -> Result<String, JsError> {
+        let texts = self.inner.push_rgba(rgba, width, height).map_err(err)?;
+        Ok(serde_json::Value::from(texts).to_string())
+    }
+}
+
+impl Default for JsFrameScanner {
+    fn default() -> Self {
+        JsFrameScanner::new()
+    }
 }
