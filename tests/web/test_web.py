@@ -20,6 +20,7 @@ Checks (the DOM contract of docs/web.md):
 - offline: after one visit, with the server stopped, the page reloads and verifies.
 """
 
+import base64
 import json
 import os
 import shutil
@@ -48,9 +49,10 @@ def ensure_system():
     missing = [p for p, f in (("chromium", "/usr/bin/chromium"), ("chromium-driver", "/usr/bin/chromedriver"), ("ffmpeg", "/usr/bin/ffmpeg")) if not os.path.exists(f)]
     if missing:
         log(f"installing {' '.join(missing)}")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, env=env, stdout=subprocess.DEVNULL)
+        as_root = [] if os.geteuid() == 0 else ["sudo"]
+        apt = [*as_root, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+        subprocess.run([*apt, "update", "-q"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([*apt, "install", "-y", "-q", "--no-install-recommends", *missing], check=True, stdout=subprocess.DEVNULL)
     try:
         import selenium  # noqa: F401
     except ImportError:
@@ -91,8 +93,9 @@ class World:
         out = run(cmd, cwd=ROOT)
         log(out.stdout.strip().splitlines()[-1])
 
-    def present(self, preset="age18", counter=None, png=None):
-        cmd = [self.wallet_bin, "--data-dir", self.wallet_dir, "present", "--preset", preset]
+    def present(self, preset="age18", counter=None, png=None, items=None):
+        cmd = [self.wallet_bin, "--data-dir", self.wallet_dir, "present"]
+        cmd += ["--items", items] if items else ["--preset", preset]
         if counter:
             cmd += ["--counter-code", counter]
         if png:
@@ -223,6 +226,43 @@ class World:
             time.sleep(0.02)
         raise AssertionError("no verdict after check")
 
+    def upload(self, path, refused=False):
+        """Gives the page an image file; returns (verdict, status line) once there is a
+        verdict, or with `refused`, once the page said why the image gave none (the verdict
+        shown before is left in place for the page to clear)."""
+        d = self.driver
+        d.execute_script("document.getElementById('camera-status').textContent = ''")
+        if not refused:
+            self.reset_verdict()
+        d.find_element("id", "upload").send_keys(path)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            v = self.verdict()
+            status = d.find_element("id", "camera-status").text
+            if (status if refused else v[0] != "none"):
+                return v, status
+            time.sleep(0.02)
+        raise AssertionError(f"no verdict and no message after uploading {path}")
+
+    def wait_camera_running(self, timeout=5):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.driver.execute_script("const v = document.getElementById('video'); return !document.getElementById('viewfinder').hidden && v.readyState >= 2 && !!v.srcObject"):
+                return
+            time.sleep(0.02)
+        raise AssertionError("the camera did not start")
+
+    def watch_errors(self):
+        """Collects the page's uncaught errors and rejected promises from now on."""
+        self.driver.execute_script(
+            "window.__errors = [];"
+            "window.addEventListener('error', (e) => window.__errors.push(String(e.message)));"
+            "window.addEventListener('unhandledrejection', (e) => window.__errors.push(String(e.reason)));"
+        )
+
+    def errors(self):
+        return self.driver.execute_script("return window.__errors || []")
+
     def close(self):
         if self.driver:
             self.driver.quit()
@@ -277,6 +317,118 @@ def test_no_code_never_valid(w):
         w.timings["no_code_frames"] = {"frames": frames, "mean_ms": round((after["ms"] - before["ms"]) / frames, 1)}
 
 
+def test_torch_absent_with_fake_camera(w):
+    # The fake camera's track has no torch: the button stays hidden, pressing it anyway
+    # changes nothing, and the camera scan still works.
+    w.video_of(None)
+    w.watch_errors()
+    d = w.driver
+    d.find_element("id", "camera").click()
+    w.wait_camera_running()
+    caps = d.execute_script("return Object.keys(document.getElementById('video').srcObject.getVideoTracks()[0].getCapabilities())")
+    assert "torch" not in caps, caps
+    torch = d.find_element("id", "torch")
+    assert not torch.is_displayed()
+    d.execute_script("document.getElementById('torch').click()")
+    time.sleep(0.3)
+    assert not torch.is_displayed()
+    running = d.execute_script("const s = document.getElementById('video').srcObject; return !!s && s.getVideoTracks()[0].readyState === 'live' && !document.getElementById('viewfinder').hidden")
+    assert running, "the camera stopped after the torch button was pressed"
+    assert w.errors() == [], w.errors()
+    d.find_element("id", "camera").click()
+    text = w.present("age18")
+    w.video_of(text)
+    took, v = w.scan()
+    assert took is not None and v[0] == "valid", v
+    assert not torch.is_displayed()
+    assert w.errors() == [], w.errors()
+
+
+def test_torch_shown_when_the_track_has_one(w):
+    # A track that reports a torch (as phone rear cameras do; the fake camera cannot): the
+    # button is shown while the camera runs, switches the torch on and off, and is hidden
+    # when the camera stops.
+    d = w.driver
+    d.execute_script(
+        "const p = MediaStreamTrack.prototype;"
+        "window.__torch = []; window.__caps = p.getCapabilities; window.__apply = p.applyConstraints;"
+        "p.getCapabilities = function () { return Object.assign({}, window.__caps.call(this), { torch: true }); };"
+        "p.applyConstraints = function (c) { window.__torch.push(JSON.stringify(c)); return Promise.resolve(); };"
+    )
+    try:
+        w.video_of(None)
+        d.find_element("id", "camera").click()
+        w.wait_camera_running()
+        torch = d.find_element("id", "torch")
+        assert torch.is_displayed()
+        torch.click()
+        torch.click()
+        time.sleep(0.2)
+        calls = d.execute_script("return window.__torch")
+        assert calls == ['{"advanced":[{"torch":true}]}', '{"advanced":[{"torch":false}]}'], calls
+        d.find_element("id", "camera").click()
+        assert not torch.is_displayed()
+    finally:
+        d.execute_script("const p = MediaStreamTrack.prototype; p.getCapabilities = window.__caps; p.applyConstraints = window.__apply;")
+
+
+def test_upload_same_as_tessera_verify(w):
+    png = os.path.join(w.tmp, "upload.png")
+    text = w.present("delivery", png=png)
+    v, status = w.upload(png)
+    expect_same(v, w.tessera_verify(text))
+    assert v[0] == "valid" and sorted(v[2]) == ["family_name", "given_name"], (v, status)
+    # The same image again: replayed, as tessera-verify would say the second time.
+    v, _ = w.upload(png)
+    assert v[0] == "invalid" and v[1] == "replayed", v
+    # An image without a code, and a file that is no image: no verdict, a clear message.
+    blank = os.path.join(w.tmp, "blank.png")
+    run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "color=white:s=320x240", "-frames:v", "1", blank])
+    v, status = w.upload(blank, refused=True)
+    # The replayed verdict above is cleared: it is not this image's.
+    assert v[0] == "none" and v[2] == {}, v
+    assert status.startswith("No code found in the image") and "no readable qr code" in status, status
+    notes = os.path.join(w.tmp, "notes.png")
+    with open(notes, "w") as f:
+        f.write("not an image\n")
+    v, status = w.upload(notes, refused=True)
+    assert v[0] == "none" and "not a png or jpeg" in status, (v, status)
+
+
+def test_portrait_beside_the_names(w):
+    text = w.present(items="family_name,given_name,portrait")
+    cli = w.tessera_verify(text)
+    v = w.paste(text)
+    expect_same(v, cli)
+    assert v[0] == "valid" and sorted(v[2]) == ["family_name", "given_name", "portrait"], v
+    d = w.driver
+    end = time.monotonic() + 5
+    while not d.execute_script("const i = document.querySelector('img[data-item=portrait]'); return !!i && i.complete && i.naturalWidth > 0"):
+        assert time.monotonic() < end, "the portrait was not decoded"
+        time.sleep(0.05)
+    img = d.execute_script(
+        "const i = document.querySelector('img[data-item=portrait]');"
+        "const r = i.getBoundingClientRect();"
+        "const n = document.querySelector('[data-item=family_name]').getBoundingClientRect();"
+        "return { src: i.src.slice(0, 23), natural: [i.naturalWidth, i.naturalHeight], shown: [r.width, r.height],"
+        " rendering: getComputedStyle(i).imageRendering, right: r.right, left_names: n.left, top: r.top, bottom: r.bottom, names_top: n.top };"
+    )
+    magic = base64.b64decode(cli["disclosed"]["portrait"])[:12]
+    kind = "webp" if magic[:4] == b"RIFF" and magic[8:12] == b"WEBP" else "jpeg"
+    assert img["src"].startswith(f"data:image/{kind};base64"), img
+    # Fixed display size whatever the image's own size, upscaled smoothly.
+    assert img["shown"] == [144, 192], img
+    assert img["rendering"] == "auto", img
+    # Beside the names: to their left, level with them.
+    assert img["right"] <= img["left_names"], img
+    assert img["top"] <= img["names_top"] < img["bottom"], img
+    w.timings["portrait"] = {"type": kind, "bytes": len(base64.b64decode(cli["disclosed"]["portrait"])), "natural": img["natural"]}
+    # The next verdict without a portrait removes it.
+    w.paste(w.present("delivery"))
+    assert d.execute_script("return document.querySelector('img[data-item=portrait]') === null")
+    assert not d.find_element("id", "portrait-box").is_displayed()
+
+
 def test_paste_same_as_tessera_verify(w):
     text = w.present("checkin")
     expect_same(w.paste(text), w.tessera_verify(text))
@@ -329,6 +481,10 @@ TESTS = [
     test_camera_valid_then_replayed,
     test_changed_character_never_valid,
     test_no_code_never_valid,
+    test_torch_absent_with_fake_camera,
+    test_torch_shown_when_the_track_has_one,
+    test_upload_same_as_tessera_verify,
+    test_portrait_beside_the_names,
     test_paste_same_as_tessera_verify,
     test_counter_code_mismatch,
     test_offline_reload,
@@ -341,8 +497,11 @@ def main():
     ensure_system()
     w = World()
     passed = failed = 0
+    t_build = time.monotonic()
     try:
         w.build()
+        t_tests = time.monotonic()
+        w.timings["build_s"] = round(t_tests - t_build, 1)
         w.video_of(None)
         w.start_server()
         w.start_browser()
@@ -361,6 +520,7 @@ def main():
                 failed += 1
                 log(f"FAIL {test.__name__}")
                 traceback.print_exc()
+        w.timings["tests_s"] = round(time.monotonic() - t_tests, 1)
         log("timings: " + json.dumps(w.timings))
     finally:
         w.close()

@@ -42,7 +42,7 @@ const T = {
     refused: "Refused update: {what}: {detail}",
     offline: "Offline: using the copies kept on this device.",
     setup_failed: "The verifier could not start: {e}",
-    yes: "yes", no: "no",
+    yes: "yes", no: "no", unknown_image: "an image in a format this page cannot show",
     items: {
       family_name: "Family name", given_name: "Given name",
       family_name_latin: "Family name (Latin)", given_name_latin: "Given name (Latin)",
@@ -78,7 +78,7 @@ const T = {
     refused: "拒绝的更新：{what}：{detail}",
     offline: "离线：使用本设备保存的副本。",
     setup_failed: "核验程序无法启动：{e}",
-    yes: "是", no: "否",
+    yes: "是", no: "否", unknown_image: "本页面无法显示此格式的图像",
     items: {
       family_name: "姓", given_name: "名",
       family_name_latin: "姓（拼音）", given_name_latin: "名（拼音）",
@@ -256,6 +256,20 @@ function itemText(name, value, shown) {
   return shown ?? String(value);
 }
 
+// The media type of an image given as base64, from its first bytes: WebP (RIFF....WEBP)
+// or JPEG (FF D8 FF); null for anything else, which is then not handed to an <img>.
+function imageType(base64) {
+  let head;
+  try {
+    head = atob(String(base64).slice(0, 16));
+  } catch {
+    return null;
+  }
+  if (head.startsWith("RIFF") && head.slice(8, 12) === "WEBP") return "image/webp";
+  if (head.startsWith("\xff\xd8\xff")) return "image/jpeg";
+  return null;
+}
+
 function showVerdict(v) {
   lastVerdict = v;
   const box = $("verdict");
@@ -276,16 +290,24 @@ function showVerdict(v) {
   if (v.verdict !== "none") addRow(about, t("status_age"), v.status_age != null ? ageText(v.status_age) : t("not_checked"));
   const items = $("items");
   clear(items);
+  const portraitBox = $("portrait-box");
+  clear(portraitBox);
+  portraitBox.hidden = true;
   const names = Object.keys(v.disclosed ?? {});
   for (const name of names) {
     const value = v.disclosed[name];
     const label = T[lang].items[name] ?? name;
-    if (name === "portrait") {
+    const type = name === "portrait" ? imageType(value) : null;
+    if (type) {
+      // Shown large beside the names; the browser decodes the image (WebP or JPEG).
       const img = document.createElement("img");
       img.alt = label;
-      img.src = `data:image/jpeg;base64,${value}`;
+      img.src = `data:${type};base64,${value}`;
       img.dataset.item = name;
-      addRow(items, label, img);
+      portraitBox.appendChild(img);
+      portraitBox.hidden = false;
+    } else if (name === "portrait") {
+      addRow(items, label, t("unknown_image"), name);
     } else {
       addRow(items, label, itemText(name, value, v.shown?.[name]), name);
     }
@@ -365,9 +387,12 @@ async function checkUpload(file) {
   try {
     texts = JSON.parse(decodeImage(bytes));
   } catch (e) {
+    // The verdict shown was for another code: it must not read as this image's.
+    showVerdict({ verdict: "none", reason: null, disclosed: {} });
     $("camera-status").textContent = t("no_code", { e: e.message ?? e });
     return;
   }
+  $("camera-status").textContent = "";
   await refreshData();
   judged(web.checkText(texts[0] ?? "", nowUnix()));
 }
