@@ -13,6 +13,11 @@
 #
 # Installs what it needs: the wasm32-unknown-unknown target and wasm-bindgen-cli at the
 # version of the wasm-bindgen crate in Cargo.lock.
+#
+# TESSERA_WEB_PROFILE picks the WebAssembly module's build profile: "release" (the default;
+# the size target in docs/web.md applies to it) or "ci": unoptimised and without debug info
+# except opt-level 1 for the crates that decode frames and images and check signatures, a
+# shorter cold build for the browser tests in .ci/run (same verdicts; see docs/web.md).
 set -euo pipefail
 
 ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,7 +47,7 @@ ensure_tools() {
     have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
     if [ "$have" != "$want" ]; then
         echo "web.sh: installing wasm-bindgen-cli $want (found: ${have:-none})" >&2
-        cargo install wasm-bindgen-cli --version "$want" --force
+        cargo install --locked wasm-bindgen-cli --version "$want" --force
     fi
 }
 
@@ -62,8 +67,23 @@ build() {
     [ -f "$data/trust-list.cbor" ] || die "build: $data/trust-list.cbor: no such file (--data takes the folder tessera-issuer publish --out wrote)"
     ensure_tools
 
-    (cd "$ROOT_DIR" && cargo build -q -p tessera-web --lib --target wasm32-unknown-unknown --release)
-    local wasm="$TARGET_DIR/wasm32-unknown-unknown/release/tessera_web.wasm"
+    local profile="${TESSERA_WEB_PROFILE:-release}" profile_args
+    case "$profile" in
+        release) profile_args=(--release) ;;
+        # Defined here, not in the workspace's Cargo.toml: only this script builds with it.
+        ci)
+            profile="web-ci"
+            profile_args=(--profile web-ci --config 'profile.web-ci.inherits="release"'
+                --config 'profile.web-ci.opt-level=0' --config 'profile.web-ci.debug=false')
+            local hot
+            for hot in tessera-web tessera-qr rxing image png miniz_oxide zune-jpeg curve25519-dalek sha2; do
+                profile_args+=(--config "profile.web-ci.package.$hot.opt-level=1")
+            done
+            ;;
+        *) die "build: TESSERA_WEB_PROFILE=$profile: use release or ci" ;;
+    esac
+    (cd "$ROOT_DIR" && cargo build -q -p tessera-web --lib --target wasm32-unknown-unknown "${profile_args[@]}")
+    local wasm="$TARGET_DIR/wasm32-unknown-unknown/$profile/tessera_web.wasm"
     [ -f "$wasm" ] || die "build: $wasm was not built"
 
     mkdir -p "$out"
@@ -95,7 +115,7 @@ build() {
     local size gz
     size="$(stat -c %s "$out/pkg/tessera_web_bg.wasm")"
     gz="$(gzip -9 -c "$out/pkg/tessera_web_bg.wasm" | wc -c)"
-    echo "web.sh: site in $out (wasm $size bytes, $gz gzipped; cache version $version)"
+    echo "web.sh: site in $out ($profile profile: wasm $size bytes, $gz gzipped; cache version $version)"
 }
 
 serve() {
