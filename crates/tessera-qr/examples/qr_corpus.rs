@@ -79,6 +79,7 @@ fn main() {
                 );
             }
         }
+        Some("passes") => passes(&args[1..]),
         Some("stages") => stages(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(9)),
         Some("gatescenes") => {
             for scene in corpus::Scene::ALL {
@@ -386,6 +387,35 @@ fn gate(per_cell: u32) {
 /// CPU ms per stage of the codeless path (median of `repeats`; in brackets what the stage
 /// found) on the speed benchmark's codeless frames and four corpus frames that only late
 /// passes read, and the whole one-shot decode: where a codeless frame's time goes.
+/// CPU ms of each pipeline pass alone (its layer prepared from scratch) on a 6000 × 4000
+/// scene (`passes big text`) or a codeless 1080p scene (`passes 1080 text`).
+fn passes(args: &[String]) {
+    let (w, h) = match args.first().map(String::as_str) {
+        Some("big") => (6000, 4000),
+        _ => (1920, 1080),
+    };
+    let scene = corpus::Scene::ALL
+        .into_iter()
+        .find(|s| Some(s.name()) == args.get(1).map(String::as_str))
+        .unwrap_or(corpus::Scene::Text);
+    let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let img = corpus::codeless(scene, w, h, seed);
+    let mut total = 0.0;
+    for index in 0.. {
+        let start = cpu_ns();
+        if tessera_qr::decode_luma_one_pass(&img, index).is_none() {
+            break;
+        }
+        let ms = (cpu_ns() - start) as f64 / 1e6;
+        total += ms;
+        println!("pass {index}: {ms:.1} ms");
+    }
+    let start = cpu_ns();
+    let passes = tessera_qr::decode_luma_passes(&img);
+    let ms = (cpu_ns() - start) as f64 / 1e6;
+    println!("sum of passes alone {total:.0} ms; one-shot {ms:.0} ms, {passes} passes");
+}
+
 fn stages(repeats: u32) {
     const STAGES: [&str; 10] = [
         "half",

@@ -11,11 +11,10 @@ use std::io::{Cursor, Read};
 use std::path::Path;
 
 use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits};
-use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
-use rxing::multi::MultipleBarcodeReader;
-use rxing::qrcode::cpp_port::QrReader;
-use rxing::qrcode::cpp_port::detector::FindFinderPatterns;
-use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8LuminanceSource};
+use rxing::common::{DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::qrcode::cpp_port::decoder::Decode as QrDecode;
+use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
+use rxing::{Binarizer, BinaryBitmap, Luma8LuminanceSource};
 
 use crate::DecodeError;
 
@@ -216,6 +215,18 @@ pub fn decode_luma_traced_ungated(luma: &GrayImage) -> Option<(usize, Vec<String
     run(luma, PIPELINE)
 }
 
+/// Pass `index` of the pipeline alone, its layer prepared from scratch, or `None` past
+/// the last pass. For timing the passes one by one; not a stable API.
+#[doc(hidden)]
+pub fn decode_luma_one_pass(luma: &GrayImage, index: usize) -> Option<Vec<String>> {
+    let pass = PIPELINE.get(index)?;
+    Some(
+        run(luma, std::slice::from_ref(pass))
+            .map(|r| r.1)
+            .unwrap_or_default(),
+    )
+}
+
 /// One pass given as `(downscale factor, contrast stretch, binarizer)`, binarizer
 /// `"hybrid"` or `"global"`. For pipeline tuning; not a stable API.
 #[doc(hidden)]
@@ -360,6 +371,19 @@ pub(crate) fn run_gated(luma: &GrayImage, passes: &[Pass], gate: bool, full_prob
                     passes: 1,
                 };
             }
+            if index == 0
+                && passes.len() > 1
+                && u64::from(luma.width()) * u64::from(luma.height()) > LATE_PASS_MAX_PIXELS
+            {
+                // A photo larger than a phone camera's: the later passes work on its ½
+                // layer, as on a frame of that size (their indices stay the pipeline's).
+                let later = run_gated(&downscale(luma, 2), &passes[1..], false, full_probe);
+                return Run {
+                    read: later.read.map(|(i, found)| (i + 1, found)),
+                    candidates: seen,
+                    passes: later.passes + 1,
+                };
+            }
             // Keep a prepared layer only while a later pass still needs it: memory stays
             // at a few frames' worth even for a 24-megapixel input.
             let last_use = !passes[index + 1..]
@@ -392,6 +416,14 @@ pub(crate) fn run_gated(luma: &GrayImage, passes: &[Pass], gate: bool, full_prob
 /// grain make single candidates; a code, even one that only a late pass reads, shows two
 /// in at least one probe (measured on the corpus and the codeless scenes, `docs/qr.md`).
 pub(crate) const FIRST_PASS_FINDERS: usize = 2;
+
+/// Images over this many pixels (larger than a 12-megapixel phone photo, 4032 × 3024)
+/// run the passes after the first on their ½ layer. At full resolution a 24-megapixel
+/// photo of printed text, whose glyphs open the gate, took 1.1–3 s through the later
+/// passes (the finder search alone ≈ 0.3 s a polarity on the contrast-stretched page);
+/// on the ½ layer the later passes see what they see on a 6-megapixel frame. The first
+/// pass and the gate are unchanged, and so is every image up to 12.5 megapixels.
+pub(crate) const LATE_PASS_MAX_PIXELS: u64 = 12_500_000;
 
 /// Images smaller than this (VGA) skip the gate: the whole pipeline costs little there,
 /// and a small code's modules may be too thin for the ½ layer.
@@ -757,40 +789,17 @@ fn gate_binarize(layer: &GrayImage) -> Option<rxing::common::BitMatrix> {
     let px = layer.as_raw();
     let mut means = vec![0u32; bw * bh];
     let mut ranges = vec![0u8; bw * bh];
-    // Row by row (sequential reads, eight pixels a block at a time), per block row.
-    let mut lo = vec![255u8; bw];
-    let mut hi = vec![0u8; bw];
+    let mut cols = ColumnStats::new(bw * B);
     for by in 0..bh {
-        lo.fill(255);
-        hi.fill(0);
-        let sums = &mut means[by * bw..by * bw + bw];
-        for y in by * B..by * B + B {
-            let line = &px[y * w..y * w + bw * B];
-            for (((block, l), hh), sum) in line
-                .chunks_exact(B)
-                .zip(lo.iter_mut())
-                .zip(hi.iter_mut())
-                .zip(sums.iter_mut())
-            {
-                let (mut bl, mut bh8, mut bs) = (*l, *hh, 0u32);
-                for &v in block {
-                    bl = bl.min(v);
-                    bh8 = bh8.max(v);
-                    bs += u32::from(v);
-                }
-                *l = bl;
-                *hh = bh8;
-                *sum += bs;
-            }
-        }
-        for (((m, r), l), hh) in sums
+        cols.gather(px, w, by * B);
+        for (bx, (m, r)) in means[by * bw..by * bw + bw]
             .iter_mut()
             .zip(&mut ranges[by * bw..by * bw + bw])
-            .zip(&lo)
-            .zip(&hi)
+            .enumerate()
         {
-            *m /= (B * B) as u32;
-            *r = hh - l;
+            let (lo, hi, sum) = cols.block(bx * B);
+            *m = sum / (B * B) as u32;
+            *r = hi - lo;
         }
     }
     let mut sorted = ranges.clone();
@@ -817,28 +826,26 @@ fn gate_binarize(layer: &GrayImage) -> Option<rxing::common::BitMatrix> {
             thresholds[by * bw + bx] = (sum / n) as u8;
         }
     }
-    // Rows are built a machine word (eight blocks, the bit array's word) at a time.
+    // Rows are built a machine word (eight blocks, the bit array's word) at a time, from
+    // the block row's thresholds spread one per pixel.
     let mut row = rxing::common::BitArray::with_size(bw * B);
-    for y in 0..bh * B {
-        let line = &px[y * w..y * w + bw * B];
-        let blocks = &thresholds[(y / B) * bw..(y / B) * bw + bw];
-        for (word_index, (pixels, ts)) in line.chunks(WORD).zip(blocks.chunks(WORD / B)).enumerate()
+    let mut spread = vec![0u8; bw * B];
+    let mut words = vec![0usize; (bw * B).div_ceil(WORD)];
+    for by in 0..bh {
+        for (t, &bt) in spread
+            .chunks_exact_mut(B)
+            .zip(&thresholds[by * bw..by * bw + bw])
         {
-            let mut word = 0usize;
-            for (k, (block, &t)) in pixels.chunks_exact(B).zip(ts).enumerate() {
-                // One 0/1 byte per pixel, packed into the low byte by a multiply: byte i
-                // of the product's top byte gathers bit i.
-                let mut dark = [0u8; B];
-                for (d, &v) in dark.iter_mut().zip(block) {
-                    *d = u8::from(v < t);
-                }
-                let byte =
-                    (u64::from_le_bytes(dark).wrapping_mul(0x0102_0408_1020_4080) >> 56) as usize;
-                word |= byte << (B * k);
-            }
-            row.setBulk(word_index * WORD, word);
+            t.fill(bt);
         }
-        bits.setRow(y as u32, &row);
+        for y in by * B..by * B + B {
+            words.fill(0);
+            pack_dark(&px[y * w..y * w + bw * B], &spread, false, &mut words);
+            for (i, &word) in words.iter().enumerate() {
+                row.setBulk(i * WORD, word);
+            }
+            bits.setRow(y as u32, &row);
+        }
     }
     Some(bits)
 }
@@ -888,6 +895,8 @@ pub(crate) struct Scan {
     pub smallest: f32,
     /// Finder-pattern candidates seen (normal and inverted polarity together).
     pub finders: usize,
+    /// Finder-pattern sets sampled and decoded (both polarities together).
+    pub sets_tried: usize,
 }
 
 /// One binarizer over one layer, normal then inverted.
@@ -1002,23 +1011,14 @@ fn hybrid_matrix(layer: &GrayImage) -> Option<rxing::common::BitMatrix> {
     let px = layer.as_raw();
     let (sw, sh) = (w.div_ceil(B), h.div_ceil(B));
     let (max_x, max_y) = (w - B, h - B);
-    // Per block: (min, max, sum), gathered row by row over fixed 8-pixel chunks (which the
-    // compiler unrolls), then the black points in zxing's order (each depends on its upper
-    // and left neighbours).
+    // Per block: (min, max, sum), gathered a block row at a time column by column, then
+    // the black points in zxing's order (each depends on its upper and left neighbours).
     let mut stats = vec![(u8::MAX, 0u8, 0u32); sw * sh];
+    let mut cols = ColumnStats::new(w);
     for y in 0..sh {
-        let yo = (y * B).min(max_y);
-        let blocks = &mut stats[y * sw..y * sw + sw];
-        for line in px[yo * w..(yo + B) * w].chunks_exact(w) {
-            let (full, last) = blocks.split_at_mut(w / B);
-            for (st, chunk) in full.iter_mut().zip(line.chunks_exact(B)) {
-                let chunk: &[u8; B] = chunk.try_into().expect("8 pixels");
-                *st = block_stats(*st, chunk);
-            }
-            if let Some(st) = last.first_mut() {
-                let chunk: &[u8; B] = line[max_x..].try_into().expect("8 pixels");
-                *st = block_stats(*st, chunk);
-            }
+        cols.gather(px, w, (y * B).min(max_y));
+        for (x, st) in stats[y * sw..y * sw + sw].iter_mut().enumerate() {
+            *st = cols.block((x * B).min(max_x));
         }
     }
     let mut black = vec![0u32; sw * sh];
@@ -1059,6 +1059,19 @@ fn hybrid_matrix(layer: &GrayImage) -> Option<rxing::common::BitMatrix> {
     let mut matrix = rxing::common::BitMatrix::new(w as u32, h as u32).ok()?;
     let mut row = rxing::common::BitArray::with_size(w);
     let mut words = vec![0usize; w.div_ceil(WORD)];
+    // Thresholds spread one per pixel for a block row: the full blocks, then the last,
+    // overlapping block of a row whose width is not a multiple of 8 (ORed in separately).
+    let spread_row = |ts: &[u32]| -> Vec<u8> {
+        let mut out = vec![0u8; w / B * B];
+        for (t, &bt) in out.chunks_exact_mut(B).zip(ts) {
+            t.fill(bt.min(255) as u8);
+        }
+        out
+    };
+    let last_spread = spread_row(&thresholds[(sh - 1) * sw..sh * sw]);
+    let last_t = thresholds[sh * sw - 1];
+    let mut own_spread = Vec::new();
+    let mut own_row = usize::MAX;
     for py in 0..h {
         words.fill(0);
         let line = &px[py * w..py * w + w];
@@ -1066,10 +1079,14 @@ fn hybrid_matrix(layer: &GrayImage) -> Option<rxing::common::BitMatrix> {
         // the last block row (starting at `max_y`) where the rows overlap it.
         let own = py / B;
         if own < h / B {
-            threshold_row(line, &thresholds[own * sw..own * sw + sw], &mut words);
+            if own != own_row {
+                own_spread = spread_row(&thresholds[own * sw..own * sw + sw]);
+                own_row = own;
+            }
+            threshold_row(line, &own_spread, thresholds[own * sw + sw - 1], &mut words);
         }
         if py >= max_y && (own >= h / B || !h.is_multiple_of(B)) {
-            threshold_row(line, &thresholds[(sh - 1) * sw..sh * sw], &mut words);
+            threshold_row(line, &last_spread, last_t, &mut words);
         }
         for (i, &word) in words.iter().enumerate() {
             row.setBulk(i * WORD, word);
@@ -1079,50 +1096,115 @@ fn hybrid_matrix(layer: &GrayImage) -> Option<rxing::common::BitMatrix> {
     Some(matrix)
 }
 
-/// ORs the dark pixels (≤ their block's threshold, `ts` one per block) of `line` into
-/// `words`, a machine word (eight blocks) at a time; the last, overlapping block of a line
-/// whose width is not a multiple of 8 pixel by pixel.
-fn threshold_row(line: &[u8], ts: &[u32], words: &mut [usize]) {
+/// ORs the dark pixels (≤ their block's threshold) of `line` into `words`: the full
+/// blocks through `spread` (one threshold a pixel), the last, overlapping block of a
+/// line whose width is not a multiple of 8 pixel by pixel at `last`.
+fn threshold_row(line: &[u8], spread: &[u8], last: u32, words: &mut [usize]) {
     const B: usize = 8;
-    for (bx, (block, &t)) in line.chunks_exact(B).zip(ts).enumerate() {
-        let mut dark = [0u8; B];
-        for (d, &v) in dark.iter_mut().zip(block) {
-            *d = u8::from(u32::from(v) <= t);
-        }
-        let byte = (u64::from_le_bytes(dark).wrapping_mul(0x0102_0408_1020_4080) >> 56) as usize;
-        words[bx * B / WORD] |= byte << ((bx * B) % WORD);
-    }
+    pack_dark(&line[..spread.len()], spread, true, words);
     let w = line.len();
     if !w.is_multiple_of(B) {
-        let t = ts[ts.len() - 1];
         for x in w - B..w {
-            if u32::from(line[x]) <= t {
+            if u32::from(line[x]) <= last {
                 words[x / WORD] |= 1 << (x % WORD);
             }
         }
     }
 }
 
+/// ORs into `words` one bit per pixel of `line` (a multiple of 8 long): set where the
+/// pixel is below its threshold in `spread` (or equal, with `or_equal`). The comparisons
+/// run over whole rows (vectorised); each 8 results become one byte through a multiply
+/// (byte i of the product's top byte gathers bit i).
+fn pack_dark(line: &[u8], spread: &[u8], or_equal: bool, words: &mut [usize]) {
+    const B: usize = 8;
+    let mut dark = [0u8; 256];
+    for (c, (pixels, ts)) in line.chunks(256).zip(spread.chunks(256)).enumerate() {
+        let dark = &mut dark[..pixels.len()];
+        if or_equal {
+            for ((d, &v), &t) in dark.iter_mut().zip(pixels).zip(ts) {
+                *d = u8::from(v <= t);
+            }
+        } else {
+            for ((d, &v), &t) in dark.iter_mut().zip(pixels).zip(ts) {
+                *d = u8::from(v < t);
+            }
+        }
+        for (k, eight) in dark.chunks_exact(B).enumerate() {
+            let eight: [u8; B] = eight.try_into().expect("8 pixels");
+            let byte =
+                (u64::from_le_bytes(eight).wrapping_mul(0x0102_0408_1020_4080) >> 56) as usize;
+            let x = c * 256 + k * B;
+            words[x / WORD] |= byte << (x % WORD);
+        }
+    }
+}
+
+/// Column-wise minimum, maximum and sum over the 8 rows of a block row, for the first
+/// `len` columns: three element-wise passes per row (vectorised), then each block folds
+/// its 8 columns. Replaces a per-block loop over 8-pixel chunks at a fraction of its cost.
+struct ColumnStats {
+    lo: Vec<u8>,
+    hi: Vec<u8>,
+    sum: Vec<u16>,
+}
+
+impl ColumnStats {
+    fn new(len: usize) -> Self {
+        ColumnStats {
+            lo: vec![0; len],
+            hi: vec![0; len],
+            sum: vec![0; len],
+        }
+    }
+
+    /// Gathers rows `y0..y0 + 8` of `px` (rows `w` pixels long).
+    fn gather(&mut self, px: &[u8], w: usize, y0: usize) {
+        let n = self.lo.len();
+        let first = &px[y0 * w..y0 * w + n];
+        self.lo.copy_from_slice(first);
+        self.hi.copy_from_slice(first);
+        for (s, &v) in self.sum.iter_mut().zip(first) {
+            *s = u16::from(v);
+        }
+        for y in y0 + 1..y0 + 8 {
+            let line = &px[y * w..y * w + n];
+            for (l, &v) in self.lo.iter_mut().zip(line) {
+                *l = (*l).min(v);
+            }
+            for (h, &v) in self.hi.iter_mut().zip(line) {
+                *h = (*h).max(v);
+            }
+            for (s, &v) in self.sum.iter_mut().zip(line) {
+                *s += u16::from(v);
+            }
+        }
+    }
+
+    /// (min, max, sum) of the 8 × 8 block whose first column is `x`.
+    fn block(&self, x: usize) -> (u8, u8, u32) {
+        let lo = self.lo[x..x + 8].iter().copied().min().unwrap_or(0);
+        let hi = self.hi[x..x + 8].iter().copied().max().unwrap_or(0);
+        let sum = self.sum[x..x + 8].iter().map(|&v| u32::from(v)).sum();
+        (lo, hi, sum)
+    }
+}
+
 /// Bits per word of rxing's bit arrays.
 const WORD: usize = usize::BITS as usize;
 
-/// One block row's pixels folded into a block's (min, max, sum).
-fn block_stats((lo, hi, sum): (u8, u8, u32), chunk: &[u8; 8]) -> (u8, u8, u32) {
-    let (mut lo, mut hi, mut s) = (lo, hi, 0u32);
-    for &v in chunk {
-        lo = lo.min(v);
-        hi = hi.max(v);
-        s += u32::from(v);
-    }
-    (lo, hi, sum + s)
-}
+/// Finder-pattern sets (three candidates in a plausible triangle) a scan samples and
+/// decodes at most, per polarity, most plausible first. A code's own set ranks near the
+/// top; clutter does not: a 24-megapixel photo of printed text, contrast-stretched, gave
+/// 323 candidates and 1,085 sets, about a millisecond each, over a second in one pass.
+/// 64 is eight times the most codes a frame is read for ([`MAX_SYMBOLS`]).
+const MAX_FINDER_SETS: usize = 64;
 
+/// rxing's `QrReader::decode_multiple` (zxing-cpp's order: finder patterns, their sets
+/// most plausible first, sampling and decoding each set whose patterns no decoded symbol
+/// used), with the candidates counted for the gate, a frame with fewer than three
+/// skipping the rest, and at most [`MAX_FINDER_SETS`] sets tried.
 fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Scan {
-    let hints = DecodeHints {
-        PossibleFormats: Some([BarcodeFormat::QR_CODE].into()),
-        TryHarder: Some(true),
-        ..DecodeHints::default()
-    };
     let mut scan = Scan {
         smallest: f32::MAX,
         ..Scan::default()
@@ -1131,27 +1213,41 @@ fn scan_bitmap<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Scan {
         if inverted {
             bitmap.invert();
         }
-        // The detector needs three finder patterns; counting them first lets a frame with
-        // none skip the grouping and sampling, and tells the caller whether a code may be
-        // in view at all.
-        let finders = FindFinderPatterns(bitmap.get_black_matrix(), true, 0).len();
-        scan.finders += finders;
-        if finders < 3 {
+        let matrix = bitmap.get_black_matrix();
+        let mut patterns = FindFinderPatterns(matrix, true, 0);
+        scan.finders += patterns.len();
+        if patterns.len() < 3 {
             continue;
         }
-        if let Ok(results) = QrReader.decode_multiple_with_hints(&mut bitmap, &hints) {
-            for r in results {
-                if *r.getBarcodeFormat() == BarcodeFormat::QR_CODE {
-                    if let [a, b, ..] = r.getPoints() {
-                        scan.smallest = scan
-                            .smallest
-                            .min(((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt());
-                    }
-                    let text = r.getText().to_owned();
-                    if !scan.texts.contains(&text) {
-                        scan.texts.push(text);
-                    }
-                }
+        let mut used = Vec::new();
+        let mut tried = 0;
+        for set in GenerateFinderPatternSets(&mut patterns) {
+            if tried == MAX_FINDER_SETS {
+                break;
+            }
+            if [set.bl, set.tl, set.tr].iter().any(|p| used.contains(p)) {
+                continue;
+            }
+            tried += 1;
+            scan.sets_tried += 1;
+            let Ok(detected) = SampleQR(matrix, &set) else {
+                continue;
+            };
+            let Ok(decoded) = QrDecode(detected.getBits()) else {
+                continue;
+            };
+            if !decoded.isValid() {
+                continue;
+            }
+            used.extend([set.bl, set.tl, set.tr]);
+            if let [a, b, ..] = detected.getPoints() {
+                scan.smallest = scan
+                    .smallest
+                    .min(((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt());
+            }
+            let text = decoded.text();
+            if !scan.texts.contains(&text) {
+                scan.texts.push(text);
             }
         }
         if !scan.texts.is_empty() {
@@ -1316,6 +1412,34 @@ mod tests {
             }
         }
         assert!(hybrid_matrix(&busy(39, 300)).is_none());
+    }
+
+    #[test]
+    fn a_crowd_of_finder_like_patterns_is_sampled_a_bounded_number_of_times() {
+        // 8 × 6 finder patterns (7 × 7 modules of 4 px) on a 70-px lattice: every
+        // right-angled triple is a plausible set, far more than MAX_FINDER_SETS.
+        // A finder pattern: dark at Chebyshev distance 3 (outer ring) and 0–1 (centre)
+        // from its middle module, light at 2.
+        let finder = |mx: u32, my: u32| mx.abs_diff(3).max(my.abs_diff(3)) != 2;
+        let img = GrayImage::from_fn(600, 460, |x, y| {
+            let (cx, cy) = (x % 70, y % 70);
+            let (mx, my) = ((cx.wrapping_sub(20)) / 4, (cy.wrapping_sub(20)) / 4);
+            let dark =
+                x >= 20 && y >= 20 && x < 580 && y < 440 && mx < 7 && my < 7 && finder(mx, my);
+            image::Luma([if dark { 10 } else { 240 }])
+        });
+        let matrix = hybrid_matrix(&img).expect("large enough");
+        let mut patterns = FindFinderPatterns(&matrix, true, 0);
+        assert!(patterns.len() >= 40, "{} patterns", patterns.len());
+        let sets = GenerateFinderPatternSets(&mut patterns).len();
+        assert!(sets > 2 * MAX_FINDER_SETS, "{sets} sets");
+        let scan = scan(&img, Binarize::Hybrid);
+        assert!(scan.texts.is_empty());
+        assert!(
+            scan.sets_tried <= 2 * MAX_FINDER_SETS,
+            "{} sets sampled",
+            scan.sets_tried
+        );
     }
 
     #[test]

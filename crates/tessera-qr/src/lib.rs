@@ -27,8 +27,8 @@ use std::path::PathBuf;
 #[cfg(feature = "decode")]
 pub use decode::{
     MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE, decode_bytes, decode_file, decode_image,
-    decode_luma_gate_probe, decode_luma_passes, decode_luma_probe, decode_luma_stage,
-    decode_luma_stage_half, decode_luma_traced, decode_luma_traced_ungated,
+    decode_luma_gate_probe, decode_luma_one_pass, decode_luma_passes, decode_luma_probe,
+    decode_luma_stage, decode_luma_stage_half, decode_luma_traced, decode_luma_traced_ungated,
 };
 pub use encode::{
     ALPHANUMERIC, Ecc, EncodeOptions, MAX_MODULE_PX, QUIET_ZONE, QrSymbol, encode, screen_module_px,

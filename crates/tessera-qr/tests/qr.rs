@@ -116,6 +116,31 @@ fn screen_rendering_uses_the_largest_whole_pixel_module_that_fits() {
     assert_eq!(tessera_qr::screen_module_px(21, 289, 290), 9);
 }
 
+/// A photo over 12.5 megapixels runs the passes after the first on its ½ layer: a
+/// low-contrast code that only a later pass reads, in a 4800 × 3000 photo at twice the
+/// corpus frame's scale, is still read, by a later pass.
+#[test]
+fn a_large_photo_reads_a_late_pass_code_through_its_half_layer() {
+    let case = corpus::case(Degradation::LowContrast, Strength::Medium, 0);
+    let (w, h) = case.image.dimensions();
+    let mean = (case
+        .image
+        .as_raw()
+        .iter()
+        .map(|&v| u64::from(v))
+        .sum::<u64>()
+        / u64::from(w * h)) as u8;
+    let mut photo = image::GrayImage::from_pixel(4800, 3000, image::Luma([mean]));
+    let big = image::imageops::resize(&case.image, 2 * w, 2 * h, image::imageops::Nearest);
+    image::imageops::overlay(&mut photo, &big, 480, 420);
+    let (pass, found) = tessera_qr::decode_luma_traced(&photo).expect("read");
+    assert!(case.matches(&found));
+    assert!(
+        pass > 0,
+        "read by the first pass: not a test of the later passes"
+    );
+}
+
 fn choice(len: usize, opts: EncodeOptions) -> (u8, Ecc) {
     let s = encode(&text(len, 7), &opts).unwrap();
     (s.version(), s.ecc())
