@@ -989,6 +989,82 @@ impl Wallet {
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), WalletError> {
         Ok(self.store.put(RecordKind::Setting, key, value.as_bytes())?)
     }
+
+    /// The device public key as a key file (what `tessera-issuer issue --holder-key` reads),
+    /// making the key pair on first use.
+    pub fn device_key_file<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Result<String, WalletError> {
+        let key = self.ensure_device_key(rng)?;
+        Ok(tessera_core::keys::public_key_to_text(
+            &key,
+            "Tessera wallet device key",
+        ))
+    }
+
+    /// Changes the PIN or passphrase (Argon2id at `params`).
+    pub fn change_secret(&mut self, secret: &Secret, params: KdfParams) -> Result<(), WalletError> {
+        Ok(self.store.change_secret(secret, params)?)
+    }
+
+    /// Writes a backup of the wallet to `out`, sealed under `passphrase` (Argon2id at `params`).
+    pub fn backup(
+        &self,
+        out: &Path,
+        passphrase: &Secret,
+        params: KdfParams,
+    ) -> Result<(), WalletError> {
+        Ok(self.store.backup(out, passphrase, params)?)
+    }
+
+    /// Whether a wallet exists in `dir` (locked or not).
+    pub fn exists(dir: &Path) -> bool {
+        Store::exists(dir)
+    }
+
+    /// Wrong PINs in a row at the wallet in `dir` since its last unlock (read while locked).
+    pub fn failed_attempts(dir: &Path) -> Result<u32, WalletError> {
+        Ok(Store::failed_attempts(dir)?)
+    }
+
+    /// How long the next unlock of the wallet in `dir` waits before checking the PIN.
+    pub fn next_wait(dir: &Path) -> Result<std::time::Duration, WalletError> {
+        Ok(Store::next_wait(dir)?)
+    }
+
+    /// Deletes the wallet in `dir` (refused while another process has it open).
+    pub fn destroy(dir: &Path) -> Result<(), WalletError> {
+        Ok(Store::destroy(dir)?)
+    }
+
+    /// Restores `backup` into `dir` under the new `secret`. A wallet already in `dir` is
+    /// replaced only after the backup has been restored in full beside it, so a wrong
+    /// passphrase or a damaged file leaves it untouched.
+    pub fn restore(
+        backup: &Path,
+        passphrase: &Secret,
+        dir: &Path,
+        secret: &Secret,
+        params: KdfParams,
+    ) -> Result<(), WalletError> {
+        if !Store::exists(dir) {
+            return Ok(Store::restore(backup, passphrase, dir, secret, params).map(drop)?);
+        }
+        let staging = dir.join(".restore-staging");
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(StoreError::from)?;
+        }
+        let result = Store::restore(backup, passphrase, &staging, secret, params).and_then(|s| {
+            // Close the restored store before moving its files.
+            drop(s);
+            Store::destroy(dir)?;
+            std::fs::rename(staging.join("store"), dir.join("store"))?;
+            Ok(())
+        });
+        let _ = std::fs::remove_dir_all(&staging);
+        Ok(result?)
+    }
 }
 
 /// Reads a credential file or a batch file and checks that it is bound to `device`: the

@@ -9,7 +9,7 @@ use egui::Id;
 use rand_core::UnwrapErr;
 use tessera_core::attributes::{AttrId, Preset};
 use tessera_core::text::printable;
-use tessera_store::{Secret, Store, StoreError};
+use tessera_store::{Secret, StoreError};
 use zeroize::Zeroizing;
 
 use super::i18n::Lang;
@@ -231,15 +231,15 @@ impl WalletApp {
             // A PIN change or backup holds the wallet: lock when it comes back.
             return;
         }
-        self.phase = if Store::exists(&self.cfg.data_dir) {
+        self.phase = if Wallet::exists(&self.cfg.data_dir) {
             Phase::Locked
         } else {
             Phase::Welcome
         };
         self.forms.counter_code.clear();
         self.forget_secret_widgets(ctx);
-        self.failed_attempts = Store::failed_attempts(&self.cfg.data_dir).unwrap_or(0);
-        self.next_wait = Store::next_wait(&self.cfg.data_dir).unwrap_or_default();
+        self.failed_attempts = Wallet::failed_attempts(&self.cfg.data_dir).unwrap_or(0);
+        self.next_wait = Wallet::next_wait(&self.cfg.data_dir).unwrap_or_default();
     }
 
     pub(super) fn apply(&mut self, ctx: &egui::Context, action: Action) {
@@ -562,10 +562,10 @@ impl WalletApp {
                 // Close the store (wiping its key) before deleting its files.
                 self.phase = Phase::Welcome;
                 self.forget_secret_widgets(ctx);
-                match Store::destroy(&self.cfg.data_dir) {
+                match Wallet::destroy(&self.cfg.data_dir) {
                     Ok(()) => self.notice(t.deleted),
                     Err(e) => {
-                        let m = self.describe_store(&e);
+                        let m = self.describe(&e);
                         self.error(m);
                     }
                 }
@@ -629,7 +629,7 @@ impl WalletApp {
                     }
                     if !created {
                         self.failed_attempts =
-                            Store::failed_attempts(&self.cfg.data_dir).unwrap_or(0);
+                            Wallet::failed_attempts(&self.cfg.data_dir).unwrap_or(0);
                         ctx.memory_mut(|m| m.request_focus(Id::unique("unlock")));
                     }
                 }
@@ -641,7 +641,7 @@ impl WalletApp {
                 match r {
                     Ok(()) => self.notice(t.pin_changed),
                     Err(e) => {
-                        let m = self.describe_store(&e);
+                        let m = self.describe(&e);
                         self.error(m);
                     }
                 }
@@ -656,7 +656,7 @@ impl WalletApp {
                         self.forms.backup_path.clear();
                     }
                     Err(e) => {
-                        let m = self.describe_store(&e);
+                        let m = self.describe(&e);
                         self.error(m);
                     }
                 }
@@ -669,9 +669,9 @@ impl WalletApp {
                     self.notice(t.restored);
                 }
                 Err(e) => {
-                    let m = self.describe_store(&e);
+                    let m = self.describe(&e);
                     self.error(m);
-                    self.phase = if Store::exists(&self.cfg.data_dir) {
+                    self.phase = if Wallet::exists(&self.cfg.data_dir) {
                         Phase::Locked
                     } else {
                         Phase::RestoreFirst
@@ -707,15 +707,9 @@ pub(super) fn load_trust_files(
 
 /// Writes the device public key beside the store, for the issuer; returns its path.
 pub(super) fn export_key(w: &Wallet, dir: &Path) -> Option<PathBuf> {
-    let key = w
-        .ensure_device_key(&mut UnwrapErr(getrandom::SysRng))
-        .ok()?;
+    let text = w.device_key_file(&mut UnwrapErr(getrandom::SysRng)).ok()?;
     let path = dir.join("holder.pub");
-    std::fs::write(
-        &path,
-        tessera_core::keys::public_key_to_text(&key, "Tessera wallet device key"),
-    )
-    .ok()?;
+    std::fs::write(&path, text).ok()?;
     Some(path)
 }
 

@@ -1,11 +1,11 @@
 //! Slow work off the UI thread: every Argon2id derivation (create, unlock, PIN change, backup,
 //! restore). A job runs on its own thread, sends one [`Done`] back and asks for a repaint.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tessera_store::{KdfParams, Secret, Store, StoreError};
+use tessera_store::{KdfParams, Secret, StoreError};
 
 use crate::wallet::{Wallet, WalletError};
 
@@ -108,11 +108,11 @@ pub enum Done {
         created: bool,
     },
     /// The PIN change finished.
-    SecretChanged(Box<Wallet>, Result<(), StoreError>),
+    SecretChanged(Box<Wallet>, Result<(), WalletError>),
     /// The backup finished.
-    BackedUp(Box<Wallet>, Result<PathBuf, StoreError>),
+    BackedUp(Box<Wallet>, Result<PathBuf, WalletError>),
     /// The restore finished.
-    Restored(Result<(), StoreError>),
+    Restored(Result<(), WalletError>),
 }
 
 /// A job that is running.
@@ -127,9 +127,9 @@ impl Running {
             Ok(done) => done,
             // The thread panicked or stopped: report it as a failed job rather than spin
             // forever.
-            Err(e) => Done::Restored(Err(StoreError::Corrupt {
+            Err(e) => Done::Restored(Err(WalletError::Store(StoreError::Corrupt {
                 what: format!("internal error: the background task {e}"),
-            })),
+            }))),
         })
     }
 }
@@ -164,7 +164,7 @@ fn run(job: Job) -> Done {
             secret,
             params,
         } => {
-            let r = wallet.store_mut().change_secret(&secret, params);
+            let r = wallet.change_secret(&secret, params);
             Done::SecretChanged(wallet, r)
         }
         Job::Backup {
@@ -173,10 +173,7 @@ fn run(job: Job) -> Done {
             passphrase,
             params,
         } => {
-            let r = wallet
-                .store()
-                .backup(&out, &passphrase, params)
-                .map(|()| out);
+            let r = wallet.backup(&out, &passphrase, params).map(|()| out);
             Done::BackedUp(wallet, r)
         }
         Job::Restore {
@@ -185,33 +182,6 @@ fn run(job: Job) -> Done {
             dir,
             secret,
             params,
-        } => Done::Restored(restore(&backup, &passphrase, &dir, &secret, params)),
+        } => Done::Restored(Wallet::restore(&backup, &passphrase, &dir, &secret, params)),
     }
-}
-
-/// Restores into a fresh directory beside the wallet first, so a wrong passphrase or a bad
-/// file leaves the current wallet untouched; then swaps the store in.
-fn restore(
-    backup: &Path,
-    passphrase: &Secret,
-    dir: &Path,
-    secret: &Secret,
-    params: KdfParams,
-) -> Result<(), StoreError> {
-    if !Store::exists(dir) {
-        return Store::restore(backup, passphrase, dir, secret, params).map(drop);
-    }
-    let staging = dir.join(".restore-staging");
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)?;
-    }
-    let result = Store::restore(backup, passphrase, &staging, secret, params).and_then(|store| {
-        // Close the restored store before moving its files.
-        drop(store);
-        Store::destroy(dir)?;
-        std::fs::rename(staging.join("store"), dir.join("store"))?;
-        Ok(())
-    });
-    let _ = std::fs::remove_dir_all(&staging);
-    result
 }

@@ -49,9 +49,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tessera_core::UnixTime;
-use tessera_store::{KdfParams, Store};
+use tessera_store::KdfParams;
 
-use crate::wallet::Presentation;
+use crate::wallet::{Presentation, Wallet};
 use i18n::{Lang, LangWords as _, Words};
 use jobs::Running;
 use prefs::Prefs;
@@ -149,18 +149,18 @@ impl WalletApp {
         let prefs = Prefs::load(&cfg.data_dir, cfg.lang);
         ctx.set_theme(prefs.theme.to_egui());
         ctx.set_zoom_factor(prefs.text_size);
-        let phase = if Store::exists(&cfg.data_dir) {
+        let phase = if Wallet::exists(&cfg.data_dir) {
             Phase::Locked
         } else {
             Phase::Welcome
         };
         let failed_attempts = if matches!(phase, Phase::Locked) {
-            Store::failed_attempts(&cfg.data_dir).unwrap_or(0)
+            Wallet::failed_attempts(&cfg.data_dir).unwrap_or(0)
         } else {
             0
         };
         let next_wait = if matches!(phase, Phase::Locked) {
-            Store::next_wait(&cfg.data_dir).unwrap_or_default()
+            Wallet::next_wait(&cfg.data_dir).unwrap_or_default()
         } else {
             Duration::ZERO
         };

@@ -1,0 +1,109 @@
+//! The wallet app's settings and files go through `Wallet` (egui_kittest, headless): the PIN
+//! change, the device key file an issuer reads, and deleting the wallet.
+
+use std::path::Path;
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tessera_store::KdfParams;
+use tessera_wallet::Wallet;
+use tessera_wallet::app::i18n::Lang;
+use tessera_wallet::app::{AppConfig, WalletApp};
+
+const PIN: &str = "246810";
+const NEW_PIN: &str = "13572468";
+
+fn app(dir: &Path) -> Harness<'static, WalletApp> {
+    let mut cfg = AppConfig::new(dir.to_path_buf());
+    cfg.kdf = KdfParams::insecure_for_tests();
+    cfg.lang = Some(Lang::En);
+    Harness::builder()
+        .with_size(egui::vec2(420.0, 860.0))
+        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
+}
+
+fn settle(h: &mut Harness<'_, WalletApp>) {
+    for _ in 0..400 {
+        h.run_ok();
+        if !h.state().busy() {
+            h.run_ok();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the background job did not finish");
+}
+
+fn click(h: &mut Harness<'_, WalletApp>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_ok();
+    h.get_by_label(label).click();
+    settle(h);
+}
+
+fn type_into(h: &mut Harness<'_, WalletApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run_ok();
+    h.get_by_label(label).type_text(text);
+    h.run_ok();
+}
+
+fn unlock(h: &mut Harness<'_, WalletApp>, pin: &str) {
+    type_into(h, "PIN", pin);
+    click(h, "Unlock");
+}
+
+#[test]
+fn pin_change_key_file_and_delete_go_through_the_wallet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    click(&mut h, "Get started");
+    type_into(&mut h, "PIN", PIN);
+    type_into(&mut h, "PIN again", PIN);
+    click(&mut h, "Create wallet");
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    assert!(Wallet::exists(dir.path()));
+
+    // The key file beside the store is the wallet's own device key file, byte for byte.
+    click(&mut h, "Add the demo ID");
+    click(&mut h, "Add an ID");
+    let written = std::fs::read_to_string(dir.path().join("holder.pub")).unwrap();
+
+    // Change the PIN.
+    click(&mut h, "Settings");
+    click(&mut h, "Change PIN or passphrase");
+    type_into(&mut h, "New PIN or passphrase", NEW_PIN);
+    type_into(&mut h, "New PIN or passphrase again", NEW_PIN);
+    click(&mut h, "Save");
+    let m = h.state().message().cloned().unwrap();
+    assert!(!m.error, "{m:?}");
+    assert_eq!(m.text, "Your PIN was changed.");
+    click(&mut h, "Lock");
+
+    // The old PIN is refused (and counted), the new one opens the same wallet.
+    unlock(&mut h, PIN);
+    assert!(h.state().is_locked());
+    assert_eq!(Wallet::failed_attempts(dir.path()).unwrap(), 1);
+    unlock(&mut h, NEW_PIN);
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    assert_eq!(h.state().card_count(), 1);
+    click(&mut h, "Lock");
+    drop(h);
+    let secret = tessera_store::Secret::parse(NEW_PIN).unwrap();
+    let w = Wallet::unlock(dir.path(), &secret).unwrap();
+    let key = w
+        .device_key_file(&mut rand_core::UnwrapErr(getrandom::SysRng))
+        .unwrap();
+    assert_eq!(written, key);
+    drop(w);
+
+    // Delete, with confirmation: nothing is left.
+    let mut h = app(dir.path());
+    unlock(&mut h, NEW_PIN);
+    click(&mut h, "Settings");
+    click(&mut h, "Delete wallet");
+    click(&mut h, "Delete everything");
+    assert!(!Wallet::exists(dir.path()));
+    h.get_by_label("Get started");
+}
