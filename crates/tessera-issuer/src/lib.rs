@@ -33,6 +33,7 @@ mod error;
 mod fsutil;
 mod issuer;
 mod person;
+pub mod portrait;
 mod request;
 mod rng;
 mod secret;

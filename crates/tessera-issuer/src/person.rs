@@ -145,8 +145,13 @@ impl PersonJson {
             set_checked(&mut a, AttrId::Sex, AttrValue::Uint(s))?;
         }
         if let Some(rel) = self.portrait {
-            let bytes = read_portrait(base_dir, &rel)?;
-            set_checked(&mut a, AttrId::Portrait, AttrValue::Bytes(bytes))?;
+            // The registry's photo becomes the QR portrait; the photo itself is not kept.
+            let photo = read_portrait(base_dir, &rel)?;
+            let qr = crate::portrait::derive(&photo).map_err(|e| PersonError::Field {
+                field: AttrId::Portrait.name(),
+                reason: format!("{rel:?}: {e}"),
+            })?;
+            set_checked(&mut a, AttrId::Portrait, AttrValue::Bytes(qr.webp))?;
         }
         for id in REQUIRED {
             if a.get(id).is_none() {
@@ -160,8 +165,8 @@ impl PersonJson {
 /// Reads the portrait named by the person file: a path relative to the person file's folder
 /// that stays inside it. Absolute paths and `..` are refused, and so is a symbolic link that
 /// leads out of the folder, so a person file cannot make the issuer read (and sign into a
-/// credential) a file it was not meant to. Reads at most one byte more than a portrait may
-/// hold.
+/// credential) a file it was not meant to. Reads at most one byte more than a photo may hold
+/// ([`crate::portrait::MAX_PHOTO_LEN`]).
 fn read_portrait(base_dir: &Path, rel: &str) -> Result<Vec<u8>, PersonError> {
     let bad = |reason: &str| PersonError::Field {
         field: AttrId::Portrait.name(),
@@ -204,7 +209,7 @@ fn read_portrait(base_dir: &Path, rel: &str) -> Result<Vec<u8>, PersonError> {
     if !meta.is_file() {
         return Err(bad("is not a regular file"));
     }
-    let limit = AttrId::Portrait.max_len() as u64;
+    let limit = crate::portrait::MAX_PHOTO_LEN as u64;
     if meta.len() > limit {
         return Err(bad(&format!(
             "the file is {} bytes; at most {limit} are accepted",
@@ -237,14 +242,6 @@ fn set_checked(a: &mut Attributes, id: AttrId, v: AttrValue) -> Result<(), Perso
         )),
         (AttrValue::Uint(s), AttrId::Sex) if !matches!(s, 0 | 1 | 2 | 9) => Some(format!(
             "{s} is not an ISO/IEC 5218 code (0 not known, 1 male, 2 female, 9 not applicable)"
-        )),
-        (AttrValue::Bytes(b), AttrId::Portrait) if !b.starts_with(&[0xFF, 0xD8]) => {
-            Some("the portrait file is not a JPEG image".to_string())
-        }
-        (AttrValue::Bytes(b), AttrId::Portrait) if b.len() > id.max_len() => Some(format!(
-            "the portrait is {} bytes; at most {} are accepted",
-            b.len(),
-            id.max_len()
         )),
         _ => v.check(id).err(),
     };
@@ -303,6 +300,61 @@ mod sex_tests {
         let e = person("3").unwrap_err().to_string();
         assert!(
             e.contains("field `sex`: 3 is not an ISO/IEC 5218 code"),
+            "{e}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod portrait_tests {
+    use super::*;
+
+    fn person_in(dir: &Path, photo: &[u8]) -> Result<Attributes, String> {
+        std::fs::write(dir.join("photo.bin"), photo).unwrap();
+        let json = br#"{"family_name": "LIN", "given_name": "MEIHUA", "birth_date": "1990-05-17",
+            "id_number": "110105199005171234", "portrait": "photo.bin"}"#;
+        parse_person_json(json, dir).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_photo_becomes_a_qr_portrait() {
+        let dir = tempfile::tempdir().unwrap();
+        let photo = include_bytes!("../../../assets/demo/portrait.jpg");
+        let a = person_in(dir.path(), photo).unwrap();
+        let Some(AttrValue::Bytes(webp)) = a.get(AttrId::Portrait) else {
+            panic!("no portrait");
+        };
+        let info = tessera_core::portrait::check(webp).unwrap();
+        assert_eq!(info.format, tessera_core::portrait::Format::WebP);
+        assert_eq!((info.width, info.height), (48, 64));
+    }
+
+    #[test]
+    fn bad_photos_are_refused_naming_the_field_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = person_in(dir.path(), b"%PDF-1.7 not a photo").unwrap_err();
+        assert_eq!(
+            e,
+            "person json: field `portrait`: \"photo.bin\": the photo is not a JPEG, PNG or WebP image (unknown format)"
+        );
+        // A 50,000 x 50,000 PNG header: refused from the header, nothing decoded.
+        let bomb = crate::portrait::tests::png_bomb(50_000, 50_000);
+        let e = person_in(dir.path(), &bomb).unwrap_err();
+        assert!(
+            e.starts_with("person json: field `portrait`: \"photo.bin\": the photo is"),
+            "{e}"
+        );
+        assert!(e.contains("at most 8000 a side"), "{e}");
+        // A file over the byte cap is refused before it is read.
+        std::fs::File::create(dir.path().join("photo.bin"))
+            .unwrap()
+            .set_len(crate::portrait::MAX_PHOTO_LEN as u64 + 1)
+            .unwrap();
+        let json = br#"{"family_name": "LIN", "given_name": "MEIHUA", "birth_date": "1990-05-17",
+            "id_number": "110105199005171234", "portrait": "photo.bin"}"#;
+        let e = parse_person_json(json, dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("the file is 4194305 bytes; at most 4194304 are accepted"),
             "{e}"
         );
     }

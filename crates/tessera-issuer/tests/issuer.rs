@@ -17,6 +17,8 @@ use tessera_issuer::{
 const NOW: u64 = 1_795_651_200; // 2026-11-26T00:00:00Z
 const DAY: u64 = 86_400;
 const BIN: &str = env!("CARGO_BIN_EXE_tessera-issuer");
+/// A registry photo: the issuer derives the QR portrait from it.
+const PHOTO: &[u8] = include_bytes!("../../../assets/demo/portrait.jpg");
 
 const PERSON: &str = r#"{
   "family_name": "林", "given_name": "美华",
@@ -97,7 +99,7 @@ fn init_issue_round_trip_verifies_with_the_json_attributes_and_age_flags() {
     .unwrap();
     assert_ne!(std::fs::read(dir.join("root.pub")).unwrap(), old);
 
-    std::fs::write(tmp.path().join("face.jpg"), b"\xFF\xD8\xFF\xE0 tiny jpeg").unwrap();
+    std::fs::write(tmp.path().join("face.jpg"), PHOTO).unwrap();
     std::fs::write(tmp.path().join("person.json"), PERSON).unwrap();
     let attrs = parse_person_json(PERSON.as_bytes(), tmp.path()).unwrap();
     let h = holder(1);
@@ -123,7 +125,9 @@ fn init_issue_round_trip_verifies_with_the_json_attributes_and_age_flags() {
     assert_eq!(got.get(AttrId::Sex), Some(&AttrValue::Uint(2)));
     assert_eq!(
         got.get(AttrId::Portrait),
-        Some(&AttrValue::Bytes(b"\xFF\xD8\xFF\xE0 tiny jpeg".to_vec()))
+        Some(&AttrValue::Bytes(
+            tessera_issuer::portrait::derive(PHOTO).unwrap().webp
+        ))
     );
     assert_eq!(got.get(AttrId::AgeOver16), Some(&AttrValue::Bool(true)));
     assert_eq!(got.get(AttrId::AgeOver18), Some(&AttrValue::Bool(false)));
@@ -229,7 +233,7 @@ fn cli_init_issue_with_key_file_and_request() {
     let h = holder(9);
     std::fs::write(t.join("h.pub"), public_key_to_text(&h.verifying_key(), "")).unwrap();
     std::fs::write(t.join("h.key"), secret_key_to_text(&h, "").as_bytes()).unwrap();
-    std::fs::write(t.join("face.jpg"), b"\xFF\xD8 jpeg").unwrap();
+    std::fs::write(t.join("face.jpg"), PHOTO).unwrap();
     std::fs::write(t.join("p.json"), PERSON).unwrap();
     let p = |n: &str| t.join(n).to_str().unwrap().to_string();
     let (code, out, err) = run(&[
@@ -1086,7 +1090,7 @@ fn cli_setup(t: &Path) -> std::path::PathBuf {
     init(&dir, &opts()).unwrap();
     let h = holder(9);
     std::fs::write(t.join("h.pub"), public_key_to_text(&h.verifying_key(), "")).unwrap();
-    std::fs::write(t.join("face.jpg"), b"\xFF\xD8 jpeg").unwrap();
+    std::fs::write(t.join("face.jpg"), PHOTO).unwrap();
     std::fs::write(t.join("p.json"), PERSON).unwrap();
     dir
 }
@@ -1284,8 +1288,8 @@ fn portrait_paths_stay_inside_the_person_file_folder() {
     let folder = t.join("people");
     std::fs::create_dir_all(folder.join("faces")).unwrap();
     let secret = t.join("secret.jpg");
-    std::fs::write(&secret, b"\xFF\xD8 outside").unwrap();
-    std::fs::write(folder.join("faces/lin.jpg"), b"\xFF\xD8 inside").unwrap();
+    std::fs::write(&secret, PHOTO).unwrap();
+    std::fs::write(folder.join("faces/lin.jpg"), PHOTO).unwrap();
     std::os::unix::fs::symlink(&secret, folder.join("out.jpg")).unwrap();
     std::os::unix::fs::symlink("faces/lin.jpg", folder.join("in.jpg")).unwrap();
     std::os::unix::fs::symlink("/etc", folder.join("etc")).unwrap();
@@ -1298,7 +1302,9 @@ fn portrait_paths_stay_inside_the_person_file_folder() {
     for ok in ["faces/lin.jpg", "./faces/lin.jpg", "in.jpg"] {
         assert_eq!(
             portrait(ok),
-            Ok(Some(AttrValue::Bytes(b"\xFF\xD8 inside".to_vec()))),
+            Ok(Some(AttrValue::Bytes(
+                tessera_issuer::portrait::derive(PHOTO).unwrap().webp
+            ))),
             "{ok}"
         );
     }
@@ -1324,7 +1330,7 @@ fn portrait_paths_stay_inside_the_person_file_folder() {
         .set_len(1 << 30)
         .unwrap();
     let e = portrait("big.jpg").unwrap_err();
-    assert!(e.contains("at most 16384"), "{e}");
+    assert!(e.contains("at most 4194304"), "{e}");
     // The batch path uses the same rule, relative to the requests file's folder.
     let dir = t.join("iss");
     init(&dir, &opts()).unwrap();
