@@ -167,7 +167,20 @@ impl fmt::Display for AttrValue {
             AttrValue::Text(t) => f.write_str(t),
             AttrValue::Uint(u) => write!(f, "{u}"),
             AttrValue::Bool(b) => f.write_str(if *b { "yes" } else { "no" }),
-            AttrValue::Bytes(b) => write!(f, "<image, {} bytes>", b.len()),
+            // The portrait: its format and size as its header gives them, e.g.
+            // `<WebP image, 48x64, 332 bytes>`.
+            AttrValue::Bytes(b) => match crate::portrait::info(b) {
+                Some(i) if i.width > 0 => write!(
+                    f,
+                    "<{} image, {}x{}, {} bytes>",
+                    i.format.name(),
+                    i.width,
+                    i.height,
+                    i.len
+                ),
+                Some(i) => write!(f, "<{} image, {} bytes>", i.format.name(), i.len),
+                None => write!(f, "<image, {} bytes>", b.len()),
+            },
         }
     }
 }
@@ -548,5 +561,20 @@ mod tests {
                 .is_ok()
         );
         assert!(AttrValue::Text("x".into()).check(AttrId::Portrait).is_err());
+    }
+
+    #[test]
+    fn a_portrait_shows_its_format_and_size() {
+        let mut webp = b"RIFF\x16\0\0\0WEBPVP8 \x0a\0\0\0".to_vec();
+        webp.extend_from_slice(&[0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 48, 0, 64, 0]);
+        assert_eq!(
+            AttrValue::Bytes(webp).to_string(),
+            "<WebP image, 48x64, 30 bytes>"
+        );
+        assert_eq!(
+            AttrValue::Bytes(vec![0xFF, 0xD8, 0xFF, 0xD9]).to_string(),
+            "<JPEG image, 4 bytes>"
+        );
+        assert_eq!(AttrValue::Bytes(b"foo".to_vec()).to_string(), "<image, 3 bytes>");
     }
 }
