@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use tessera_core::DOCTYPE_EID;
+use tessera_core::batch::BatchFile;
 use tessera_core::request::{self, RequestParams, VerifiedRequest};
-use tessera_core::{DOCTYPE_EID, HeldCredential};
 use tessera_qr::{Ecc, EncodeOptions};
 
 /// A workspace binary next to this test's executable (target/<profile>/NAME).
@@ -137,10 +138,15 @@ fn wallet_request_to_issuer_to_wallet_to_verifier() {
         .arg(t.join("person.json"))
         .arg("--out")
         .arg(t.join("cred.cbor")));
-    assert_eq!(ok(&out).trim(), "0-0");
+    // The wallet asks for a batch: one status line per credential.
+    let count = fresh_req
+        .batch_count()
+        .expect("the wallet asks for a batch") as usize;
+    assert_eq!(ok(&out).lines().count(), count);
     assert!(String::from_utf8_lossy(&out.stderr).contains(&fresh_req.id_hex()));
-    let cred = HeldCredential::from_slice(&std::fs::read(t.join("cred.cbor")).unwrap()).unwrap();
-    assert_eq!(cred.claims().holder, fresh_req.holder());
+    let batch = BatchFile::from_slice(&std::fs::read(t.join("cred.cbor")).unwrap()).unwrap();
+    assert_eq!(batch.credentials.len(), count);
+    batch.check_for(&fresh_req.holder()).unwrap();
 
     // The wallet takes it and says which request it answers; that request is then done.
     let out = ok(&run(wallet(&wal).arg("import").arg(t.join("cred.cbor"))));
@@ -191,9 +197,11 @@ fn wallet_request_to_issuer_to_wallet_to_verifier() {
     assert_eq!(out.status.code(), Some(3), "one of two records is refused");
     let lines = std::fs::read_to_string(t.join("batch/credentials.jsonl")).unwrap();
     let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
-    let cred = tessera_issuer::b64::decode(first["credential"].as_str().unwrap()).unwrap();
-    let cred = HeldCredential::from_slice(&cred).unwrap();
-    assert_eq!(cred.claims().holder, req.holder());
+    let batch = tessera_issuer::b64::decode(first["batch"].as_str().unwrap()).unwrap();
+    BatchFile::from_slice(&batch)
+        .unwrap()
+        .check_for(&req.holder())
+        .unwrap();
     let errors = std::fs::read_to_string(t.join("batch/errors.jsonl")).unwrap();
     assert!(errors.contains("signature"), "{errors}");
 }

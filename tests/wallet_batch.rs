@@ -188,7 +188,7 @@ fn enrol_present_until_low_renew_back_up_and_restore() {
         "{imported}"
     );
     assert!(
-        imported.contains(&format!("it answers request {}", r.id_hex())),
+        imported.contains(&format!("it answers renewal request {}", r.id_hex())),
         "{imported}"
     );
 

@@ -452,6 +452,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                 load_trust(&mut wallet, t, r)?;
             }
             let bytes = read_file(credential, IMPORT_LIMIT)?;
+            let enrolment = wallet.pending_request().ok().flatten();
             let imported = match wallet.import_answering(&bytes) {
                 Err(WalletError::WouldReplace { changes, .. }) if *replace => {
                     for c in &changes {
@@ -484,8 +485,13 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                 ),
             }
             if let Some(p) = imported.answers {
+                let kind = if Some(&p) == enrolment.as_ref() {
+                    "enrolment"
+                } else {
+                    "renewal"
+                };
                 println!(
-                    "it answers request {} made at {}",
+                    "it answers {kind} request {} made at {}",
                     p.request.id_hex(),
                     p.request.created()
                 );

@@ -461,3 +461,80 @@ fn a_single_credential_still_works_and_the_demo_id_is_a_batch() {
     assert_ne!(a.status, b.status);
     assert_ne!(a.holder_signature, b.holder_signature);
 }
+
+/// The figures in docs/wallet.md ("What it costs"): wall-clock medians, in one run, of a
+/// presentation that takes and marks a batch credential (`present`: derive the signer,
+/// sign, one durable write of the use record, one history entry), a renewed code with the
+/// same credential (`present_again`: no write), and both for a credential bound to the
+/// device key itself. Run with
+/// `cargo test -p tessera-wallet --test batch -- --ignored --nocapture measure`.
+#[test]
+#[ignore = "measurement: prints figures, asserts nothing about time"]
+fn measure_present_costs() {
+    use std::time::Instant;
+    const ROUNDS: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let w = new_wallet(dir.path());
+    let file = batch(&device(&w), BATCH_SIZE, 0).to_vec();
+    let id = w.import_answering(&file).unwrap().id;
+    let issuer = secret_key_from_text(demo::ISSUER_KEY).unwrap();
+    let single_dir = tempfile::tempdir().unwrap();
+    let s = new_wallet(single_dir.path());
+    let single = issue(
+        &issuer,
+        &IssueParams {
+            holder: device(&s),
+            not_before: NOW,
+            expires: NOW + 400 * 86_400,
+            status: StatusRef { list: 9, index: 1 },
+            attributes: demo::person(NOW),
+        },
+        &mut rng(),
+    )
+    .unwrap();
+    let sid = s.import_answering(&single.to_vec()).unwrap().id;
+    let items = [AttrId::AgeOver18];
+    let mut t: [Vec<f64>; 4] = Default::default();
+    for n in 0..ROUNDS as u64 {
+        let at = NOW + 10 + n;
+        let time = |f: &mut dyn FnMut()| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64() * 1e3
+        };
+        t[0].push(time(&mut || {
+            w.present(Some(&id), &items, Purpose::Age18, None, at, &mut rng())
+                .unwrap();
+        }));
+        t[1].push(time(&mut || {
+            w.present_again(Some(&id), &items, Purpose::Age18, None, at, &mut rng())
+                .unwrap();
+        }));
+        t[2].push(time(&mut || {
+            s.present(Some(&sid), &items, Purpose::Age18, None, at, &mut rng())
+                .unwrap();
+        }));
+        t[3].push(time(&mut || {
+            s.present_again(Some(&sid), &items, Purpose::Age18, None, at, &mut rng())
+                .unwrap();
+        }));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let names = [
+        "batch present (mark + history)",
+        "batch present_again (no write)",
+        "single present (mark + history)",
+        "single present_again (no write)",
+    ];
+    for (name, v) in names.iter().zip(t.iter_mut()) {
+        println!("{name}: median {:.3} ms over {ROUNDS}", median(v));
+    }
+    println!(
+        "batch file of {BATCH_SIZE}: {} bytes ({} per credential)",
+        file.len(),
+        file.len() / BATCH_SIZE as usize
+    );
+}
