@@ -165,6 +165,14 @@ pub struct Words {
     pub dismiss: &'static str,
     pub error_prefix: &'static str,
     pub demo_note: &'static str,
+    /// Before the count of fresh single-use credentials ("… 12 of 32").
+    pub fresh_left: &'static str,
+    /// Between the fresh count and the total.
+    pub fresh_of: &'static str,
+    /// When the fresh credentials run low.
+    pub batch_low: &'static str,
+    /// The button that shows the renewal request.
+    pub show_renewal: &'static str,
 }
 
 impl Words {
@@ -323,6 +331,10 @@ pub static EN: Words = Words {
     dismiss: "Dismiss",
     error_prefix: "Could not do that:",
     demo_note: "DEMO — not a real ID",
+    fresh_left: "Fresh credentials left:",
+    fresh_of: "of",
+    batch_low: "Few fresh credentials left. Ask the issuer for new ones: until they come, the wallet shows old ones again, and verifiers who compare notes could tell those showings came from the same person.",
+    show_renewal: "Show the renewal request",
 };
 
 /// Simplified Chinese.
@@ -450,4 +462,8 @@ pub static ZH: Words = Words {
     dismiss: "关闭",
     error_prefix: "无法完成：",
     demo_note: "示范 — 不是真实证件",
+    fresh_left: "剩余未用凭证：",
+    fresh_of: "/",
+    batch_low: "未用凭证所剩不多。请向签发机关申领新的：在此之前，钱包会再次使用旧凭证，互相对照记录的核验方可能看出这些出示来自同一个人。",
+    show_renewal: "出示续领申请",
 };

@@ -255,6 +255,15 @@ impl WalletApp {
         }
     }
 
+    /// How the batch of single-use credentials behind each card stands, in card order
+    /// (`None` where the wallet could not say).
+    pub fn batch_states(&self) -> Vec<Option<crate::wallet::BatchState>> {
+        match &self.phase {
+            Phase::Open(s) => s.cards.iter().map(|c| c.batch.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The open tab, if unlocked.
     pub fn tab(&self) -> Option<Tab> {
         match &self.phase {

@@ -136,6 +136,13 @@ impl WalletApp {
             )
         };
         let present_time = start.elapsed();
+        if first && made.is_ok() {
+            // A new showing took a credential of the batch: the card's count follows.
+            let batch = w.batch_state(&card.id).ok();
+            if let Some(c) = s.cards.get_mut(ps.card) {
+                c.batch = batch;
+            }
+        }
         match made {
             Ok(p) => match QrView::new(&p.text) {
                 Ok(qr) => {

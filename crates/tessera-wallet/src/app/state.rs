@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use super::presenting::PresentState;
 use super::ui_enrol;
 use super::unix_now;
-use crate::wallet::{HistoryRecord, IssuerCheck, Validity, Wallet, WalletError};
+use crate::wallet::{BatchState, HistoryRecord, IssuerCheck, Validity, Wallet, WalletError};
 
 /// Where the app is.
 pub(super) enum Phase {
@@ -67,6 +67,8 @@ pub(super) struct Card {
     pub(super) expires: UnixTime,
     pub(super) portrait: Option<egui::ColorImage>,
     pub(super) portrait_tex: Option<TextureHandle>,
+    /// How its batch of single-use credentials stands (`None` if the wallet could not say).
+    pub(super) batch: Option<BatchState>,
 }
 
 impl Card {
@@ -86,10 +88,12 @@ impl Card {
                 printable(&issuer)
             )),
         };
+        let batch = wallet.batch_state(&id).ok();
         Card {
             id,
             issuer,
             validity: Validity::of(cred, now),
+            batch,
             expires: cred.claims().expires,
             attrs,
             portrait,

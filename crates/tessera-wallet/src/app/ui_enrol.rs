@@ -31,6 +31,8 @@ pub enum EnrolAction {
     Save,
     /// Import the credential file at the typed path (the issuer's answer).
     Import,
+    /// Open the screen with the renewal request of credential `id` (its batch runs low).
+    OpenRenewal(String),
 }
 
 /// The screen's state while it is open.
@@ -39,6 +41,8 @@ pub(super) struct Enrol {
     qr: QrView,
     save_path: String,
     import_path: String,
+    /// The credential id whose renewal request this is (`None`: the enrolment request).
+    renewal_of: Option<String>,
 }
 
 /// The screen's words.
@@ -59,6 +63,10 @@ struct EnrolWords {
     import: &'static str,
     answers: &'static str,
     back: &'static str,
+    renew_title: &'static str,
+    renew_body: &'static str,
+    renew_qr_alt: &'static str,
+    renew_import_title: &'static str,
 }
 
 const EN: EnrolWords = EnrolWords {
@@ -80,6 +88,12 @@ const EN: EnrolWords = EnrolWords {
     import: "Import the credential",
     answers: "It answers request",
     back: "Back",
+    renew_title: "Renew your credentials",
+    renew_body: "Show this code to the issuer, or send the saved file. It is signed with the key \
+                 the issuer already knows, so no new identity check is needed, and it holds no \
+                 personal data.",
+    renew_qr_alt: "Renewal request QR code",
+    renew_import_title: "When the issuer gives you the new credential file",
 };
 
 const ZH: EnrolWords = EnrolWords {
@@ -100,6 +114,11 @@ const ZH: EnrolWords = EnrolWords {
     import: "导入证件",
     answers: "它回应的申请：",
     back: "返回",
+    renew_title: "续领凭证",
+    renew_body: "请向签发机关出示此码，或发送保存的文件。它由签发机关已知的密钥签名，\
+                 无需再次核验身份；码中没有个人信息。",
+    renew_qr_alt: "续领申请二维码",
+    renew_import_title: "收到签发机关给您的新证件文件后",
 };
 
 fn words(lang: Lang) -> &'static EnrolWords {
@@ -142,17 +161,24 @@ impl WalletApp {
         let w = words(self.prefs.lang);
         let t = self.t();
         match action {
-            EnrolAction::Open => {
+            EnrolAction::Open | EnrolAction::OpenRenewal(_) => {
                 self.message = None;
+                let renewal_of = match action {
+                    EnrolAction::OpenRenewal(id) => Some(id),
+                    _ => None,
+                };
                 let Some(s) = self.session() else { return };
                 let Some(wallet) = &s.wallet else { return };
-                let made = wallet
-                    .enrolment_request(unix_now(), false, &mut UnwrapErr(getrandom::SysRng))
-                    .map_err(|e| e.to_string())
-                    .and_then(|p| {
-                        let qr = QrView::new(&p.text()).map_err(|e| e.to_string())?;
-                        Ok((p, qr))
-                    });
+                let mut rng = UnwrapErr(getrandom::SysRng);
+                let made = match &renewal_of {
+                    Some(id) => wallet.renewal_request(Some(id), unix_now(), false, &mut rng),
+                    None => wallet.enrolment_request(unix_now(), false, &mut rng),
+                }
+                .map_err(|e| e.to_string())
+                .and_then(|p| {
+                    let qr = QrView::new(&p.text()).map_err(|e| e.to_string())?;
+                    Ok((p, qr))
+                });
                 match made {
                     Ok((pending, qr)) => {
                         s.present = None;
@@ -162,6 +188,7 @@ impl WalletApp {
                             qr,
                             save_path: String::new(),
                             import_path: String::new(),
+                            renewal_of,
                         });
                     }
                     Err(e) => self.error(format!("{} {e}", t.error_prefix)),
@@ -204,11 +231,17 @@ impl WalletApp {
                 };
                 let path = PathBuf::from(e.import_path.trim());
                 let asked = e.pending.request.id();
+                let renewal_of = e.renewal_of.clone();
+                // Whether the request on screen still waits for its answer.
                 let outstanding = |app: &mut WalletApp| {
-                    app.session()
-                        .and_then(|s| s.wallet.as_ref())
-                        .and_then(|wl| wl.pending_request().ok().flatten())
-                        .is_some_and(|p| p.request.id() == asked)
+                    let Some(wl) = app.session().and_then(|s| s.wallet.as_ref()) else {
+                        return false;
+                    };
+                    let pending = match &renewal_of {
+                        Some(id) => wl.batch_state(id).ok().and_then(|b| b.renewal),
+                        None => wl.pending_request().ok().flatten(),
+                    };
+                    pending.is_some_and(|p| p.request.id() == asked)
                 };
                 let was = outstanding(self);
                 // The import itself is the app's one import path (checks, replacement
@@ -249,12 +282,14 @@ pub(super) fn enrol_ui(
     if ui.button(format!("‹ {}", w.back)).clicked() {
         out.push(Action::Enrol(EnrolAction::Close));
     }
-    ui.heading(w.title);
+    let renewal = e.renewal_of.is_some();
+    let pick = |enrol, renew| if renewal { renew } else { enrol };
+    ui.heading(pick(w.title, w.renew_title));
     message_strip(ui, message, t, out);
-    ui.label(w.body);
+    ui.label(pick(w.body, w.renew_body));
     ui.add_space(8.0);
     let width = ui.available_width().min(420.0);
-    e.qr.show(ui, width, width, w.qr_alt);
+    e.qr.show(ui, width, width, pick(w.qr_alt, w.renew_qr_alt));
     let req = &e.pending.request;
     ui.vertical_centered(|ui| {
         ui.label(
@@ -279,7 +314,7 @@ pub(super) fn enrol_ui(
     });
     ui.add_space(8.0);
     style::panel(ui, |ui| {
-        ui.label(RichText::new(w.import_title).strong());
+        ui.label(RichText::new(pick(w.import_title, w.renew_import_title)).strong());
         let enter = entered(ui, "enrol-import-path");
         text_field(ui, w.import_path, "enrol-import-path", &mut e.import_path);
         if ui.button(w.import).clicked() || enter {

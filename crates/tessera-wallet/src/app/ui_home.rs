@@ -10,7 +10,8 @@ use super::i18n::Words;
 use super::style;
 use super::ui_onboarding::{column, message_strip, text_field};
 use super::{
-    Action, Card, Choice, Confirm, ConfirmKind, Phase, RENEW_SECS, Session, Tab, WalletApp,
+    Action, Card, Choice, Confirm, ConfirmKind, EnrolAction, Phase, RENEW_SECS, Session, Tab,
+    WalletApp,
 };
 use crate::wallet::Validity;
 
@@ -120,6 +121,25 @@ fn card_ui(ui: &mut Ui, t: &Words, card: &mut Card) {
                 );
             }
         });
+}
+
+/// How many fresh single-use credentials the card has left; when they run low, what that
+/// means and the button that shows the renewal request.
+fn batch_ui(ui: &mut Ui, t: &Words, card: &Card, out: &mut Vec<Action>) {
+    let Some(b) = &card.batch else { return };
+    ui.label(
+        RichText::new(format!(
+            "{} {} {} {}",
+            t.fresh_left, b.fresh, t.fresh_of, b.total
+        ))
+        .color(if b.low { style::WARN } else { style::GOOD }),
+    );
+    if b.low {
+        ui.label(RichText::new(t.batch_low).small());
+    }
+    if (b.low || b.renewal.is_some()) && style::secondary(ui, t.show_renewal).clicked() {
+        out.push(Action::Enrol(EnrolAction::OpenRenewal(card.id.clone())));
+    }
 }
 
 /// The countdown ring: the part still to run is drawn in the accent colour.
@@ -274,6 +294,7 @@ impl WalletApp {
         }
         for i in 0..s.cards.len() {
             card_ui(ui, t, &mut s.cards[i]);
+            batch_ui(ui, t, &s.cards[i], out);
             if style::primary(ui, t.show_id).clicked() {
                 out.push(Action::OpenPresent(i));
             }

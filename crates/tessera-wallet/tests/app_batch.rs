@@ -1,0 +1,159 @@
+//! The wallet app's batch of single-use credentials (egui_kittest, headless): the ID screen
+//! says how many fresh credentials are left, each showing takes one (a renewed code on screen
+//! does not), and when they run low the app says so and shows the renewal request.
+
+use std::path::Path;
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tessera_core::request::{self, VerifiedRequest};
+use tessera_store::KdfParams;
+use tessera_wallet::app::i18n::Lang;
+use tessera_wallet::app::{Action, AppConfig, WalletApp};
+
+const PIN: &str = "246810";
+
+fn app(dir: &Path, lang: Lang) -> Harness<'static, WalletApp> {
+    let mut cfg = AppConfig::new(dir.to_path_buf());
+    cfg.kdf = KdfParams::insecure_for_tests();
+    cfg.lang = Some(lang);
+    Harness::builder()
+        .with_size(egui::vec2(420.0, 860.0))
+        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
+}
+
+fn settle(h: &mut Harness<'_, WalletApp>) {
+    for _ in 0..400 {
+        h.run_ok();
+        if !h.state().busy() {
+            h.run_ok();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the background job did not finish");
+}
+
+fn click(h: &mut Harness<'_, WalletApp>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_ok();
+    h.get_by_label(label).click();
+    settle(h);
+}
+
+fn type_into(h: &mut Harness<'_, WalletApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run_ok();
+    h.get_by_label(label).type_text(text);
+    h.run_ok();
+}
+
+fn with_demo_id(h: &mut Harness<'_, WalletApp>) {
+    click(h, "Get started");
+    type_into(h, "PIN", PIN);
+    type_into(h, "PIN again", PIN);
+    click(h, "Create wallet");
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    click(h, "Add the demo ID");
+    assert_eq!(h.state().card_count(), 1, "{:?}", h.state().message());
+}
+
+/// (fresh, total, low) of the first card.
+fn counts(h: &Harness<'_, WalletApp>) -> (usize, usize, bool) {
+    let b = h.state().batch_states()[0].clone().expect("a batch state");
+    (b.fresh, b.total, b.low)
+}
+
+#[test]
+fn the_id_screen_counts_fresh_credentials_and_offers_renewal_when_low() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::En);
+    with_demo_id(&mut h);
+    let (fresh, total, low) = counts(&h);
+    assert!(total >= 16, "the demo ID is a batch: {total}");
+    assert_eq!((fresh, low), (total, false));
+    h.get_by_label(&format!("Fresh credentials left: {total} of {total}"));
+    assert!(h.query_by_label("Show the renewal request").is_none());
+
+    // One showing takes one credential; renewing the code on screen takes none.
+    click(&mut h, "Show ID");
+    click(&mut h, "Show QR code");
+    assert_eq!(counts(&h).0, total - 1);
+    click(&mut h, "Renew now");
+    h.run_steps(84);
+    assert_eq!(counts(&h).0, total - 1);
+    click(&mut h, "Done");
+    h.get_by_label(&format!("Fresh credentials left: {} of {total}", total - 1));
+
+    // Show it again and again (as at many counters) until the batch runs low.
+    click(&mut h, "Show ID");
+    let mut shown = 1;
+    while !counts(&h).2 {
+        h.state_mut().queue(Action::ShowQr);
+        h.run_ok();
+        assert!(h.state().shown_qr().is_some(), "{:?}", h.state().message());
+        h.state_mut().queue(Action::HideQr);
+        h.run_ok();
+        shown += 1;
+        assert!(shown <= total, "never low after {shown} showings");
+    }
+    let (fresh, _, _) = counts(&h);
+    assert_eq!(fresh, total - shown);
+    assert!(fresh > 0, "low comes before the last fresh credential");
+    click(&mut h, "‹ Back");
+    h.get_by_label(&format!("Fresh credentials left: {fresh} of {total}"));
+    h.get_by_label_contains("Few fresh credentials left.");
+
+    // The renewal request: signed by the device key the issuer knows, for a new batch.
+    click(&mut h, "Show the renewal request");
+    h.get_by_label("Renewal request QR code");
+    let (text, symbol) = h
+        .state()
+        .shown_request()
+        .expect("the renewal request is shown");
+    let img = image::DynamicImage::ImageLuma8(symbol.to_image(4));
+    assert_eq!(
+        tessera_qr::decode_image(&img).unwrap(),
+        vec![text.to_owned()]
+    );
+    let req = VerifiedRequest::from_slice(&request::from_text(text).unwrap()).unwrap();
+    assert_eq!(req.batch_count(), Some(total as u32));
+    let holder = std::fs::read_to_string(dir.path().join("holder.pub"));
+    if let Ok(holder) = holder {
+        let key = tessera_core::keys::public_key_from_text(&holder).unwrap();
+        assert_eq!(req.holder(), key);
+    }
+    // The same request while it waits for its answer.
+    let first = text.to_owned();
+    click(&mut h, "‹ Back");
+    click(&mut h, "Show the renewal request");
+    assert_eq!(h.state().shown_request().unwrap().0, first);
+    let b = h.state().batch_states()[0].clone().unwrap();
+    assert_eq!(b.renewal.unwrap().request.id(), req.id());
+}
+
+#[test]
+fn the_count_and_the_notice_render_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), Lang::Zh);
+    click(&mut h, "开始使用");
+    type_into(&mut h, "密码", PIN);
+    type_into(&mut h, "再次输入密码", PIN);
+    click(&mut h, "创建证件夹");
+    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    click(&mut h, "添加示范证件");
+    let (_, total, _) = counts(&h);
+    h.get_by_label(&format!("剩余未用凭证： {total} / {total}"));
+    click(&mut h, "出示证件");
+    while !counts(&h).2 {
+        h.state_mut().queue(Action::ShowQr);
+        h.run_ok();
+        h.state_mut().queue(Action::HideQr);
+        h.run_ok();
+    }
+    click(&mut h, "‹ 返回");
+    h.get_by_label_contains("未用凭证所剩不多。");
+    click(&mut h, "出示续领申请");
+    h.get_by_label("续领申请二维码");
+}
