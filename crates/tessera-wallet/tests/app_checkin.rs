@@ -238,3 +238,61 @@ fn the_qr_code_has_whole_pixel_modules_at_the_largest_size_that_fits() {
         }
     }
 }
+
+/// The app on a phone's screen: `w`×`h` physical pixels at `ppp` pixels per point.
+fn phone(dir: &Path, w: f32, h: f32, ppp: f32) -> Harness<'static, WalletApp> {
+    let mut cfg = AppConfig::new(dir.to_path_buf());
+    cfg.kdf = KdfParams::insecure_for_tests();
+    cfg.lang = Some(Lang::En);
+    Harness::builder()
+        .with_size(egui::vec2(w / ppp, h / ppp))
+        .with_pixels_per_point(ppp)
+        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
+}
+
+#[test]
+fn on_phone_screens_the_checkin_photo_code_fills_most_of_the_width() {
+    // A 1080x2400 screen at 420 dpi (2.625 pixels per point) and a 720x1600 one at 2.
+    for (w, hgt, ppp) in [(1080.0, 2400.0, 2.625), (720.0, 1600.0, 2.0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = phone(dir.path(), w, hgt, ppp);
+        create_wallet(&mut h);
+        click(&mut h, "Add the demo ID");
+        click(&mut h, "Add an ID");
+        let (cred, _) = webp_credential(dir.path());
+        let file = dir.path().join("photo-id.cbor");
+        std::fs::write(&file, &cred).unwrap();
+        type_into(&mut h, "Credential file path", file.to_str().unwrap());
+        click(&mut h, "Import");
+        assert_eq!(h.state().card_count(), 2, "{:?}", h.state().message());
+        // The card whose portrait is the WebP QR portrait.
+        let mut found = false;
+        for card in 0..2 {
+            h.get_all_by_label("Show ID").nth(card).unwrap().click();
+            settle(&mut h);
+            click(&mut h, "Check-in with photo");
+            click(&mut h, "Show QR code");
+            let v = verify_shown(&h);
+            let webp = v.disclosed.iter().any(|(a, v)| {
+                *a == AttrId::Portrait && matches!(v, AttrValue::Bytes(b) if b.starts_with(b"RIFF"))
+            });
+            if webp {
+                found = true;
+                let (_, symbol) = h.state().shown_qr().unwrap();
+                let version = (symbol.width() - 17) / 4;
+                let modules = symbol.width() as u32 + 8;
+                let draw = h.state().shown_qr_draw().unwrap();
+                let side = draw.module_px * modules;
+                eprintln!(
+                    "{w}x{hgt} at {ppp}: version {version}, {} px a module, {side} px ({:.0}% of the width)",
+                    draw.module_px,
+                    100.0 * side as f32 / w
+                );
+                assert!(version <= 27, "version {version}");
+                assert!(side as f32 >= 0.8 * w, "{side} px of {w}");
+            }
+            click(&mut h, "Done");
+        }
+        assert!(found, "the WebP portrait card was shown");
+    }
+}
