@@ -575,6 +575,9 @@ mod tests {
             AttrValue::Bytes(vec![0xFF, 0xD8, 0xFF, 0xD9]).to_string(),
             "<JPEG image, 4 bytes>"
         );
-        assert_eq!(AttrValue::Bytes(b"foo".to_vec()).to_string(), "<image, 3 bytes>");
+        assert_eq!(
+            AttrValue::Bytes(b"foo".to_vec()).to_string(),
+            "<image, 3 bytes>"
+        );
     }
 }

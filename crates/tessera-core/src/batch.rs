@@ -243,6 +243,8 @@ pub fn issue_batch<R: CryptoRng + ?Sized>(
     for (id, v) in &params.attributes.0 {
         v.check(*id).map_err(IssueError::InvalidAttribute)?;
     }
+    crate::portrait::check_attributes(params.attributes, params.not_before)
+        .map_err(IssueError::InvalidAttribute)?;
     if params.expires <= params.not_before {
         return Err(IssueError::EmptyValidity {
             not_before: params.not_before,

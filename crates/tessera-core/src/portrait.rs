@@ -436,6 +436,34 @@ mod tests {
     }
 
     #[test]
+    fn batch_issuance_applies_the_same_rule() {
+        use crate::batch::{BatchParams, BatchSeed, issue_batch};
+        let mut f = crate::testing::Fixture::new(9);
+        let mut attributes = crate::testing::sample_person(LEGACY_JPEG_UNTIL);
+        attributes.set(
+            AttrId::Portrait,
+            AttrValue::Bytes(vec![0xFF, 0xD8, 0xFF, 0xD9]),
+        );
+        let statuses = [crate::StatusRef { list: 1, index: 1 }];
+        let mut batch = |nbf| {
+            let params = BatchParams {
+                device: f.holder.verifying_key(),
+                not_before: nbf,
+                expires: nbf + 86_400,
+                statuses: &statuses,
+                attributes: &attributes,
+            };
+            issue_batch(&f.issuer, BatchSeed([7; 32]), &params, &mut f.rng)
+        };
+        assert!(batch(LEGACY_JPEG_UNTIL - 1).is_ok());
+        let e = batch(LEGACY_JPEG_UNTIL).unwrap_err().to_string();
+        assert!(
+            e.contains("portrait: a jpeg portrait is accepted only"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn no_header_makes_the_checks_panic() {
         for len in 0..64 {
             let mut b = webp(48, 64, 34);
