@@ -92,6 +92,8 @@ pub struct Words {
     pub preset_checkin_photo: &'static str,
     /// The alternative text of the portrait on the "the verifier will see" card.
     pub portrait_shown: &'static str,
+    /// In place of a portrait the app cannot decode.
+    pub portrait_unreadable: &'static str,
     pub nothing_chosen: &'static str,
     pub counter_code: &'static str,
     pub counter_code_hint: &'static str,
@@ -268,6 +270,7 @@ pub static EN: Words = Words {
     verifier_not_sees_rest: "Everything else stays hidden.",
     preset_checkin_photo: "Check-in with photo",
     portrait_shown: "Your portrait, as the verifier will see it",
+    portrait_unreadable: "included, but it cannot be shown on this device",
     nothing_chosen: "Choose at least one item.",
     counter_code: "Counter code (optional)",
     counter_code_hint: "Code shown at the counter",
@@ -399,6 +402,7 @@ pub static ZH: Words = Words {
     verifier_not_sees_rest: "其他信息都不会提供。",
     preset_checkin_photo: "入住（含照片）",
     portrait_shown: "核验方将看到的照片",
+    portrait_unreadable: "包括在内，但无法在本设备上显示",
     nothing_chosen: "请至少选择一项。",
     counter_code: "柜台码（可选）",
     counter_code_hint: "柜台上显示的码",

@@ -279,15 +279,26 @@ pub(super) fn refresh(s: &mut Session) -> Result<(), WalletError> {
 mod tests {
     use super::*;
 
+    /// A 60x80 legacy JPEG portrait (a smooth gradient).
+    fn jpeg() -> Vec<u8> {
+        let img = image::RgbImage::from_fn(60, 80, |x, y| {
+            image::Rgb([(x * 4) as u8, (y * 3) as u8, ((x + y) * 2) as u8])
+        });
+        let mut out = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(
+                &mut std::io::Cursor::new(&mut out),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        out
+    }
+
     #[test]
     fn portraits_decode_upscaled_for_display() {
-        // The demo photo (a legacy JPEG) and the QR portrait the issuer derives from it.
-        let jpeg = portrait_image(crate::demo::PORTRAIT).expect("the demo JPEG decodes");
-        assert!(
-            jpeg.size[1] >= PORTRAIT_DISPLAY_HEIGHT as usize,
-            "{:?}",
-            jpeg.size
-        );
+        // A legacy JPEG and the QR portrait (lossy WebP) the issuer derives from the demo photo.
+        let img = portrait_image(&jpeg()).expect("a JPEG decodes");
+        assert_eq!(img.size, [60 * 4, 80 * 4]);
         let webp = tessera_issuer::portrait::derive(crate::demo::PORTRAIT).unwrap();
         let img = portrait_image(&webp.webp).expect("the WebP QR portrait decodes");
         let k = PORTRAIT_DISPLAY_HEIGHT.div_ceil(webp.height) as usize;
@@ -313,14 +324,17 @@ mod tests {
         assert!(portrait_image(&png).is_none());
         // A JPEG whose header claims 60000x60000 pixels (a decompression bomb) is refused
         // before any pixel is decoded.
-        let mut bomb = crate::demo::PORTRAIT.to_vec();
+        let good = jpeg();
+        let mut bomb = good.clone();
         let sof = bomb
             .windows(2)
             .position(|w| w[0] == 0xFF && matches!(w[1], 0xC0 | 0xC2))
             .expect("a start-of-frame marker");
         bomb[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
         assert!(portrait_image(&bomb).is_none());
-        // Truncated data.
-        assert!(portrait_image(&crate::demo::PORTRAIT[..200]).is_none());
+        // A WebP header with no image data after it.
+        let mut webp = b"RIFF\x16\0\0\0WEBPVP8 \x0a\0\0\0".to_vec();
+        webp.extend_from_slice(&[0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 48, 0, 64, 0]);
+        assert!(portrait_image(&webp).is_none());
     }
 }

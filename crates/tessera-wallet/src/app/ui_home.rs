@@ -388,11 +388,19 @@ fn add_id_ui(
     }
 }
 
-/// The portrait as the verifier will see it, `height` points tall (3:4), smoothly scaled.
+/// The portrait as the verifier will see it, `height` points tall (3:4), smoothly scaled;
+/// in words when the credential holds none or the app cannot decode it.
 fn portrait_ui(ui: &mut Ui, t: &Words, card: &mut Card, height: f32) {
+    let name = t.attr(AttrId::Portrait);
     let Some(tex) = card.portrait_texture(ui.ctx()) else {
+        let why = match card.attrs.get(AttrId::Portrait) {
+            Some(_) => t.portrait_unreadable,
+            None => "—",
+        };
+        ui.label(format!("{name}: {why}"));
         return;
     };
+    ui.label(RichText::new(format!("{name}:")).weak());
     let [w, h] = tex.size();
     let size = Vec2::new(height * w as f32 / h.max(1) as f32, height);
     ui.add(
@@ -461,6 +469,9 @@ fn present_ui(
         style::panel(ui, |ui| {
             ui.label(RichText::new(t.verifier_sees).strong());
             for a in &showing.presentation.items {
+                if *a == AttrId::Portrait {
+                    continue;
+                }
                 ui.label(format!(
                     "{}: {}",
                     t.attr(*a),
@@ -507,7 +518,7 @@ fn present_ui(
         if items.is_empty() {
             ui.label(RichText::new(t.nothing_chosen).color(style::WARN));
         }
-        for a in &items {
+        for a in items.iter().filter(|a| **a != AttrId::Portrait) {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("{}:", t.attr(*a))).weak());
                 let value = value_text(t, *a, card.attrs.get(*a));
