@@ -1,8 +1,9 @@
 //! Image → QR text, with a retry pipeline tuned on the degraded corpus (see `docs/qr.md`).
 //!
-//! Every pass hands a luma layer to rxing's port of the zxing-cpp QR detector
-//! ([`rxing::qrcode::cpp_port::QrReader`], several symbols per image), through one binarizer,
-//! then the same bit matrix inverted (light-on-dark codes). Passes run cheapest first and
+//! Every pass hands a luma layer to rxing's port of the zxing-cpp QR detector (its steps
+//! driven as [`rxing::qrcode::cpp_port::QrReader`] drives them, several symbols per image,
+//! with a cap on the finder-pattern sets tried), through one binarizer, then the same bit
+//! matrix inverted (light-on-dark codes). Passes run cheapest first and
 //! the pipeline stops at the first pass that finds at least one symbol; all symbols that
 //! pass found are returned, plus any that a rescan of full-resolution crops finds when the
 //! symbols are small (frames with several codes).
@@ -337,14 +338,14 @@ pub(crate) struct Run {
 /// [`candidates`]); the one-shot pipeline always does, the streaming scanner on some
 /// frames only.
 pub(crate) fn run_gated(luma: &GrayImage, passes: &[Pass], gate: bool, full_probe: bool) -> Run {
-    let mut stretched: Option<GrayImage> = None;
+    let mut shared = Shared::default();
     let mut layers: Vec<(Prepare, GrayImage)> = Vec::new();
     let mut seen = false;
     for (index, pass) in passes.iter().enumerate() {
         let layer = match layers.iter().position(|(p, _)| *p == pass.prepare) {
             Some(i) => &layers[i].1,
             None => {
-                let img = prepare(luma, pass.prepare, &mut stretched);
+                let img = prepare(luma, pass.prepare, &mut shared);
                 layers.push((pass.prepare, img));
                 &layers[layers.len() - 1].1
             }
@@ -553,23 +554,47 @@ fn layer_factor(luma: &GrayImage, layer: &GrayImage) -> f32 {
     luma.width() as f32 / layer.width().max(1) as f32
 }
 
-fn prepare(luma: &GrayImage, prepare: Prepare, stretched: &mut Option<GrayImage>) -> GrayImage {
+/// What several passes prepare from the same frame, made once per run: the stretched
+/// frame, the ½ layer (under the gain, unsharp-mask and keystone passes too) and the
+/// keystone passes' crop of its textured region.
+#[derive(Default)]
+struct Shared {
+    stretched: Option<GrayImage>,
+    half: Option<GrayImage>,
+    region: Option<GrayImage>,
+}
+
+impl Shared {
+    fn half(&mut self, luma: &GrayImage) -> &GrayImage {
+        self.half.get_or_insert_with(|| downscale(luma, 2))
+    }
+}
+
+fn prepare(luma: &GrayImage, prepare: Prepare, shared: &mut Shared) -> GrayImage {
     match prepare {
+        Prepare::Scale(2) => shared.half(luma).clone(),
         Prepare::Scale(f) => downscale(luma, f),
         Prepare::Stretch(f) => {
-            let s = stretched.get_or_insert_with(|| stretch(luma));
+            let s = shared.stretched.get_or_insert_with(|| stretch(luma));
             downscale(s, f)
         }
+        Prepare::Sharpen(2) => DynamicImage::ImageLuma8(shared.half(luma).clone())
+            .unsharpen(2.0, 0)
+            .into_luma8(),
         Prepare::Sharpen(f) => DynamicImage::ImageLuma8(downscale(luma, f))
             .unsharpen(2.0, 0)
             .into_luma8(),
-        Prepare::Gain(p) => gain(&downscale(luma, 2), p, 4),
+        Prepare::Gain(p) => gain(shared.half(luma), p, 4),
         Prepare::Keystone(side, percent) => {
-            let half = downscale(luma, 2);
-            let region = busy_region(&half)
-                .map(|(x, y, w, h)| image::imageops::crop_imm(&half, x, y, w, h).to_image())
-                .unwrap_or(half);
-            keystone(&region, side, f64::from(percent) / 100.0)
+            if shared.region.is_none() {
+                let half = shared.half(luma);
+                let region = busy_region(half)
+                    .map(|(x, y, w, h)| image::imageops::crop_imm(half, x, y, w, h).to_image())
+                    .unwrap_or_else(|| half.clone());
+                shared.region = Some(region);
+            }
+            let region = shared.region.get_or_insert_with(GrayImage::default);
+            keystone(region, side, f64::from(percent) / 100.0)
         }
     }
 }
