@@ -11,7 +11,13 @@
 //! cargo run --release -p tessera-qr --example qr_corpus -- frames DIR
 //! cargo run --release -p tessera-qr --example qr_corpus -- time DIR [REPEATS]
 //! cargo run --release -p tessera-qr --example qr_corpus -- big
+//! cargo run --release -p tessera-qr --example qr_corpus -- passes [big|1080] [SCENE] [SEED]
+//! cargo run --release -p tessera-qr --example qr_corpus -- screen PORTRAIT [PER_CELL] [DIR]
 //! ```
+//! `passes` times each pipeline pass alone on a codeless scene (printed text by default),
+//! 6000 × 4000 or 1920 × 1080. `screen` draws a check-in-with-photo code for two phone
+//! screens, photographs them with the corpus degradations and decodes them (see
+//! `scripts/qr_screen_reference.py`).
 //! `big` times `decode_image` on 24-megapixel codeless photos (noise, plain white, texture,
 //! printed text) and on one with a code.
 //! `stream` feeds each corpus frame to the streaming `Scanner` after six codeless frames
@@ -80,6 +86,7 @@ fn main() {
             }
         }
         Some("passes") => passes(&args[1..]),
+        Some("screen") => screen(&args[1..]),
         Some("stages") => stages(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(9)),
         Some("gatescenes") => {
             for scene in corpus::Scene::ALL {
@@ -387,6 +394,159 @@ fn gate(per_cell: u32) {
 /// CPU ms per stage of the codeless path (median of `repeats`; in brackets what the stage
 /// found) on the speed benchmark's codeless frames and four corpus frames that only late
 /// passes read, and the whole one-shot decode: where a codeless frame's time goes.
+/// The QR text of a real check-in-with-photo presentation (the `checkin-photo` preset:
+/// names, birth date, ID number and the QR portrait `portrait`) from the test fixture.
+fn checkin_photo_text(portrait: &[u8]) -> String {
+    use tessera_core::testing::{DAY, Fixture, TEST_NOW, sample_person};
+    use tessera_core::{AttrId, AttrValue, IssueParams, PresentRequest, Preset, StatusRef};
+    let mut f = Fixture::new(15);
+    let mut attributes = sample_person(TEST_NOW - DAY);
+    attributes.set(AttrId::Portrait, AttrValue::Bytes(portrait.to_vec()));
+    let params = IssueParams {
+        holder: f.holder.verifying_key(),
+        not_before: TEST_NOW - DAY,
+        expires: TEST_NOW + 365 * DAY,
+        status: StatusRef {
+            list: 12,
+            index: 1_234_567,
+        },
+        attributes,
+    };
+    let cred = tessera_core::issue(&f.issuer, &params, &mut f.rng).expect("issue");
+    let preset = Preset::CheckInPhoto;
+    let bytes = tessera_core::present(
+        &cred,
+        &f.holder,
+        &PresentRequest {
+            disclose: preset.items(),
+            purpose: preset.purpose(),
+            counter_code: None,
+            time: TEST_NOW,
+        },
+        &mut f.rng,
+    )
+    .expect("present");
+    tessera_core::text::encode(&bytes)
+}
+
+/// `screen PORTRAIT [PER_CELL] [OUT_DIR]`: a check-in-with-photo code drawn for two phone
+/// screens (1080 × 2400 at 420 dpi, 720 × 1600 at 270 dpi; the code takes the width less
+/// 16 dp each side, whole-pixel modules from `to_screen_image`), each screen photographed
+/// PER_CELL times per degradation (mild and medium, not multi) by the corpus generator,
+/// and decoded. With OUT_DIR, writes the frames and `screen.tsv` for
+/// `scripts/qr_screen_reference.py` (zxing-cpp on the same frames).
+fn screen(args: &[String]) {
+    let portrait = std::fs::read(
+        args.first()
+            .expect("usage: screen PORTRAIT.webp [PER_CELL] [OUT_DIR]"),
+    )
+    .expect("read the portrait");
+    let per_cell: u32 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let out = args.get(2).map(std::path::PathBuf::from);
+    if let Some(dir) = &out {
+        std::fs::create_dir_all(dir).expect("create the output directory");
+    }
+    let text = checkin_photo_text(&portrait);
+    let symbol = tessera_qr::encode(&text, &tessera_qr::EncodeOptions::default()).expect("encode");
+    println!(
+        "checkin-photo: portrait {} B, QR text {} chars, version {} ECC {:?}, {} modules",
+        portrait.len(),
+        text.len(),
+        symbol.version(),
+        symbol.ecc(),
+        symbol.width()
+    );
+    let mut tsv = String::new();
+    for (name, w, h, dpi) in [
+        ("1080x2400", 1080u32, 2400u32, 420.0),
+        ("720x1600", 720, 1600, 270.0),
+    ] {
+        let margin = (16.0 * dpi / 160.0_f64).round() as u32;
+        let code = symbol.to_screen_image(w - 2 * margin, h);
+        let module_px = symbol.screen_module_px(w - 2 * margin, h);
+        let side = code.width();
+        // The wallet's screen: white, a status bar, a line of title above the code and the
+        // disclosed items below it as dark text bars.
+        let mut screen = image::GrayImage::from_pixel(w, h, image::Luma([255]));
+        let (left, top) = ((w - side) / 2, h / 5);
+        let mut bar = |x: u32, y: u32, bw: u32, bh: u32, v: u8| {
+            for yy in y..(y + bh).min(h) {
+                for xx in x..(x + bw).min(w) {
+                    screen.put_pixel(xx, yy, image::Luma([v]));
+                }
+            }
+        };
+        bar(0, 0, w, h / 40, 30);
+        bar(margin, top - h / 20, w / 2, h / 60, 40);
+        for k in 0..4 {
+            bar(
+                margin,
+                top + side + h / 30 + k * h / 25,
+                w / 3 + k * w / 10,
+                h / 70,
+                60,
+            );
+        }
+        image::imageops::overlay(&mut screen, &code, i64::from(left), i64::from(top));
+        println!(
+            "\n{name} at {dpi} dpi: {module_px} px a module, code {side} px wide ({margin} px margins)"
+        );
+        println!("| degradation | mild | medium |\n|---|---|---|");
+        let mut totals = [0u32; 2];
+        let mut times = Vec::new();
+        for d in Degradation::ALL {
+            if d == Degradation::Multi {
+                continue;
+            }
+            let mut row = format!("| {} |", d.name());
+            for (k, s) in [Strength::Mild, Strength::Medium].into_iter().enumerate() {
+                let mut ok = 0;
+                for i in 0..per_cell {
+                    let case = corpus::photograph_screen(
+                        &screen,
+                        (left, top, side),
+                        symbol.width() + 8,
+                        &text,
+                        d,
+                        s,
+                        i,
+                    );
+                    let start = cpu_ns();
+                    let found = tessera_qr::decode_luma_traced(&case.image);
+                    times.push((cpu_ns() - start) as f64 / 1e6);
+                    let read = found.is_some_and(|(_, t)| case.matches(&t));
+                    ok += u32::from(read);
+                    if let Some(dir) = &out {
+                        let file = format!("screen_{name}_{}_{}_{i}.png", d.name(), s.name());
+                        case.image.save(dir.join(&file)).expect("write png");
+                        let _ = writeln!(
+                            tsv,
+                            "{file}\t{name}\t{}\t{}\t{read}\t{text}",
+                            d.name(),
+                            s.name()
+                        );
+                    }
+                }
+                totals[k] += ok;
+                let _ = write!(row, " {ok}/{per_cell} |");
+            }
+            println!("{row}");
+        }
+        let n = 9 * per_cell;
+        println!(
+            "| all | {}/{n} ({:.1} %) | {}/{n} ({:.1} %) |",
+            totals[0],
+            100.0 * f64::from(totals[0]) / f64::from(n),
+            totals[1],
+            100.0 * f64::from(totals[1]) / f64::from(n)
+        );
+        println!("median CPU per frame {:.1} ms", median(&mut times));
+    }
+    if let Some(dir) = &out {
+        std::fs::write(dir.join("screen.tsv"), tsv).expect("write screen.tsv");
+    }
+}
+
 /// CPU ms of each pipeline pass alone (its layer prepared from scratch) on a 6000 × 4000
 /// scene (`passes big text`) or a codeless 1080p scene (`passes 1080 text`).
 fn passes(args: &[String]) {

@@ -227,6 +227,84 @@ pub fn case(degradation: Degradation, strength: Strength, index: u32) -> Case {
         );
         expected.push(text);
     }
+    camera(
+        frame,
+        rng,
+        degradation,
+        strength,
+        index,
+        &occupied,
+        expected,
+    )
+}
+
+/// A phone screen photographed like a corpus frame: `screen` (its pixels as shown, the
+/// code drawn on it at whole pixels) is placed so that the code's square (quiet zone
+/// included, `code_box` = left, top, side in screen pixels, `modules` modules a side)
+/// lands where [`case`] puts a code, with the same degradation, camera blur and noise.
+/// The rest of the screen comes along (white around the code, cut off at the frame's
+/// edge), inside a black bezel 3 % of the screen's width. `Multi` is not a phone screen
+/// case (one screen shows one code). Deterministic; other seeds than [`case`]'s.
+pub fn photograph_screen(
+    screen: &GrayImage,
+    code_box: (u32, u32, u32),
+    modules: usize,
+    text: &str,
+    degradation: Degradation,
+    strength: Strength,
+    index: u32,
+) -> Case {
+    let seed = 0x5C2E_E400_0000_0000
+        ^ ((degradation as u64) << 40)
+        ^ ((strength as u64) << 32)
+        ^ u64::from(index);
+    let mut rng = Rng::new(seed);
+    let mut frame = background(&mut rng);
+    let mut occupied = Vec::new();
+    let placement = place(&mut rng, degradation, strength, 1, &mut occupied, modules);
+    let (left, top, side) = code_box;
+    let (sw, sh) = (f64::from(screen.width()), f64::from(screen.height()));
+    let bezel = 0.03 * sw;
+    let scale = f64::from(side);
+    let shade = |u: f64, v: f64| {
+        // Code units (0..1 across the code's square) to screen pixels.
+        let (x, y) = (f64::from(left) + u * scale, f64::from(top) + v * scale);
+        if x >= 0.0 && y >= 0.0 && x < sw && y < sh {
+            Some(f64::from(screen.get_pixel(x as u32, y as u32)[0]) / 255.0)
+        } else if x >= -bezel && y >= -bezel && x < sw + bezel && y < sh + bezel {
+            Some(0.02)
+        } else {
+            None
+        }
+    };
+    draw_with(
+        &mut frame,
+        &placement,
+        degradation == Degradation::Inverted,
+        shade,
+    );
+    camera(
+        frame,
+        rng,
+        degradation,
+        strength,
+        index,
+        &occupied,
+        vec![text.to_owned()],
+    )
+}
+
+/// The camera's part of a frame: the degradations that act on the whole frame, camera
+/// blur (σ 0.6 px, or the blur degradation's) and noise, JPEG.
+fn camera(
+    mut frame: GrayImage,
+    mut rng: Rng,
+    degradation: Degradation,
+    strength: Strength,
+    index: u32,
+    occupied: &[(f64, f64, f64)],
+    expected: Vec<String>,
+) -> Case {
     // Every camera blurs a little and has some noise.
     let module_px = occupied.iter().map(|o| o.2).fold(f64::MAX, f64::min);
     let mut sigma = 0.6;
@@ -243,7 +321,7 @@ pub fn case(degradation: Degradation, strength: Strength, index: u32) -> Case {
         Degradation::Glare => glare(
             &mut frame,
             &mut rng,
-            &occupied,
+            occupied,
             strength.pick([80.0, 140.0, 220.0]),
         ),
         _ => {}
@@ -463,6 +541,38 @@ fn draw(frame: &mut GrayImage, symbol: &QrSymbol, p: &Placement, inverted: bool)
                 let (mx, my) = (u as usize, v as usize);
                 let is_dark = mx >= 4 && my >= 4 && symbol.is_dark(mx - 4, my - 4);
                 *px = if is_dark { dark } else { light };
+            }
+        }
+    }
+}
+
+/// Draws whatever `shade` gives (0 dark … 1 light, for a point in units of the code's
+/// square, `None` to leave the frame as it is) over the whole frame, through the
+/// placement's projective map and its dark and light levels.
+fn draw_with(
+    frame: &mut GrayImage,
+    p: &Placement,
+    inverted: bool,
+    shade: impl Fn(f64, f64) -> Option<f64>,
+) {
+    let inv = invert(square_to_quad(p.quad));
+    let (dark, light) = if inverted {
+        (p.light, p.dark)
+    } else {
+        (p.dark, p.light)
+    };
+    let fw = FRAME_W as usize;
+    let buf: &mut [u8] = frame.as_mut();
+    for y in 0..FRAME_H {
+        let yf = f64::from(y) + 0.5;
+        let row = &mut buf[y as usize * fw..(y as usize + 1) * fw];
+        for (x, px) in row.iter_mut().enumerate() {
+            let xf = x as f64 + 0.5;
+            let wd = inv[6] * xf + inv[7] * yf + inv[8];
+            let u = (inv[0] * xf + inv[1] * yf + inv[2]) / wd;
+            let v = (inv[3] * xf + inv[4] * yf + inv[5]) / wd;
+            if let Some(t) = shade(u, v) {
+                *px = (dark + (light - dark) * t).round().clamp(0.0, 255.0) as u8;
             }
         }
     }
