@@ -30,10 +30,52 @@ const NO_CURRENT: u32 = u32::MAX;
 pub const LOW_DIVISOR: usize = 4;
 
 /// One batch, or one credential bound to the device key itself (`seed` `None`).
+///
+/// The credentials of a batch share their validity, issuer and attributes (checked at
+/// import), so only the first is read when the record is loaded; the others stay bytes
+/// until one is presented (reading all of them for every presentation cost more than the
+/// presentation itself).
 #[derive(Clone, Debug)]
 pub(crate) struct Group {
     pub seed: Option<BatchSeed>,
-    pub creds: Vec<HeldCredential>,
+    /// The credential files, in index order.
+    pub files: Vec<Vec<u8>>,
+    /// The first credential, read: the group's validity, issuer and attributes.
+    pub first: HeldCredential,
+}
+
+impl Group {
+    /// A group of checked credentials (at least one).
+    pub fn new(seed: Option<BatchSeed>, creds: &[HeldCredential]) -> Option<Group> {
+        Some(Group {
+            seed,
+            files: creds.iter().map(HeldCredential::to_vec).collect(),
+            first: creds.first()?.clone(),
+        })
+    }
+
+    /// Credential `i`, read from its bytes.
+    pub fn cred(&self, i: u32) -> Result<HeldCredential, String> {
+        if i == 0 {
+            return Ok(self.first.clone());
+        }
+        let bytes = self
+            .files
+            .get(i as usize)
+            .ok_or_else(|| format!("no credential {i} in a group of {}", self.files.len()))?;
+        HeldCredential::from_slice(bytes).map_err(|e| format!("credential {i}: {e}"))
+    }
+
+    /// Whether its credentials can be shown at `now` (a verifier refuses them otherwise).
+    pub fn usable(&self, now: UnixTime) -> bool {
+        let c = self.first.claims();
+        c.not_before <= now && now < c.expires
+    }
+
+    /// When its credentials expire.
+    pub fn expires(&self) -> UnixTime {
+        self.first.claims().expires
+    }
 }
 
 /// Everything stored under one credential id, oldest group first.
@@ -125,7 +167,8 @@ impl Held {
         Held {
             groups: vec![Group {
                 seed: None,
-                creds: vec![cred],
+                files: vec![cred.to_vec()],
+                first: cred,
             }],
         }
     }
@@ -155,13 +198,13 @@ impl Held {
             if count == 0 || (seed.is_none() && count != 1) {
                 return Err(format!("credential record: a group of {count} credentials"));
             }
-            let mut creds = Vec::with_capacity(count.into());
+            let mut files = Vec::with_capacity(count.into());
             for _ in 0..count {
                 let len = r.u32()? as usize;
-                let cred = HeldCredential::from_slice(r.take(len)?).map_err(|e| e.to_string())?;
-                creds.push(cred);
+                files.push(r.take(len)?.to_vec());
             }
-            groups.push(Group { seed, creds });
+            let first = HeldCredential::from_slice(&files[0]).map_err(|e| e.to_string())?;
+            groups.push(Group { seed, files, first });
         }
         r.end()?;
         Ok(Held { groups })
@@ -171,28 +214,24 @@ impl Held {
     pub fn to_vec(&self) -> Zeroizing<Vec<u8>> {
         if let [
             Group {
-                seed: None,
-                creds: one,
+                seed: None, files, ..
             },
         ] = &self.groups[..]
-            && let [cred] = &one[..]
+            && let [file] = &files[..]
         {
-            return Zeroizing::new(cred.to_vec());
+            return Zeroizing::new(file.clone());
         }
-        let files: Vec<Vec<Vec<u8>>> = self
+        let len = 5 + self
             .groups
             .iter()
-            .map(|g| g.creds.iter().map(HeldCredential::to_vec).collect())
-            .collect();
-        let len = 5 + files
-            .iter()
-            .map(|g| 35 + g.iter().map(|f| 4 + f.len()).sum::<usize>())
+            .map(|g| 35 + g.files.iter().map(|f| 4 + f.len()).sum::<usize>())
             .sum::<usize>();
         // Capacity reserved up front: no reallocation leaves a copy of a seed behind.
         let mut out = Zeroizing::new(Vec::with_capacity(len));
         out.extend_from_slice(HELD_MAGIC);
         out.push(self.groups.len() as u8);
-        for (g, files) in self.groups.iter().zip(&files) {
+        for g in &self.groups {
+            let files = &g.files;
             match &g.seed {
                 Some(seed) => {
                     out.push(1);
@@ -209,36 +248,33 @@ impl Held {
         out
     }
 
-    /// Every credential with its group and its index in the group, in record order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Group, u32, &HeldCredential)> {
-        self.groups.iter().flat_map(|g| {
-            g.creds
-                .iter()
-                .enumerate()
-                .map(move |(i, c)| (g, i as u32, c))
-        })
+    /// Every credential's group and index in the group, in record order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Group, u32)> {
+        self.groups
+            .iter()
+            .flat_map(|g| (0..g.files.len() as u32).map(move |i| (g, i)))
     }
 
     /// How many credentials.
     pub fn len(&self) -> usize {
-        self.groups.iter().map(|g| g.creds.len()).sum()
+        self.groups.iter().map(|g| g.files.len()).sum()
     }
 
-    /// Credential `k` in record order, with its group and its index in the group.
-    pub fn get(&self, k: usize) -> Option<(&Group, u32, &HeldCredential)> {
+    /// Credential `k` in record order: its group and its index in the group.
+    pub fn get(&self, k: usize) -> Option<(&Group, u32)> {
         self.iter().nth(k)
     }
 
     /// The credential shown for the id (attributes, validity, issuer): the first of the
     /// newest group.
     pub fn newest(&self) -> &HeldCredential {
-        // A Held always has a group with a credential (from_slice and the wallet make sure).
-        &self.groups[self.groups.len() - 1].creds[0]
+        // A Held always has a group (from_slice and the wallet make sure).
+        &self.groups[self.groups.len() - 1].first
     }
 
     /// The size of the newest group: what a renewal asks for again.
     pub fn newest_len(&self) -> usize {
-        self.groups.last().map_or(0, |g| g.creds.len())
+        self.groups.last().map_or(0, |g| g.files.len())
     }
 }
 
@@ -311,12 +347,6 @@ impl UseState {
     }
 }
 
-/// Whether `cred` can be shown at `now` (a verifier refuses it otherwise).
-fn usable(cred: &HeldCredential, now: UnixTime) -> bool {
-    let c = cred.claims();
-    c.not_before <= now && now < c.expires
-}
-
 /// The credentials the policy picks from, in the order fresh ones are used: those valid
 /// now, soonest expiry first (an older batch's fresh credentials before a renewal's), then
 /// record order. When none is valid, all of them (the verifier will say why it refuses).
@@ -324,13 +354,13 @@ fn candidates(held: &Held, now: UnixTime) -> Vec<usize> {
     let mut valid: Vec<usize> = held
         .iter()
         .enumerate()
-        .filter(|(_, (_, _, c))| usable(c, now))
+        .filter(|(_, (g, _))| g.usable(now))
         .map(|(k, _)| k)
         .collect();
     if valid.is_empty() {
         valid = (0..held.len()).collect();
     }
-    let expires: Vec<UnixTime> = held.iter().map(|(_, _, c)| c.claims().expires).collect();
+    let expires: Vec<UnixTime> = held.iter().map(|(g, _)| g.expires()).collect();
     valid.sort_by_key(|&k| (expires[k], k));
     valid
 }
@@ -360,7 +390,7 @@ pub(crate) fn choose(held: &Held, state: &UseState, now: UnixTime) -> usize {
 pub(crate) fn fresh_count(held: &Held, state: &UseState, now: UnixTime) -> usize {
     held.iter()
         .enumerate()
-        .filter(|(k, (_, _, c))| usable(c, now) && state.uses.get(*k).is_none_or(|u| u.uses == 0))
+        .filter(|(k, (g, _))| g.usable(now) && state.uses.get(*k).is_none_or(|u| u.uses == 0))
         .count()
 }
 
@@ -371,7 +401,8 @@ pub(crate) fn is_low(held: &Held, state: &UseState, now: UnixTime) -> bool {
 }
 
 /// Merges a new group into what an id holds (a renewal). Kept: every group that still has a
-/// credential valid at `now` and never used, with its use state. Dropped: groups whose
+/// credential never used and valid at `now` (the start of the new group), with its use
+/// state. Dropped: groups whose
 /// credentials are all used or expired (the new group's fresh credentials take their place;
 /// a used one would only be shown again when every fresh one is gone). The new group goes
 /// last, unused. Returns the merged record and its use state.
@@ -380,22 +411,18 @@ pub(crate) fn merge(old: &Held, state: &UseState, new: Group, now: UnixTime) -> 
     let mut uses = Vec::new();
     let mut k = 0;
     for g in &old.groups {
-        let n = g.creds.len();
+        let n = g.files.len();
         let span: Vec<Use> = (k..k + n)
             .map(|j| state.uses.get(j).copied().unwrap_or_default())
             .collect();
-        let keep = g
-            .creds
-            .iter()
-            .zip(&span)
-            .any(|(c, u)| u.uses == 0 && usable(c, now));
+        let keep = g.expires() > now && span.iter().any(|u| u.uses == 0);
         if keep {
             groups.push(g.clone());
             uses.extend(span);
         }
         k += n;
     }
-    uses.extend(std::iter::repeat_n(Use::default(), new.creds.len()));
+    uses.extend(std::iter::repeat_n(Use::default(), new.files.len()));
     groups.push(new);
     (
         Held { groups },

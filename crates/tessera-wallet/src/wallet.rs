@@ -9,7 +9,7 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use tessera_core::attributes::{AttrId, Purpose};
-use tessera_core::batch::{BatchFile, BatchSigner, DEFAULT_BATCH_COUNT};
+use tessera_core::batch::{BatchFile, BatchSeed, BatchSigner, DEFAULT_BATCH_COUNT};
 use tessera_core::credential::CredentialError;
 use tessera_core::keys::to_hex;
 use tessera_core::presentation::present_with;
@@ -536,14 +536,18 @@ impl Wallet {
             .device_key()?
             .ok_or(WalletError::NoDeviceKey)?
             .verifying_key();
-        let group = read_group(bytes, &device)?;
-        let first = &group.creds[0];
-        let issuer = self.issuer_check(first);
-        for cred in &group.creds {
+        let (seed, creds) = read_group(bytes, &device)?;
+        for cred in &creds {
             if let IssuerCheck::BadSignature { .. } = self.issuer_check(cred) {
                 return Err(WalletError::Credential(CredentialError::BadSignature));
             }
         }
+        let group = Group::new(seed, &creds).ok_or_else(|| {
+            WalletError::Credential(CredentialError::Malformed("no credential".into()))
+        })?;
+        drop(creds);
+        let first = &group.first.clone();
+        let issuer = self.issuer_check(first);
         let doctype = first.claims().doctype.clone();
         let start = first.claims().not_before;
         let own_id = credential_id(first);
@@ -582,7 +586,7 @@ impl Wallet {
 
         let (id, held, state, outcome) = match target {
             None => {
-                let n = group.creds.len();
+                let n = group.files.len();
                 let held = Held {
                     groups: vec![group],
                 };
@@ -610,7 +614,7 @@ impl Wallet {
                     let unused = old
                         .iter()
                         .zip(&state.uses)
-                        .filter(|((_, _, c), u)| u.uses == 0 && c.claims().expires > start)
+                        .filter(|((g, _), u)| u.uses == 0 && g.expires() > start)
                         .count();
                     if unused > 0 {
                         changes.push(format!(
@@ -619,7 +623,7 @@ impl Wallet {
                     }
                     return Err(WalletError::WouldReplace { id, changes });
                 }
-                let n = group.creds.len();
+                let n = group.files.len();
                 let held = Held {
                     groups: vec![group],
                 };
@@ -773,17 +777,19 @@ impl Wallet {
     pub fn credential_uses(&self, id: &str) -> Result<Vec<CredentialUse>, WalletError> {
         let (id, held) = self.held(Some(id))?;
         let state = self.use_state(&id, &held)?;
-        Ok(held
-            .iter()
+        held.iter()
             .zip(&state.uses)
-            .map(|((_, _, c), u)| CredentialUse {
-                holder: c.claims().holder,
-                status: c.claims().status,
-                uses: u.uses,
-                last_used: (u.uses > 0).then_some(u.last_used),
-                expires: c.claims().expires,
+            .map(|((g, i), u)| {
+                let c = g.cred(i).map_err(|e| WalletError::Damaged(id.clone(), e))?;
+                Ok(CredentialUse {
+                    holder: c.claims().holder,
+                    status: c.claims().status,
+                    uses: u.uses,
+                    last_used: (u.uses > 0).then_some(u.last_used),
+                    expires: c.claims().expires,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The outstanding renewal request of credential `id`, if any.
@@ -815,17 +821,30 @@ impl Wallet {
     ) -> Result<PendingRequest, WalletError> {
         let (id, held) = self.held(id)?;
         let device = self.device_key()?.ok_or(WalletError::NoDeviceKey)?;
+        self.renewal_for(&id, &held, &device, now, fresh, rng)
+    }
+
+    /// [`Wallet::renewal_request`] for what is stored under `id`, already read.
+    fn renewal_for<R: CryptoRng + ?Sized>(
+        &self,
+        id: &str,
+        held: &Held,
+        device: &SigningKey,
+        now: UnixTime,
+        fresh: bool,
+        rng: &mut R,
+    ) -> Result<PendingRequest, WalletError> {
         let count = match held.groups.last() {
-            Some(g) if g.seed.is_some() => g.creds.len() as u32,
+            Some(g) if g.seed.is_some() => g.files.len() as u32,
             _ => BATCH_SIZE,
         };
         if !fresh
-            && let Some(p) = self.renewal(&id).ok().flatten()
+            && let Some(p) = self.renewal(id).ok().flatten()
             && reusable(&p, &device.verifying_key(), count, now)
         {
             return Ok(p);
         }
-        let p = make_request(&device, now, count, rng)?;
+        let p = make_request(device, now, count, rng)?;
         self.store.put(
             RecordKind::Setting,
             &format!("{RENEWAL_PREFIX}{id}"),
@@ -915,9 +934,12 @@ impl Wallet {
             .map(|k| k as usize)
             .filter(|&k| !new_use && k < held.len());
         let k = again.unwrap_or_else(|| held::choose(&held, &state, now));
-        let (group, index, cred) = held
+        let (group, index) = held
             .get(k)
             .ok_or_else(|| WalletError::Damaged(id.clone(), "no credential to present".into()))?;
+        let cred = &group
+            .cred(index)
+            .map_err(|e| WalletError::Damaged(id.clone(), e))?;
         let req = PresentRequest {
             disclose: items,
             purpose,
@@ -943,7 +965,7 @@ impl Wallet {
         if restored || held::is_low(&held, &state, now) {
             // The code is made and its credential marked: a failure to make the request
             // (it is made again next time) must not withhold the code.
-            let _ = self.renewal_request(Some(&id), now, false, rng);
+            let _ = self.renewal_for(&id, &held, &device, now, false, rng);
         }
         let mut items = items.to_vec();
         items.sort();
@@ -1071,7 +1093,10 @@ impl Wallet {
 /// credential to the key itself, every credential of a batch to the key derived for its
 /// position. A batch's credentials must carry the same document type, issuer, validity and
 /// attributes.
-fn read_group(bytes: &[u8], device: &VerifyingKey) -> Result<Group, WalletError> {
+fn read_group(
+    bytes: &[u8],
+    device: &VerifyingKey,
+) -> Result<(Option<BatchSeed>, Vec<HeldCredential>), WalletError> {
     // A batch file is the CBOR array ["TB1", seed, [credentials]].
     let batch_head = [
         &[0x83, 0x63][..],
@@ -1083,10 +1108,7 @@ fn read_group(bytes: &[u8], device: &VerifyingKey) -> Result<Group, WalletError>
         if cred.claims().holder != *device {
             return Err(WalletError::NotForThisDevice);
         }
-        return Ok(Group {
-            seed: None,
-            creds: vec![cred],
-        });
+        return Ok((None, vec![cred]));
     }
     let batch = BatchFile::from_slice(bytes)?;
     batch.check_for(device)?;
@@ -1106,10 +1128,7 @@ fn read_group(bytes: &[u8], device: &VerifyingKey) -> Result<Group, WalletError>
         };
         return Err(WalletError::BatchMismatch { index, what });
     }
-    Ok(Group {
-        seed: Some(batch.seed),
-        creds: batch.credentials,
-    })
+    Ok((Some(batch.seed), batch.credentials))
 }
 
 /// Whether two credentials carry the same attribute values.
@@ -1119,12 +1138,7 @@ fn same_attributes(a: &HeldCredential, b: &HeldCredential) -> bool {
 
 /// Whether two groups are the same batch (or the same credential file).
 fn same_group(a: &Group, b: &Group) -> bool {
-    a.seed == b.seed
-        && a.creds.len() == b.creds.len()
-        && a.creds
-            .iter()
-            .zip(&b.creds)
-            .all(|(x, y)| x.to_vec() == y.to_vec())
+    a.seed == b.seed && a.files == b.files
 }
 
 /// Whether the outstanding request `p` can be shown again: this device's key, the same count,

@@ -472,7 +472,7 @@ fn a_single_credential_still_works_and_the_demo_id_is_a_batch() {
 #[ignore = "measurement: prints figures, asserts nothing about time"]
 fn measure_present_costs() {
     use std::time::Instant;
-    const ROUNDS: usize = 300;
+    const ROUNDS: usize = 200;
     let dir = tempfile::tempdir().unwrap();
     let w = new_wallet(dir.path());
     let file = batch(&device(&w), BATCH_SIZE, 0).to_vec();
@@ -494,7 +494,7 @@ fn measure_present_costs() {
     .unwrap();
     let sid = s.import_answering(&single.to_vec()).unwrap().id;
     let items = [AttrId::AgeOver18];
-    let mut t: [Vec<f64>; 4] = Default::default();
+    let mut t: [Vec<f64>; 6] = Default::default();
     for n in 0..ROUNDS as u64 {
         let at = NOW + 10 + n;
         let time = |f: &mut dyn FnMut()| {
@@ -518,6 +518,13 @@ fn measure_present_costs() {
             s.present_again(Some(&sid), &items, Purpose::Age18, None, at, &mut rng())
                 .unwrap();
         }));
+        // Reading the record: what every presentation does first.
+        t[4].push(time(&mut || {
+            w.credential(Some(&id)).unwrap();
+        }));
+        t[5].push(time(&mut || {
+            s.credential(Some(&sid)).unwrap();
+        }));
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -528,6 +535,8 @@ fn measure_present_costs() {
         "batch present_again (no write)",
         "single present (mark + history)",
         "single present_again (no write)",
+        "batch record read (credential)",
+        "single record read (credential)",
     ];
     for (name, v) in names.iter().zip(t.iter_mut()) {
         println!("{name}: median {:.3} ms over {ROUNDS}", median(v));
