@@ -11,7 +11,7 @@
 use crate::b64;
 use crate::error::{chain, io};
 use crate::fsutil;
-use crate::issuer::{Pending, ids_from, now_unix, with_age_flags};
+use crate::issuer::{Draw, Pending, ids_from, now_unix, with_age_flags};
 use crate::person::PersonJson;
 use crate::request::{RequestPolicy, check_request_with, read_request_field};
 use crate::rng::OsRng;
@@ -480,6 +480,12 @@ impl Issuer {
                         p.count
                     )));
                 }
+                Some(p) if !p.ids.is_empty() => p
+                    .ids
+                    .iter()
+                    .map(|id| id.parse())
+                    .collect::<Result<Vec<StatusRef>, _>>()
+                    .map_err(|e| Error::Batch(format!("the reserved ids in the state: {e}")))?,
                 Some(p) => ids_from(
                     StatusRef {
                         list: p.first_list,
@@ -488,9 +494,18 @@ impl Issuer {
                     p.count,
                     self.list_size(),
                 ),
-                None => self.allocate(
-                    good,
-                    expires,
+                None => self.allocate_draws(
+                    &parsed
+                        .iter()
+                        .filter_map(|p| match &p.1 {
+                            Some(Ok(r)) => Some(match r.count {
+                                Some(n) => Draw::Random(n),
+                                None => Draw::Lowest,
+                            }),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                    expires.max(day_expires),
                     Some(Pending {
                         out: canon.clone(),
                         first_line: first,
@@ -498,6 +513,7 @@ impl Issuer {
                         first_list: 0,
                         first_index: 0,
                         count: 0,
+                        ids: Vec::new(),
                     }),
                 )?,
             };

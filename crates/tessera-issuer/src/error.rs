@@ -88,7 +88,7 @@ pub enum Error {
         not_after: UnixTime,
     },
     /// A credential id that was never assigned.
-    #[error("credential {id} has not been issued (the next id is {next})")]
+    #[error("credential {id} has not been issued (the lowest free id is {next})")]
     NotIssued {
         /// The id asked for.
         id: StatusRef,

@@ -46,8 +46,8 @@ pub use fsutil::write_private_file;
 pub use issuer::{
     ISSUER_KEY_FILE, ISSUER_PUB_FILE, InitOptions, InitReport, IssueOptions, Issuer, KEYS_DIR,
     KeyInfo, PublishOptions, PublishReport, PublishedFile, REGISTER_FILE, ROOT_KEY_FILE,
-    ROOT_PUB_FILE, STATE_FILE, STATUS_FILE, StatusAction, TRUST_LIST_FILE, init, issue_one,
-    now_unix, read_public_key,
+    ROOT_PUB_FILE, STATE_FILE, STATUS_FILE, StatusAction, TRUST_LIST_FILE, USED_DIR, init,
+    issue_one, now_unix, read_public_key,
 };
 pub use person::{MAX_PERSON_JSON_LEN, PersonError, PersonJson, parse_person_json};
 pub use request::{

@@ -88,33 +88,16 @@ impl Issuer {
         Ok((nbf, expires))
     }
 
-    /// Reserves `count` status ids for credentials that expire at `expires`, and persists
-    /// the reservation (with `pending`, for a batch) before returning.
+    /// Reserves `count` status ids (the lowest free ones: single credentials) for
+    /// credentials that expire at `expires`, and persists the reservation (with `pending`,
+    /// for a batch) before returning.
     pub(crate) fn allocate(
         &mut self,
         count: u32,
         expires: UnixTime,
         pending: Option<Pending>,
     ) -> Result<Vec<StatusRef>, Error> {
-        let first = self.next_id();
-        let ids = ids_from(first, count, self.state.list_size);
-        if let Some(last) = ids.last() {
-            if last.list == u32::MAX && last.index == u32::MAX {
-                return Err(Error::Invalid("every status id has been used".into()));
-            }
-            self.state.next_list = last.list;
-            self.state.next_index = last.index + 1;
-        }
-        let rec = self.signing_record()?;
-        rec.latest_expiry = rec.latest_expiry.max(expires);
-        self.state.pending = pending.map(|p| Pending {
-            first_list: first.list,
-            first_index: first.index,
-            count,
-            ..p
-        });
-        self.save_state()?;
-        Ok(ids)
+        self.allocate_draws(&vec![Draw::Lowest; count as usize], expires, pending)
     }
 
     /// Issues one credential to `holder` with `attributes` (age flags are computed here, at

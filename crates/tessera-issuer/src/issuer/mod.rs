@@ -21,6 +21,7 @@ use tessera_core::{
     TrustedIssuer, TrustedKey, UnixTime, issue, kid_for,
 };
 
+mod alloc;
 mod init;
 mod issue;
 mod keys;
@@ -28,6 +29,8 @@ mod publish;
 mod register;
 mod status;
 
+pub(crate) use alloc::Draw;
+pub use alloc::USED_DIR;
 pub use init::{InitOptions, InitReport, init};
 pub(crate) use issue::with_age_flags;
 pub use issue::{IssueOptions, issue_one, read_public_key};
@@ -91,6 +94,10 @@ pub(crate) struct Pending {
     pub first_list: u32,
     pub first_index: u32,
     pub count: u32,
+    /// The reserved ids, `LIST-INDEX` (empty in reservations from before random placement,
+    /// which were the `count` ids from `first_list`/`first_index` on).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -211,7 +218,8 @@ impl Issuer {
         &self.state.issuer_id
     }
 
-    /// The id the next credential will get.
+    /// The id the next single credential will get, unless a batch takes it first (batches
+    /// draw random free ids).
     pub fn next_id(&self) -> StatusRef {
         ids_from(
             StatusRef {

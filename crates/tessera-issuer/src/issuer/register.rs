@@ -239,7 +239,7 @@ impl Issuer {
         let (not_before, expires) = self.day_validity(opts.valid_days, opts.not_before, now)?;
         let attrs = with_age_flags(attributes.clone(), not_before)?;
         self.signing_key()?;
-        let ids = self.allocate(count, expires, None)?;
+        let ids = self.allocate_draws(&[Draw::Random(count)], expires, None)?;
         self.record(device, attributes, now, expires, &ids);
         self.save_register()?;
         let mut rng = OsRng::new();

@@ -61,9 +61,7 @@ impl Issuer {
     pub fn set_status(&mut self, ids: &[StatusRef], action: StatusAction) -> Result<(), Error> {
         let next = self.next_id();
         for &id in ids {
-            let issued =
-                (id.list, id.index) < (next.list, next.index) && id.index < self.state.list_size;
-            if !issued {
+            if !self.is_allocated(id)? {
                 return Err(Error::NotIssued { id, next });
             }
             let current = self.marks.get(&id).copied();
