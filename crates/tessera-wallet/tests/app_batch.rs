@@ -131,6 +131,22 @@ fn the_id_screen_counts_fresh_credentials_and_offers_renewal_when_low() {
     assert_eq!(h.state().shown_request().unwrap().0, first);
     let b = h.state().batch_states()[0].clone().unwrap();
     assert_eq!(b.renewal.unwrap().request.id(), req.id());
+
+    // Every fresh credential used: the screen says, before the citizen agrees, that this
+    // showing reuses one; it still works (the least recently used one).
+    click(&mut h, "‹ Back");
+    click(&mut h, "Show ID");
+    let no_fresh = "No fresh credential is left: this showing reuses one already shown, so a verifier who compares notes with an earlier one could tell both came from you.";
+    while counts(&h).0 > 0 {
+        assert!(h.query_by_label(no_fresh).is_none());
+        h.state_mut().queue(Action::ShowQr);
+        h.run_ok();
+        h.state_mut().queue(Action::HideQr);
+        h.run_ok();
+    }
+    h.get_by_label(no_fresh);
+    click(&mut h, "Show QR code");
+    assert!(h.state().shown_qr().is_some(), "{:?}", h.state().message());
 }
 
 #[test]
@@ -156,4 +172,13 @@ fn the_count_and_the_notice_render_in_chinese() {
     h.get_by_label_contains("未用凭证所剩不多。");
     click(&mut h, "出示续领申请");
     h.get_by_label("续领申请二维码");
+    click(&mut h, "‹ 返回");
+    click(&mut h, "出示证件");
+    while counts(&h).0 > 0 {
+        h.state_mut().queue(Action::ShowQr);
+        h.run_ok();
+        h.state_mut().queue(Action::HideQr);
+        h.run_ok();
+    }
+    h.get_by_label_contains("已没有未用凭证");
 }

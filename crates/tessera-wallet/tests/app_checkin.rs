@@ -91,7 +91,7 @@ fn credential_with(dir: &Path, portrait: Vec<u8>, family: &str) -> Vec<u8> {
     let mut attributes = demo::person(now());
     attributes.set(AttrId::FamilyName, AttrValue::Text(family.into()));
     attributes.set(AttrId::Portrait, AttrValue::Bytes(portrait));
-    let cred = issue(
+    issue(
         &issuer,
         &IssueParams {
             holder,
@@ -106,8 +106,7 @@ fn credential_with(dir: &Path, portrait: Vec<u8>, family: &str) -> Vec<u8> {
         &mut rand_core::UnwrapErr(getrandom::SysRng),
     )
     .unwrap()
-    .to_vec();
-    cred
+    .to_vec()
 }
 
 #[test]

@@ -175,6 +175,8 @@ pub struct Words {
     pub batch_low: &'static str,
     /// The button that shows the renewal request.
     pub show_renewal: &'static str,
+    /// On the presentation screen when no fresh credential is left.
+    pub no_fresh: &'static str,
 }
 
 impl Words {
@@ -338,6 +340,7 @@ pub static EN: Words = Words {
     fresh_of: "of",
     batch_low: "Few fresh credentials left. Ask the issuer for new ones: until they come, the wallet shows old ones again, and verifiers who compare notes could tell those showings came from the same person.",
     show_renewal: "Show the renewal request",
+    no_fresh: "No fresh credential is left: this showing reuses one already shown, so a verifier who compares notes with an earlier one could tell both came from you.",
 };
 
 /// Simplified Chinese.
@@ -470,4 +473,5 @@ pub static ZH: Words = Words {
     fresh_of: "/",
     batch_low: "未用凭证所剩不多。请向签发机关申领新的：在此之前，钱包会再次使用旧凭证，互相对照记录的核验方可能看出这些出示来自同一个人。",
     show_renewal: "出示续领申请",
+    no_fresh: "已没有未用凭证：本次出示会再次使用已出示过的凭证，与之前的核验方互相对照记录时，可能看出两次出示都来自您。",
 };

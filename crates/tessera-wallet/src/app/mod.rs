@@ -11,7 +11,8 @@
 //! timers); the `ui_*` modules only draw and queue actions.
 //!
 //! Screens: first run (welcome, create a PIN or passphrase, restore), unlock, then three tabs:
-//! the ID cards (with the presentation screen and its rotating QR code), the history and the
+//! the ID cards (each with its count of fresh single-use credentials, the renewal request when
+//! they run low, and the presentation screen with its rotating QR code), the history and the
 //! settings. Every control has an accessible name, so screen readers and the headless tests
 //! (`tests/app.rs`, egui_kittest) find them by label; everything works with Tab, Enter and
 //! typing alone; the text size is a setting (egui zoom: 100, 125, 150 %).

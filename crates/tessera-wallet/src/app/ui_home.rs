@@ -15,7 +15,8 @@ use super::{
 };
 use crate::wallet::Validity;
 
-/// Items offered one by one (the portrait does not fit a QR code).
+/// Items offered one by one. Not the portrait: a legacy JPEG portrait does not fit a QR code,
+/// and the QR portrait goes with the names it belongs to (check-in with photo).
 fn pickable() -> impl Iterator<Item = AttrId> {
     AttrId::ALL.into_iter().filter(|a| *a != AttrId::Portrait)
 }
@@ -537,6 +538,10 @@ fn present_ui(
         };
         ui.label(RichText::new(rest).weak().small());
     });
+    if card.batch.as_ref().is_some_and(|b| b.fresh == 0) {
+        // Said before the citizen agrees: this showing can be linked to an earlier one.
+        ui.label(RichText::new(t.no_fresh).color(style::WARN));
+    }
     style::panel(ui, |ui| {
         let r = text_field(ui, t.counter_code, "counter-code", counter_code);
         if r.has_focus() || counter_code.is_empty() {
