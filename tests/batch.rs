@@ -151,8 +151,14 @@ fn a_batch_request_gives_a_batch_of_derived_unrelated_keys() {
         "--out",
         s(&t.join("batch.tb1")),
     ]));
-    let batch = BatchFile::from_slice(&std::fs::read(t.join("batch.tb1")).unwrap()).unwrap();
+    let file = std::fs::read(t.join("batch.tb1")).unwrap();
+    let batch = BatchFile::from_slice(&file).unwrap();
     assert_eq!(batch.credentials.len(), 20);
+    println!(
+        "batch file of 20 (no portrait): {} bytes, {} per credential",
+        file.len(),
+        file.len() / 20
+    );
     batch.check_for(&device.verifying_key()).unwrap();
     // The program prints one status id per credential, in order.
     let printed: Vec<&str> = out.lines().collect();
@@ -399,4 +405,59 @@ fn revoking_a_citizen_revokes_every_credential_of_their_batches_and_no_other() {
     // LIST-INDEX ids keep working.
     let first = batches[1].credentials[0].claims().status.to_string();
     ok(&issuer(&["suspend", "--dir", s(&iss), &first]));
+}
+
+fn smallest_version(text: &str, ecc: tessera_qr::Ecc) -> u8 {
+    (1..=40)
+        .find_map(|v| {
+            let opts = tessera_qr::EncodeOptions {
+                max_version: v,
+                min_ecc: ecc,
+            };
+            tessera_qr::encode(text, &opts).ok().map(|s| s.version())
+        })
+        .unwrap_or(99)
+}
+
+/// The request with one key and a count, against a request that would carry every key of
+/// the batch (32 bytes each as a CBOR byte string, without a proof of possession for each):
+/// docs/batches.md quotes the figures. Run with `--nocapture` to see them.
+#[test]
+fn a_batch_request_stays_one_small_qr_code() {
+    use tessera_qr::Ecc;
+    let device = SigningKey::from_bytes(&[0x51; 32]);
+    let plain = request::make_request(
+        &device,
+        &request::RequestParams {
+            doctype: DOCTYPE_EID,
+            id: [0xA5; 16],
+            created: 1_800_000_000,
+        },
+    )
+    .unwrap();
+    let plain_m = smallest_version(&request::to_text(&plain), Ecc::M);
+    for count in [16u32, 32, 64] {
+        let one_key =
+            request::build_batch(&device, DOCTYPE_EID, 1_800_000_000, [0xA5; 16], count).unwrap();
+        let text = request::to_text(&one_key);
+        // Every key in the request instead: a CBOR array of `count` 34-byte byte strings.
+        let all_keys_len = plain.len() + 2 + 34 * count as usize;
+        let all_keys_text = request::to_text(&vec![0x5A; all_keys_len]);
+        let (m, m_all) = (
+            smallest_version(&text, Ecc::M),
+            smallest_version(&all_keys_text, Ecc::M),
+        );
+        println!(
+            "batch of {count}: one key + count {} bytes, {} chars, version {m} at M; \
+             all keys {all_keys_len} bytes, {} chars, version {m_all} at M \
+             (a plain request: {} bytes, version {plain_m} at M)",
+            one_key.len(),
+            text.len(),
+            all_keys_text.len(),
+            plain.len()
+        );
+        assert!(one_key.len() <= plain.len() + 5);
+        assert!(m <= plain_m + 1, "{m} against {plain_m}");
+        assert!(m_all > m + 10);
+    }
 }

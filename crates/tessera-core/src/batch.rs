@@ -402,6 +402,164 @@ mod tests {
 
     const KNOWN_P1: &str = "a9339328be6480721b4f953fa1918454f1e4749d25c8af6c20b6521f23a1665d";
 
+    /// A batch of `n` credentials holding only `age_over_18`, from fixed keys and a
+    /// deterministic generator.
+    fn small_batch(n: usize) -> BatchFile {
+        let mut rng = crate::testing::DeterministicRng::new(14);
+        let issuer = SigningKey::from_bytes(&[0x11; 32]);
+        let mut attributes = Attributes::default();
+        attributes.set(
+            crate::AttrId::AgeOver18,
+            crate::attributes::AttrValue::Bool(true),
+        );
+        let statuses: Vec<StatusRef> = (0..n as u32)
+            .map(|i| StatusRef {
+                list: 0,
+                index: 70_000 + 7 * i,
+            })
+            .collect();
+        let params = BatchParams {
+            device: device().verifying_key(),
+            not_before: 1_799_971_200,
+            expires: 1_799_971_200 + 5 * 365 * 86_400,
+            statuses: &statuses,
+            attributes: &attributes,
+        };
+        issue_batch(&issuer, BatchSeed([0x5E; 32]), &params, &mut rng).unwrap()
+    }
+
+    #[test]
+    fn batch_files_round_trip_and_belong_to_their_device() {
+        let b = small_batch(2);
+        let bytes = b.to_vec();
+        assert_eq!(&bytes[..5], [0x83, 0x63, b'T', b'B', b'1']);
+        let back = BatchFile::from_slice(&bytes).unwrap();
+        assert_eq!(back, b);
+        back.check_for(&device().verifying_key()).unwrap();
+        let other = SigningKey::from_bytes(&[0x43; 32]).verifying_key();
+        assert_eq!(
+            back.check_for(&other),
+            Err(CredentialError::NotDerivedKey { index: 0 })
+        );
+        // Credentials out of order no longer match their positions.
+        let mut swapped = back.clone();
+        swapped.credentials.swap(0, 1);
+        assert_eq!(
+            swapped.check_for(&device().verifying_key()),
+            Err(CredentialError::NotDerivedKey { index: 0 })
+        );
+        // Another seed: nothing derives.
+        let mut reseeded = back.clone();
+        reseeded.seed = BatchSeed([0x5F; 32]);
+        assert!(reseeded.check_for(&device().verifying_key()).is_err());
+        let issuer = SigningKey::from_bytes(&[0x11; 32]).verifying_key();
+        for c in &back.credentials {
+            c.verify_issuer(&issuer).unwrap();
+        }
+    }
+
+    #[test]
+    fn hostile_batch_files_are_refused() {
+        let b = small_batch(2);
+        let cred = b.credentials[0].to_vec();
+        let file = |label: &str, seed: Vec<u8>, creds: Vec<Value>| {
+            cbor::encode(&Value::Array(vec![
+                Value::Text(label.into()),
+                Value::Bytes(seed),
+                Value::Array(creds),
+            ]))
+        };
+        let one = || vec![Value::Bytes(cred.clone())];
+        let malformed = |bytes: Vec<u8>, what: &str| match BatchFile::from_slice(&bytes) {
+            Err(CredentialError::Malformed(m)) => assert!(m.contains(what), "{m}"),
+            other => panic!("{what}: {other:?}"),
+        };
+        assert!(BatchFile::from_slice(&file("TB1", vec![1; 32], one())).is_ok());
+        malformed(file("TB2", vec![1; 32], one()), "label");
+        malformed(file("TB1", vec![1; 31], one()), "seed");
+        malformed(file("TB1", vec![1; 32], vec![]), "1 to 64");
+        malformed(
+            file("TB1", vec![1; 32], vec![Value::Bytes(cred.clone()); 65]),
+            "1 to 64",
+        );
+        malformed(
+            file("TB1", vec![1; 32], vec![Value::Text("x".into())]),
+            "credential 0",
+        );
+        malformed(
+            file("TB1", vec![1; 32], vec![Value::Bytes(cred[1..].to_vec())]),
+            "batch credential 0",
+        );
+        let mut trailing = b.to_vec();
+        trailing.push(0);
+        malformed(trailing, "canonical");
+        assert_eq!(
+            BatchFile::from_slice(&vec![0u8; BATCH_FILE_MAX + 1]),
+            Err(CredentialError::BatchTooLarge(BATCH_FILE_MAX + 1))
+        );
+        assert!(matches!(
+            BatchFile::from_slice(b"\x83"),
+            Err(CredentialError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn issue_batch_checks_once_and_refuses_bad_input() {
+        let issuer = SigningKey::from_bytes(&[0x11; 32]);
+        let mut rng = crate::testing::DeterministicRng::new(1);
+        let attributes = Attributes::default();
+        let statuses = vec![StatusRef { list: 0, index: 1 }; 65];
+        let mut params = BatchParams {
+            device: device().verifying_key(),
+            not_before: 10,
+            expires: 20,
+            statuses: &statuses,
+            attributes: &attributes,
+        };
+        assert_eq!(
+            issue_batch(&issuer, BatchSeed([0; 32]), &params, &mut rng),
+            Err(BatchError::BadCount(65))
+        );
+        params.statuses = &statuses[..0];
+        assert_eq!(
+            issue_batch(&issuer, BatchSeed([0; 32]), &params, &mut rng),
+            Err(BatchError::BadCount(0))
+        );
+        params.statuses = &statuses[..2];
+        params.expires = 10;
+        assert!(matches!(
+            issue_batch(&issuer, BatchSeed([0; 32]), &params, &mut rng),
+            Err(BatchError::Issue(IssueError::EmptyValidity { .. }))
+        ));
+        params.expires = 20;
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        params.device = VerifyingKey::from_bytes(&identity).unwrap();
+        assert!(matches!(
+            issue_batch(&issuer, BatchSeed([0; 32]), &params, &mut rng),
+            Err(BatchError::Issue(IssueError::WeakHolderKey(_)))
+        ));
+    }
+
+    /// Prints the worked example of docs/format.md ("Batch file").
+    #[test]
+    #[ignore = "prints the docs/format.md example"]
+    fn print_batch_example() {
+        let b = small_batch(2);
+        println!(
+            "device {}",
+            crate::keys::to_hex(device().verifying_key().as_bytes())
+        );
+        for (i, c) in b.credentials.iter().enumerate() {
+            println!(
+                "credential {i}: {} bytes, cnf {}",
+                c.to_vec().len(),
+                crate::keys::to_hex(c.claims().holder.as_bytes())
+            );
+        }
+        println!("{}", crate::keys::to_hex(&b.to_vec()));
+    }
+
     #[test]
     fn nonce_prefix_differs_per_index_and_signing_is_deterministic() {
         let d = device();
