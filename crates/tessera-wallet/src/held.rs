@@ -434,3 +434,183 @@ pub(crate) fn merge(old: &Held, state: &UseState, new: Group, now: UnixTime) -> 
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_core::batch::{BatchParams, issue_batch};
+    use tessera_core::{IssueParams, StatusRef, issue};
+
+    const T: UnixTime = 1_795_651_200;
+
+    fn group(count: u32, not_before: UnixTime, expires: UnixTime) -> Group {
+        let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+        let issuer = ed25519_dalek::SigningKey::generate(&mut rng);
+        let device = ed25519_dalek::SigningKey::generate(&mut rng).verifying_key();
+        let statuses: Vec<StatusRef> = (0..count)
+            .map(|index| StatusRef { list: 1, index })
+            .collect();
+        let mut attributes = tessera_core::Attributes::default();
+        attributes.set(
+            tessera_core::AttrId::FamilyName,
+            tessera_core::AttrValue::Text("LIN".into()),
+        );
+        let b = issue_batch(
+            &issuer,
+            BatchSeed([7; 32]),
+            &BatchParams {
+                device,
+                not_before,
+                expires,
+                statuses: &statuses,
+                attributes: &attributes,
+            },
+            &mut rng,
+        )
+        .unwrap();
+        Group::new(Some(b.seed), &b.credentials).unwrap()
+    }
+
+    fn single() -> HeldCredential {
+        let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+        let issuer = ed25519_dalek::SigningKey::generate(&mut rng);
+        let holder = ed25519_dalek::SigningKey::generate(&mut rng).verifying_key();
+        issue(
+            &issuer,
+            &IssueParams {
+                holder,
+                not_before: T,
+                expires: T + 1000,
+                status: StatusRef { list: 1, index: 9 },
+                attributes: tessera_core::Attributes::default(),
+            },
+            &mut rng,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn records_round_trip_and_a_lone_credential_is_its_file() {
+        let cred = single();
+        let held = Held::single(cred.clone());
+        assert_eq!(&held.to_vec()[..], &cred.to_vec()[..]);
+        let back = Held::from_slice(&cred.to_vec()).unwrap();
+        assert_eq!((back.len(), back.groups[0].seed.is_none()), (1, true));
+
+        let held = Held {
+            groups: vec![group(3, T, T + 1000), Group::new(None, &[cred]).unwrap()],
+        };
+        let bytes = held.to_vec();
+        let back = Held::from_slice(&bytes).unwrap();
+        assert_eq!(&back.to_vec()[..], &bytes[..]);
+        assert_eq!(back.len(), 4);
+        assert_eq!(back.groups[0].seed, Some(BatchSeed([7; 32])));
+        assert_eq!(back.groups[0].cred(2).unwrap().claims().status.index, 2);
+        assert!(back.groups[0].cred(3).is_err());
+
+        let state = UseState {
+            uses: vec![
+                Use {
+                    uses: 2,
+                    last_used: T + 5,
+                },
+                Use::default(),
+            ],
+            current: Some(1),
+            from_back: true,
+            seen_restore: Some([3; 8]),
+        };
+        assert_eq!(UseState::from_slice(&state.to_vec()).unwrap(), state);
+        let plain = UseState::unused(2);
+        assert_eq!(UseState::from_slice(&plain.to_vec()).unwrap(), plain);
+    }
+
+    #[test]
+    fn damaged_records_are_errors_never_panics() {
+        let held = Held {
+            groups: vec![group(2, T, T + 1000)],
+        };
+        let bytes = held.to_vec();
+        for cut in 0..bytes.len() {
+            let _ = Held::from_slice(&bytes[..cut]);
+        }
+        assert!(Held::from_slice(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        assert!(Held::from_slice(&longer).is_err());
+        assert!(Held::from_slice(b"TWH1\x00").is_err(), "no group");
+        let state = UseState::unused(3).to_vec();
+        for cut in 0..state.len() {
+            assert!(UseState::from_slice(&state[..cut]).is_err());
+        }
+        // A huge count with no entries, a current beyond the count, a bad flag.
+        assert!(UseState::from_slice(b"TWU1\xff\xff\xff\xff").is_err());
+        let mut bad = UseState::unused(1).to_vec();
+        let n = bad.len();
+        bad[n - 6..n - 2].copy_from_slice(&1u32.to_be_bytes());
+        assert!(UseState::from_slice(&bad).is_err());
+        let mut bad = UseState::unused(1).to_vec();
+        bad[n - 2] = 2;
+        assert!(UseState::from_slice(&bad).is_err());
+    }
+
+    #[test]
+    fn policy_order_reuse_low_and_merge() {
+        // An older batch expiring first, then a newer one.
+        let old = group(4, T, T + 1000);
+        let new = group(4, T + 10, T + 2000);
+        let held = Held {
+            groups: vec![new.clone(), old.clone()],
+        };
+        let mut state = UseState::unused(8);
+        // Soonest expiry first: the old batch (positions 4..8) before the new (0..4).
+        assert_eq!(choose(&held, &state, T + 20), 4);
+        state.from_back = true;
+        assert_eq!(choose(&held, &state, T + 20), 3);
+        state.from_back = false;
+        // Before the new batch starts, only the old one is valid.
+        assert_eq!(fresh_count(&held, &state, T + 5), 4);
+        assert_eq!(fresh_count(&held, &state, T + 20), 8);
+        // Every one used: the least recently used, then the least used.
+        for (k, u) in state.uses.iter_mut().enumerate() {
+            *u = Use {
+                uses: 1 + (k % 2) as u32,
+                last_used: T + 100 + (k / 2) as u64,
+            };
+        }
+        assert_eq!(choose(&held, &state, T + 200), 0);
+        state.uses[0].last_used = T + 900;
+        assert_eq!(choose(&held, &state, T + 200), 1);
+        // Low: at most a quarter of the newest batch (4) fresh, so at most 1.
+        let mut s = UseState::unused(4);
+        let four = Held {
+            groups: vec![old.clone()],
+        };
+        for (k, low) in [(0, false), (1, false), (2, true), (3, true)] {
+            s.uses[k].uses = 1;
+            assert_eq!(is_low(&four, &s, T + 1), low, "{k}");
+        }
+        // Expired credentials are not fresh.
+        assert_eq!(fresh_count(&four, &UseState::unused(4), T + 1000), 0);
+
+        // Merge: the old batch with one unused credential is kept with its state; a batch
+        // all used is dropped.
+        let mut s = UseState::unused(4);
+        for k in 0..3 {
+            s.uses[k] = Use {
+                uses: 1,
+                last_used: T + k as u64,
+            };
+        }
+        let (merged, ms) = merge(&four, &s, new.clone(), T + 10);
+        assert_eq!((merged.groups.len(), merged.len()), (2, 8));
+        assert_eq!(ms.uses[..4], s.uses[..]);
+        assert!(ms.uses[4..].iter().all(|u| u.uses == 0));
+        s.uses[3].uses = 1;
+        let (merged, ms) = merge(&four, &s, new.clone(), T + 10);
+        assert_eq!((merged.groups.len(), ms.uses.len()), (1, 4));
+        // An unused credential that expires before the new batch starts is not kept.
+        let (merged, _) = merge(&four, &UseState::unused(4), new, T + 1000);
+        assert_eq!(merged.groups.len(), 1);
+    }
+}

@@ -565,7 +565,9 @@ impl Wallet {
                 let Some(old) = self.held_record(&id)? else {
                     continue;
                 };
-                if old.newest().claims().doctype == doctype && same_attributes(old.newest(), first)
+                if old.newest().claims().doctype == doctype
+                    && self.same_issuer(old.newest(), first)
+                    && same_attributes(old.newest(), first)
                 {
                     target = Some((id, old, true));
                     break;
@@ -577,6 +579,7 @@ impl Wallet {
                 if self.renewal(&id).ok().flatten().is_some()
                     && let Some(old) = self.held_record(&id)?
                     && old.newest().claims().doctype == doctype
+                    && self.same_issuer(old.newest(), first)
                 {
                     target = Some((id, old, false));
                     break;
@@ -656,6 +659,18 @@ impl Wallet {
             outcome,
             answers: renewal.or(enrolment),
         })
+    }
+
+    /// Whether two credentials come from the same issuer: the same key, or two keys of one
+    /// issuer in a trust list the wallet knows (a key rotation between batches).
+    fn same_issuer(&self, a: &HeldCredential, b: &HeldCredential) -> bool {
+        a.kid() == b.kid()
+            || self.trust.iter().any(|t| {
+                matches!(
+                    (t.find_key(&a.kid()), t.find_key(&b.kid())),
+                    (Some((x, _)), Some((y, _))) if x.id == y.id
+                )
+            })
     }
 
     /// What is stored under `id`, if anything.

@@ -211,6 +211,29 @@ fn a_renewal_joins_the_id_and_keeps_every_unused_credential() {
         .map(|u| u.status.index)
         .collect();
     assert_eq!(kept[..2], [50, 51]);
+
+    // The same attributes from another issuer are another card, not a renewal.
+    let other = SigningKey::generate(&mut rng());
+    let statuses = [
+        StatusRef { list: 9, index: 1 },
+        StatusRef { list: 9, index: 2 },
+    ];
+    let foreign_issuer = issue_batch(
+        &other,
+        BatchSeed::generate(&mut rng()),
+        &BatchParams {
+            device: d,
+            not_before: NOW,
+            expires: NOW + 400 * 86_400,
+            statuses: &statuses,
+            attributes: &demo::person(NOW),
+        },
+        &mut rng(),
+    )
+    .unwrap();
+    let i = w.import_answering(&foreign_issuer.to_vec()).unwrap();
+    assert_ne!(i.id, id);
+    assert_eq!(w.credentials().unwrap().len(), 2);
 }
 
 #[test]
