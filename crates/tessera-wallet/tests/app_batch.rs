@@ -11,6 +11,8 @@ use tessera_core::request::{self, VerifiedRequest};
 use tessera_store::KdfParams;
 use tessera_wallet::app::i18n::Lang;
 use tessera_wallet::app::{Action, AppConfig, WalletApp};
+use tessera_wallet::cli::now;
+use tessera_wallet::demo;
 
 const PIN: &str = "246810";
 
@@ -147,6 +149,61 @@ fn the_id_screen_counts_fresh_credentials_and_offers_renewal_when_low() {
     h.get_by_label(no_fresh);
     click(&mut h, "Show QR code");
     assert!(h.state().shown_qr().is_some(), "{:?}", h.state().message());
+    click(&mut h, "Done");
+
+    // The issuer answers the renewal request with a new batch (the same attributes); the
+    // renewal screen imports it, says which request it answered and closes.
+    click(&mut h, "Show the renewal request");
+    let answer = dir.path().join("renewal.cbor");
+    std::fs::write(&answer, answer_renewal(&req)).unwrap();
+    type_into(
+        &mut h,
+        "Issued credential file path",
+        answer.to_str().unwrap(),
+    );
+    click(&mut h, "Import the credential");
+    let m = h.state().message().cloned().unwrap();
+    assert!(!m.error, "{m:?}");
+    assert!(m.text.contains("It answers request"), "{m:?}");
+    assert!(h.state().shown_request().is_none(), "the screen closed");
+    // (A used-up batch may be dropped: docs/wallet.md says what the wallet keeps.)
+    let b = h.state().batch_states()[0].clone().unwrap();
+    assert_eq!((b.fresh, b.low), (total, false));
+    assert!(b.renewal.is_none());
+    h.get_by_label(&format!("Fresh credentials left: {total} of {}", b.total));
+    assert!(h.query_by_label("Show the renewal request").is_none());
+}
+
+/// What the demo issuer sends back for a renewal request: a batch of the requested size for
+/// the demo person, bound to keys derived from the request's device key.
+fn answer_renewal(req: &VerifiedRequest) -> Vec<u8> {
+    use tessera_core::StatusRef;
+    use tessera_core::batch::{BatchParams, BatchSeed, issue_batch};
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let issuer = tessera_core::keys::secret_key_from_text(demo::ISSUER_KEY).unwrap();
+    let n = req.batch_count().unwrap();
+    let statuses: Vec<StatusRef> = (0..n)
+        .map(|i| StatusRef {
+            list: 0,
+            index: 1000 + i,
+        })
+        .collect();
+    let now = now();
+    let attributes = demo::person(now);
+    issue_batch(
+        &issuer,
+        BatchSeed::generate(&mut rng),
+        &BatchParams {
+            device: req.holder(),
+            not_before: now - 60,
+            expires: now + 365 * 86_400,
+            statuses: &statuses,
+            attributes: &attributes,
+        },
+        &mut rng,
+    )
+    .unwrap()
+    .to_vec()
 }
 
 #[test]
