@@ -6,6 +6,10 @@
 //! document type, signed by the device key: no personal data. The wallet shows the same
 //! request until a credential answers it or it is 30 days old
 //! ([`crate::wallet::REQUEST_REUSE_SECS`]).
+//!
+//! The same screen shows a card's renewal request when its batch of single-use credentials
+//! runs low ([`EnrolAction::OpenRenewal`]): signed by the same device key, so the issuer can
+//! serve it without a new identity check, and answered by a batch file imported here.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
