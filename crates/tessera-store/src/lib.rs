@@ -54,8 +54,10 @@ use crate::error::{corrupt, io_at};
 pub const FREE_ATTEMPTS: u32 = 3;
 /// Longest delay between attempts.
 pub const MAX_DELAY: Duration = Duration::from_secs(3600);
-/// Largest value the store accepts (records and history entries).
-pub const MAX_VALUE_LEN: usize = 256 * 1024;
+/// Largest value the store accepts (records and history entries). A wallet's credential
+/// record holds whole batches: 64 credentials carrying a 16 KiB legacy JPEG portrait each
+/// are about 1.1 MB, and a renewal keeps the previous batch beside the new one.
+pub const MAX_VALUE_LEN: usize = 4 * 1024 * 1024;
 /// Longest record id, in bytes.
 pub const MAX_ID_LEN: usize = 128;
 /// Largest backup file read.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tessera_store::{Change, KdfParams, RecordKind, Secret, Store, StoreError};
+use tessera_store::{Change, KdfParams, MAX_VALUE_LEN, RecordKind, Secret, Store, StoreError};
 
 fn fast() -> KdfParams {
     KdfParams::insecure_for_tests()
@@ -165,11 +165,11 @@ fn caller_mistakes_are_clear_errors() {
         .unwrap_err();
     assert!(matches!(e, StoreError::BadId { .. }), "{e}");
     let e = store
-        .put(RecordKind::Credential, "big", &vec![0; 256 * 1024 + 1])
+        .put(RecordKind::Credential, "big", &vec![0; MAX_VALUE_LEN + 1])
         .unwrap_err();
     assert!(matches!(e, StoreError::ValueTooLarge { .. }), "{e}");
     store
-        .put(RecordKind::Credential, "max", &vec![1; 256 * 1024])
+        .put(RecordKind::Credential, "max", &vec![1; MAX_VALUE_LEN])
         .unwrap();
     // The database allows one user at a time.
     let e = Store::unlock(dir.path(), &pin()).unwrap_err();
