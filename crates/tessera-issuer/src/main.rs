@@ -85,8 +85,11 @@ enum Command {
         #[arg(long, default_value_t = 64)]
         kdf_mib: u32,
     },
-    /// Issue one credential, or a batch of single-use credentials for a request that asks
-    /// for one (a batch file); renew from the register for a known device key.
+    /// Issue one credential, or a batch for a request that asks for one.
+    ///
+    /// A request with a batch field gets a batch file of single-use credentials. Without
+    /// --attributes (or with --renew), a request from a device key in the register is renewed
+    /// from the attributes stored there.
     Issue {
         #[command(flatten)]
         dir: DirArg,
@@ -392,16 +395,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return Err(Usage("give --holder-key or --request".into()).into());
                 }
             };
+            // The person file is read (and refused) before the issuer folder is opened.
+            let given = match (&attributes, renew) {
+                (Some(p), false) => Some(read_person(p)?),
+                _ => None,
+            };
+            if given.is_none() && !from_request {
+                return Err(Usage(
+                    "give --attributes: only a request (proof of the device key) is renewed from the register".into(),
+                )
+                .into());
+            }
             let mut issuer = Issuer::open(&dir.dir, pass)?;
-            let attrs = match (&attributes, renew) {
-                (Some(p), false) => read_person(p)?,
-                (None, _) if !from_request => {
-                    return Err(Usage(
-                        "give --attributes: only a request (proof of the device key) is renewed from the register".into(),
-                    )
-                    .into());
-                }
-                _ => match issuer.registered_attributes(&holder)? {
+            let attrs = match given {
+                Some(a) => a,
+                None => match issuer.registered_attributes(&holder)? {
                     Some(a) => {
                         eprintln!("renewal: attributes from the register");
                         a
