@@ -75,10 +75,11 @@ fn verify_shown(h: &Harness<'_, WalletApp>) -> tessera_core::VerifiedPresentatio
 /// A credential from the demo issuer for the wallet's device key whose portrait is the QR
 /// portrait (lossy WebP) the issuer derives from the demo photo.
 fn webp_credential(dir: &Path) -> (Vec<u8>, Vec<u8>) {
-    let webp = tessera_issuer::portrait::derive(demo::PORTRAIT)
+    let photo = include_bytes!("../../../assets/demo/portrait.jpg");
+    let webp = tessera_issuer::portrait::derive(photo)
         .expect("the demo photo gives a QR portrait")
         .webp;
-    (credential_with(dir, webp.clone(), "林"), webp)
+    (credential_with(dir, webp.clone(), "陈"), webp)
 }
 
 /// A credential from the demo issuer for the wallet's device key with `portrait` in slot 11
