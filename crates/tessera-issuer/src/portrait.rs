@@ -128,12 +128,39 @@ pub struct QrPortrait {
 
 /// Makes the QR portrait ([`QR_WIDTH`]x[`QR_HEIGHT`]) from a photo file's bytes.
 ///
+/// A photo that already is a QR portrait ([`QR_WIDTH`]x[`QR_HEIGHT`], within
+/// [`TARGET_LEN`] and the format's rules, and decodable) is taken as it is: a registry can
+/// derive each citizen's portrait once, when the photo enters the registry, store the WebP
+/// and name it in person files, so issuing batches costs nothing more for the portrait
+/// (docs/portrait.md, "Issuance rate").
+///
 /// ```
 /// let err = tessera_issuer::portrait::derive(b"%PDF-1.7").unwrap_err();
 /// assert_eq!(err.to_string(), "the photo is not a JPEG, PNG or WebP image (unknown format)");
 /// ```
 pub fn derive(photo: &[u8]) -> Result<QrPortrait, PortraitError> {
+    if let Some(ready) = already_qr_portrait(photo) {
+        return Ok(ready);
+    }
     derive_sized(photo, QR_WIDTH, QR_HEIGHT)
+}
+
+/// `photo` as it is, if it is a QR portrait as [`derive`] makes them (its quality is not
+/// recorded in the file: reported as 0).
+fn already_qr_portrait(photo: &[u8]) -> Option<QrPortrait> {
+    let info = format::check(photo).ok()?;
+    let ok = info.format == format::Format::WebP
+        && (info.width, info.height) == (QR_WIDTH, QR_HEIGHT)
+        && photo.len() <= TARGET_LEN;
+    // The header is right; the data must decode too (it is signed into credentials).
+    let decoded = ok.then(|| image::load_from_memory_with_format(photo, ImageFormat::WebP))?;
+    let img = decoded.ok()?;
+    ((img.width(), img.height()) == (QR_WIDTH, QR_HEIGHT)).then(|| QrPortrait {
+        webp: photo.to_vec(),
+        quality: 0,
+        width: QR_WIDTH,
+        height: QR_HEIGHT,
+    })
 }
 
 /// [`derive`] at another size (the measurements compare 48x64 with 60x80).
@@ -253,17 +280,28 @@ fn flatten(img: DynamicImage) -> RgbImage {
     })
 }
 
-/// Lossy WebP of an RGB image at `quality` (0 to 100): libwebp, slowest method (best
-/// compression), sharp RGB to YUV conversion. The output is the simple format only.
+/// libwebp's effort (0 fastest to 6 smallest) for QR portraits.
+pub const WEBP_METHOD: u8 = 6;
+/// Whether QR portraits use libwebp's sharp (iterative) RGB to YUV conversion.
+pub const WEBP_SHARP_YUV: bool = true;
+
+/// Lossy WebP of an RGB image at `quality` (0 to 100) with the issuer's settings
+/// ([`WEBP_METHOD`], [`WEBP_SHARP_YUV`]). The output is the simple format only.
 pub fn encode_webp(img: &RgbImage, quality: u8) -> Vec<u8> {
+    encode_webp_with(img, quality, WEBP_METHOD, WEBP_SHARP_YUV)
+}
+
+/// [`encode_webp`] with another effort and RGB to YUV conversion (for the measurements).
+/// Empty if libwebp refuses the settings.
+pub fn encode_webp_with(img: &RgbImage, quality: u8, method: u8, sharp_yuv: bool) -> Vec<u8> {
     let mut config = match webp::WebPConfig::new() {
         Ok(c) => c,
         Err(()) => return Vec::new(),
     };
     config.lossless = 0;
     config.quality = f32::from(quality.min(100));
-    config.method = 6;
-    config.use_sharp_yuv = 1;
+    config.method = i32::from(method.min(6));
+    config.use_sharp_yuv = i32::from(sharp_yuv);
     let encoder = webp::Encoder::from_rgb(img.as_raw(), img.width(), img.height());
     match encoder.encode_advanced(&config) {
         Ok(mem) => mem.to_vec(),
@@ -378,6 +416,31 @@ pub(crate) mod tests {
             // A WebP photo is taken too.
             let again = derive(&encode_webp(&photo, 90)).unwrap();
             assert_eq!((again.width, again.height), (48, 64));
+        }
+    }
+
+    #[test]
+    fn a_qr_portrait_given_as_the_photo_is_kept_as_it_is() {
+        let made = derive(&png(&synthetic_photo(300, 400))).unwrap();
+        let again = derive(&made.webp).unwrap();
+        assert_eq!(again.webp, made.webp);
+        assert_eq!(again.quality, 0, "not re-encoded");
+        // A WebP of another size, or over the budget, is derived like any photo.
+        let other = encode_webp(&synthetic_photo(60, 80), 90);
+        assert_eq!(derive(&other).unwrap().width, QR_WIDTH);
+        assert!(derive(&other).unwrap().quality > 0);
+        let big = encode_webp(
+            &prepare(&png(&synthetic_photo(300, 400)), 48, 64).unwrap(),
+            100,
+        );
+        assert!(big.len() > TARGET_LEN, "{}", big.len());
+        assert!(derive(&big).unwrap().webp.len() <= TARGET_LEN);
+        // A right header over damaged data is decoded, found broken, and then refused.
+        let mut broken = made.webp.clone();
+        let n = broken.len();
+        broken[n - 40..].fill(0xAA);
+        if image::load_from_memory(&broken).is_err() {
+            assert!(derive(&broken).is_err());
         }
     }
 
