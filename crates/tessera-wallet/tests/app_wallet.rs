@@ -107,3 +107,86 @@ fn pin_change_key_file_and_delete_go_through_the_wallet() {
     assert!(!Wallet::exists(dir.path()));
     h.get_by_label("Get started");
 }
+
+/// A batch file bigger than one credential may be, from the demo issuer for `holder`.
+fn big_batch(holder: ed25519_dalek::VerifyingKey) -> Vec<u8> {
+    use tessera_core::StatusRef;
+    use tessera_core::attributes::{AttrId, AttrValue};
+    use tessera_core::batch::{BatchParams, BatchSeed, MAX_BATCH_COUNT, issue_batch};
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let issuer =
+        tessera_core::keys::secret_key_from_text(tessera_wallet::demo::ISSUER_KEY).unwrap();
+    let now = tessera_wallet::cli::now();
+    let mut attributes = tessera_wallet::demo::person(now);
+    // Long (but valid) names make every credential large.
+    for id in [AttrId::GivenNameLatin, AttrId::IssuingAuthority] {
+        attributes.set(id, AttrValue::Text("LONG NAME ".repeat(25)));
+    }
+    let statuses: Vec<StatusRef> = (0..MAX_BATCH_COUNT)
+        .map(|i| StatusRef {
+            list: 0,
+            index: 5000 + i,
+        })
+        .collect();
+    issue_batch(
+        &issuer,
+        BatchSeed::generate(&mut rng),
+        &BatchParams {
+            device: holder,
+            not_before: now - 60,
+            expires: now + 365 * 86_400,
+            statuses: &statuses,
+            attributes: &attributes,
+        },
+        &mut rng,
+    )
+    .unwrap()
+    .to_vec()
+}
+
+#[test]
+fn the_app_imports_batch_files_up_to_the_import_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    click(&mut h, "Get started");
+    type_into(&mut h, "PIN", PIN);
+    type_into(&mut h, "PIN again", PIN);
+    click(&mut h, "Create wallet");
+    click(&mut h, "Add the demo ID");
+    click(&mut h, "Add an ID");
+    let holder = std::fs::read_to_string(dir.path().join("holder.pub")).unwrap();
+    let holder = tessera_core::keys::public_key_from_text(&holder).unwrap();
+
+    // A batch file larger than one credential's limit is a normal import.
+    let batch = big_batch(holder);
+    assert!(batch.len() > tessera_core::credential::MAX_CREDENTIAL_LEN);
+    let file = dir.path().join("batch.cbor");
+    std::fs::write(&file, &batch).unwrap();
+    type_into(&mut h, "Credential file path", file.to_str().unwrap());
+    click(&mut h, "Import");
+    assert_eq!(h.state().card_count(), 2, "{:?}", h.state().message());
+    let fresh: Vec<usize> = h
+        .state()
+        .batch_states()
+        .iter()
+        .map(|b| b.as_ref().unwrap().fresh)
+        .collect();
+    assert!(
+        fresh.contains(&(tessera_core::batch::MAX_BATCH_COUNT as usize)),
+        "{fresh:?}"
+    );
+
+    // Over the import limit: refused by its size, before it is read.
+    click(&mut h, "Add an ID");
+    let huge = dir.path().join("huge.cbor");
+    std::fs::write(&huge, vec![0u8; tessera_wallet::wallet::MAX_IMPORT_LEN + 1]).unwrap();
+    type_into(&mut h, "Credential file path", huge.to_str().unwrap());
+    click(&mut h, "Import");
+    let m = h.state().message().cloned().unwrap();
+    assert!(m.error, "{m:?}");
+    let limit = tessera_wallet::wallet::MAX_IMPORT_LEN;
+    assert!(
+        m.text.contains(&format!("at most {limit} are accepted")),
+        "{m:?}"
+    );
+}

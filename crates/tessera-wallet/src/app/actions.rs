@@ -23,8 +23,8 @@ use crate::wallet::{ImportOutcome, Imported, IssuerCheck, Wallet, WalletError};
 
 /// The setting key of the auto-lock time in the encrypted store.
 pub(super) const AUTO_LOCK_KEY: &str = "auto-lock-secs";
-/// Largest credential file imported: the core's limit.
-pub(super) const MAX_CREDENTIAL_FILE: u64 = tessera_core::credential::MAX_CREDENTIAL_LEN as u64;
+/// Largest file imported: a credential file or a batch file ([`crate::wallet::MAX_IMPORT_LEN`]).
+pub(super) const MAX_IMPORT_FILE: u64 = crate::wallet::MAX_IMPORT_LEN as u64;
 
 /// Something the UI asks for; [`WalletApp`] does it in `logic`.
 #[derive(Clone, Debug, PartialEq)]
@@ -715,11 +715,11 @@ pub(super) fn export_key(w: &Wallet, dir: &Path) -> Option<PathBuf> {
 
 pub(super) fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
     use tessera_fs::ReadLimitedError as E;
-    tessera_fs::read_limited(path, MAX_CREDENTIAL_FILE).map_err(|e| match e {
+    tessera_fs::read_limited(path, MAX_IMPORT_FILE).map_err(|e| match e {
         E::Io(e) => e,
         E::NotAFile => std::io::Error::other("not a regular file"),
         E::TooLarge { len } => std::io::Error::other(format!(
-            "{len} bytes; at most {MAX_CREDENTIAL_FILE} are accepted"
+            "{len} bytes; at most {MAX_IMPORT_FILE} are accepted"
         )),
     })
 }
