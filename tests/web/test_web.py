@@ -13,6 +13,10 @@ Y4M video made by ffmpeg from a QR image: a fresh presentation from the wallet C
 Checks (the DOM contract of docs/web.md):
 - camera: VALID with exactly the disclosed items within 3 s; the same code again: replayed;
 - a code with one changed character, and a video with no code: never valid;
+- torch: hidden with the fake camera (no torch on its track) and harmless if pressed; shown
+  and switching for a track that reports one;
+- upload: a PNG of a code gives tessera-verify's verdict; no code or no image: a message;
+- portrait: decoded, at its fixed size, smoothly upscaled, beside the names (JPEG or WebP);
 - paste: the same verdict (reason and disclosed items) as tessera-verify --json;
 - counter code: a code made for another counter is wrong_counter_code;
 - revocation: the site rebuilt with a newer status list that revokes the demo credentials
