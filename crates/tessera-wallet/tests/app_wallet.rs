@@ -190,3 +190,54 @@ fn the_app_imports_batch_files_up_to_the_import_limit() {
         "{m:?}"
     );
 }
+
+#[test]
+fn trust_files_are_read_with_the_bounded_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    click(&mut h, "Get started");
+    type_into(&mut h, "PIN", PIN);
+    type_into(&mut h, "PIN again", PIN);
+    click(&mut h, "Create wallet");
+    click(&mut h, "Settings");
+    click(&mut h, "Trust list");
+    let root = dir.path().join("root.pub");
+    std::fs::write(&root, tessera_wallet::demo::ROOT_PUB).unwrap();
+    type_into(&mut h, "Root key file", root.to_str().unwrap());
+    // A trust list file over 1 MiB: refused by its size, naming the file.
+    let big = dir.path().join("big-list.cbor");
+    std::fs::write(&big, vec![0u8; (1 << 20) + 1]).unwrap();
+    type_into(&mut h, "Trust list file", big.to_str().unwrap());
+    click(&mut h, "Load trust list");
+    let m = h.state().message().cloned().unwrap();
+    assert!(m.error, "{m:?}");
+    assert!(m.text.contains("big-list.cbor"), "{m:?}");
+    assert!(
+        m.text.contains(&format!(
+            "{} bytes; at most {} are accepted",
+            (1 << 20) + 1,
+            1 << 20
+        )),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn a_trust_list_that_is_a_directory_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path());
+    click(&mut h, "Get started");
+    type_into(&mut h, "PIN", PIN);
+    type_into(&mut h, "PIN again", PIN);
+    click(&mut h, "Create wallet");
+    click(&mut h, "Settings");
+    click(&mut h, "Trust list");
+    let folder = dir.path().join("a-folder");
+    std::fs::create_dir(&folder).unwrap();
+    type_into(&mut h, "Trust list file", folder.to_str().unwrap());
+    type_into(&mut h, "Root key file", folder.to_str().unwrap());
+    click(&mut h, "Load trust list");
+    let m = h.state().message().cloned().unwrap();
+    assert!(m.error, "{m:?}");
+    assert!(m.text.contains("a-folder: not a regular file"), "{m:?}");
+}

@@ -325,7 +325,7 @@ impl WalletApp {
                 let path = PathBuf::from(self.forms.import_path.trim());
                 self.apply(ctx, Action::ImportFile(path));
             }
-            Action::ImportFile(path) => match read_limited(&path) {
+            Action::ImportFile(path) => match read_limited(&path, MAX_IMPORT_FILE) {
                 Ok(bytes) => self.apply(ctx, Action::ImportBytes(bytes)),
                 Err(e) => self.error(format!("{} {}: {e}", t.error_prefix, path.display())),
             },
@@ -688,14 +688,7 @@ pub(super) fn load_trust_files(
     root: &Path,
 ) -> Result<(Vec<u8>, ed25519_dalek::VerifyingKey), String> {
     let read = |p: &Path, limit: u64| -> Result<Vec<u8>, String> {
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        if !meta.is_file() || meta.len() > limit {
-            return Err(format!(
-                "{}: not a file of at most {limit} bytes",
-                p.display()
-            ));
-        }
-        std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
+        read_limited(p, limit).map_err(|e| format!("{}: {e}", p.display()))
     };
     let signed = read(list, 1 << 20)?;
     let text = String::from_utf8(read(root, 4096)?)
@@ -713,13 +706,15 @@ pub(super) fn export_key(w: &Wallet, dir: &Path) -> Option<PathBuf> {
     Some(path)
 }
 
-pub(super) fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Reads a file from outside of at most `limit` bytes (tessera-fs's one bounded reader: a
+/// regular file only, never more than `limit` + 1 bytes read).
+pub(super) fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     use tessera_fs::ReadLimitedError as E;
-    tessera_fs::read_limited(path, MAX_IMPORT_FILE).map_err(|e| match e {
+    tessera_fs::read_limited(path, limit).map_err(|e| match e {
         E::Io(e) => e,
         E::NotAFile => std::io::Error::other("not a regular file"),
-        E::TooLarge { len } => std::io::Error::other(format!(
-            "{len} bytes; at most {MAX_IMPORT_FILE} are accepted"
-        )),
+        E::TooLarge { len } => {
+            std::io::Error::other(format!("{len} bytes; at most {limit} are accepted"))
+        }
     })
 }
