@@ -332,7 +332,7 @@ impl Issuer {
         on_error: &mut dyn FnMut(u64, &str),
     ) -> Result<BatchReport, Error> {
         if opts.chunk == 0 {
-            return Err(Error::Invalid("--chunk must be at least 1".into()));
+            return Err(Error::BadOption("--chunk must be at least 1".into()));
         }
         let base_dir = match requests.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -74,9 +74,14 @@ pub enum Error {
     /// tessera-core refused to issue.
     #[error("cannot issue")]
     Issue(#[from] tessera_core::IssueError),
-    /// An option or argument is out of range.
+    /// A refusal: an input or an operation this issuer folder does not allow (exit code 1 in
+    /// the binary).
     #[error("{0}")]
     Invalid(String),
+    /// An option value out of range, a mistake on the command line (exit code 2, usage, in
+    /// the binary).
+    #[error("{0}")]
+    BadOption(String),
     /// The credential would outlive the signing key's window in the trust list.
     #[error(
         "the credential would expire at {expires}, after the signing key's window ends ({not_after}): shorten --valid-days or add a new key"

@@ -22,9 +22,10 @@ use tessera_issuer::{
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  refused: a person file, holder key, request or option value refused, a wrong passphrase
-  2  usage or file error: a bad command line, a file that cannot be read or written, an
-     output that exists without --force, a folder that is not an issuer folder
+  1  refused: a person file, holder key or request refused, a wrong passphrase, an
+     operation the issuer folder does not allow
+  2  usage or file error: a bad command line or option value, a file that cannot be read or
+     written, an output that exists without --force, a folder that is not an issuer folder
   3  issue-batch finished, but some records were refused (see errors.jsonl)
 Errors are printed on standard error as \"tessera-issuer: error: ...\".";
 
@@ -697,6 +698,7 @@ fn exit_code(e: &anyhow::Error) -> u8 {
                 c.downcast_ref::<tessera_issuer::Error>(),
                 Some(
                     tessera_issuer::Error::Io { .. }
+                        | tessera_issuer::Error::BadOption(_)
                         | tessera_issuer::Error::Exists(_)
                         | tessera_issuer::Error::FileExists(_)
                         | tessera_issuer::Error::NotInitialised(_)

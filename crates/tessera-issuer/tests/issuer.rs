@@ -1625,3 +1625,42 @@ fn a_revoked_key_leaves_the_trust_list_and_its_credentials_stop_verifying() {
     assert!(out.contains("revoked") && out.contains("publish"), "{out}");
     assert!(trust_of(&dir).find_key(&new_kid).is_none());
 }
+
+/// A bad option value is a usage error (exit 2), a refused input or operation exit 1.
+#[test]
+fn option_mistakes_exit_2_and_refusals_exit_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = cli_setup(t);
+    let out = t.join("c.cred");
+    for days in ["0", "99999"] {
+        let (code, _, err) = cli_issue(t, &dir, &out, &["--valid-days", days]);
+        assert_eq!(code, Some(2), "--valid-days {days}: {err}");
+        assert!(err.contains("--valid-days must be between 1 and"), "{err}");
+        assert!(!out.exists());
+    }
+    let jsonl = t.join("in.jsonl");
+    std::fs::write(&jsonl, "").unwrap();
+    let (code, _, err) = cli(&[
+        "issue-batch".as_ref(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+        "--requests".as_ref(),
+        jsonl.as_os_str(),
+        "--out".as_ref(),
+        t.join("o").as_os_str(),
+        "--chunk".as_ref(),
+        "0".as_ref(),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--chunk must be at least 1"), "{err}");
+    // A refused input stays 1: a birth date after the start of validity.
+    std::fs::write(
+        t.join("p.json"),
+        r#"{"family_name":"A","given_name":"B","birth_date":"2099-01-01","id_number":"1"}"#,
+    )
+    .unwrap();
+    let (code, _, err) = cli_issue(t, &dir, &out, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("after the start of validity"), "{err}");
+}

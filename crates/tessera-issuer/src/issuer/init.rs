@@ -65,12 +65,12 @@ pub struct InitReport {
 pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, Error> {
     let now = opts.now.unwrap_or_else(now_unix);
     if opts.issuer_id.is_empty() || opts.name.is_empty() {
-        return Err(Error::Invalid(
+        return Err(Error::BadOption(
             "the issuer id and name must not be empty".into(),
         ));
     }
     if opts.list_size == 0 || opts.max_validity_days == 0 {
-        return Err(Error::Invalid(
+        return Err(Error::BadOption(
             "--list-size and --max-validity-days must be at least 1".into(),
         ));
     }

@@ -72,7 +72,7 @@ impl Issuer {
         let nbf = not_before.unwrap_or(now);
         let secs = valid_days.saturating_mul(DAY);
         if valid_days == 0 || secs > self.state.max_validity {
-            return Err(Error::Invalid(format!(
+            return Err(Error::BadOption(format!(
                 "--valid-days must be between 1 and {} (this issuer's longest validity)",
                 self.state.max_validity / DAY
             )));
