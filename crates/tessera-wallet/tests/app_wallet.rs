@@ -241,3 +241,28 @@ fn a_trust_list_that_is_a_directory_is_refused_by_name() {
     assert!(m.error, "{m:?}");
     assert!(m.text.contains("a-folder: not a regular file"), "{m:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_device_key_file_replaces_a_link_instead_of_writing_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let mut h = app(dir.path());
+    click(&mut h, "Get started");
+    type_into(&mut h, "PIN", PIN);
+    type_into(&mut h, "PIN again", PIN);
+    click(&mut h, "Create wallet");
+    click(&mut h, "Add the demo ID");
+    std::os::unix::fs::symlink(&victim, dir.path().join("holder.pub")).unwrap();
+    click(&mut h, "Add an ID");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    let written = std::fs::read_to_string(dir.path().join("holder.pub")).unwrap();
+    assert!(tessera_core::keys::public_key_from_text(&written).is_ok());
+    assert!(
+        !std::fs::symlink_metadata(dir.path().join("holder.pub"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}

@@ -702,7 +702,8 @@ pub(super) fn load_trust_files(
 pub(super) fn export_key(w: &Wallet, dir: &Path) -> Option<PathBuf> {
     let text = w.device_key_file(&mut UnwrapErr(getrandom::SysRng)).ok()?;
     let path = dir.join("holder.pub");
-    std::fs::write(&path, text).ok()?;
+    // A new file renamed into place: a link planted at that name is replaced, not followed.
+    tessera_fs::write_atomic(&path, text.as_bytes(), Some(0o644)).ok()?;
     Some(path)
 }
 
