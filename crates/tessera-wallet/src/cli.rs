@@ -255,12 +255,8 @@ fn open(cli: &Cli, create: bool) -> Result<Wallet> {
 /// Largest credential file `import` reads: the core's limit.
 const CREDENTIAL_LIMIT: u64 = tessera_core::credential::MAX_CREDENTIAL_LEN as u64;
 
-/// Largest file `import` reads: a credential file or a batch file, within the core's limits.
-const IMPORT_LIMIT: u64 = if tessera_core::batch::BATCH_FILE_MAX as u64 > CREDENTIAL_LIMIT {
-    tessera_core::batch::BATCH_FILE_MAX as u64
-} else {
-    CREDENTIAL_LIMIT
-};
+/// Largest file `import` reads: a credential file or a batch file.
+const IMPORT_LIMIT: u64 = crate::wallet::MAX_IMPORT_LEN as u64;
 
 /// Writes request `p` to `out` (and its QR image to `png`), says what it is on standard
 /// error and prints its QR text.

@@ -42,6 +42,15 @@ pub const BATCH_SIZE: u32 = DEFAULT_BATCH_COUNT;
 /// 32): the wallet then says so and makes a renewal request. docs/wallet.md says why.
 pub const LOW_DIVISOR: usize = held::LOW_DIVISOR;
 
+/// Largest file an import reads: a credential file or a batch file, within the core's
+/// limits (the command line and the app read at most this many bytes).
+pub const MAX_IMPORT_LEN: usize =
+    if tessera_core::batch::BATCH_FILE_MAX > tessera_core::credential::MAX_CREDENTIAL_LEN {
+        tessera_core::batch::BATCH_FILE_MAX
+    } else {
+        tessera_core::credential::MAX_CREDENTIAL_LEN
+    };
+
 /// Most batches one credential id keeps at once (a renewal adds one; a batch with no fresh
 /// credential left is dropped when the next arrives).
 pub const MAX_BATCHES: usize = 16;
