@@ -352,3 +352,44 @@ fn the_wallet_marks_an_unknown_issuer_until_its_trust_list_is_loaded() {
         "{out}"
     );
 }
+
+#[test]
+fn the_qr_portrait_reaches_tessera_verify_as_text_and_json() {
+    let s = setup();
+    // The issuer derived the QR portrait from the demo's photo.
+    let photo =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo/portrait.jpg"))
+            .unwrap();
+    let webp = tessera_issuer::portrait::derive(&photo).unwrap().webp;
+    let png = s.tmp.join("photo.png");
+    run(wallet(&s.wal)
+        .args([
+            "present",
+            "--items",
+            "family_name,given_name,portrait",
+            "--png",
+        ])
+        .arg(&png));
+    // JSON: the exact bytes, base64.
+    let line = stdout(&run(verify(&s).arg("--image").arg(&png)));
+    let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    assert_eq!(v["verdict"], "valid", "{v}");
+    assert_eq!(
+        v["disclosed"]["portrait"],
+        tessera_verifier::base64(&webp).as_str()
+    );
+    // Text: that there is a portrait, its format, size and bytes.
+    let text = stdout(&run(Command::new(bin("tessera-verify"))
+        .arg("--trust")
+        .arg(s.iss.join("trust-list.cbor"))
+        .arg("--root")
+        .arg(s.iss.join("root.pub"))
+        .arg("--image")
+        .arg(&png)));
+    let want = format!("<WebP image, 48x64, {} bytes>", webp.len());
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("portrait:") && l.ends_with(&want)),
+        "{text}"
+    );
+}
