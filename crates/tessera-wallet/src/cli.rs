@@ -252,9 +252,6 @@ fn open(cli: &Cli, create: bool) -> Result<Wallet> {
     }
 }
 
-/// Largest credential file `import` reads: the core's limit.
-const CREDENTIAL_LIMIT: u64 = tessera_core::credential::MAX_CREDENTIAL_LEN as u64;
-
 /// Largest file `import` reads: a credential file or a batch file.
 const IMPORT_LIMIT: u64 = crate::wallet::MAX_IMPORT_LEN as u64;
 
@@ -717,11 +714,13 @@ mod tests {
     fn credential_files_over_the_core_limit_are_refused_before_reading() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.cred");
-        let limit = tessera_core::credential::MAX_CREDENTIAL_LEN;
+        let limit = crate::wallet::MAX_IMPORT_LEN;
+        // A batch file of the largest batch fits.
+        assert!(limit >= tessera_core::batch::BATCH_FILE_MAX);
         std::fs::write(&path, vec![0u8; limit]).unwrap();
-        assert_eq!(read_file(&path, CREDENTIAL_LIMIT).unwrap().len(), limit);
+        assert_eq!(read_file(&path, IMPORT_LIMIT).unwrap().len(), limit);
         std::fs::write(&path, vec![0u8; limit + 1]).unwrap();
-        let err = read_file(&path, CREDENTIAL_LIMIT).unwrap_err();
+        let err = read_file(&path, IMPORT_LIMIT).unwrap_err();
         assert_eq!(exit_code(&err), 2);
         assert!(
             err.to_string().ends_with(&format!(
@@ -738,7 +737,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("zero.cred");
         std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
-        let err = read_file(&path, CREDENTIAL_LIMIT).unwrap_err();
+        let err = read_file(&path, IMPORT_LIMIT).unwrap_err();
         assert_eq!(exit_code(&err), 2);
         assert!(err.to_string().ends_with("is not a regular file"), "{err}");
     }
