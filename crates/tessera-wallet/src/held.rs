@@ -12,7 +12,7 @@
 //! credential record   "TWH1" u8:groups { u8:has_seed [32]:seed? u16:count { u32:len bytes }* }*
 //!                     (a record without the magic is one credential file, as older wallets
 //!                     stored it)
-//! credential-use      "TWU1" u32:count { u32:uses u64:last_used }* u32:current (all ones: none)
+//! credential-use      "TWU1" u32:count { u32:uses u64:last_use }* u32:current (all ones: none)
 //!                     u8:from_back u8:has_restore [8]:restore_id?
 //! ```
 //! Integers are big-endian; parsing is strict (exact lengths, no trailing bytes).
@@ -88,7 +88,9 @@ pub(crate) struct Held {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Use {
     pub uses: u32,
-    pub last_used: UnixTime,
+    /// The number of the id's presentation that last used it (1, 2, …; 0: never). An order,
+    /// not a time: the record, and so a backup, keeps no time of use.
+    pub last_use: u64,
 }
 
 /// How the credentials of one id have been used, in the order of [`Held::iter`].
@@ -303,7 +305,7 @@ impl UseState {
         for _ in 0..n {
             uses.push(Use {
                 uses: r.u32()?,
-                last_used: r.u64()?,
+                last_use: r.u64()?,
             });
         }
         let current = match r.u32()? {
@@ -332,7 +334,7 @@ impl UseState {
         out.extend_from_slice(&(self.uses.len() as u32).to_be_bytes());
         for u in &self.uses {
             out.extend_from_slice(&u.uses.to_be_bytes());
-            out.extend_from_slice(&u.last_used.to_be_bytes());
+            out.extend_from_slice(&u.last_use.to_be_bytes());
         }
         out.extend_from_slice(&self.current.unwrap_or(NO_CURRENT).to_be_bytes());
         out.push(u8::from(self.from_back));
@@ -381,7 +383,7 @@ pub(crate) fn choose(held: &Held, state: &UseState, now: UnixTime) -> usize {
         order
             .iter()
             .copied()
-            .min_by_key(|&k| (used(k).last_used, used(k).uses, k))
+            .min_by_key(|&k| (used(k).last_use, used(k).uses, k))
             .unwrap_or(0)
     })
 }
@@ -512,7 +514,7 @@ mod tests {
             uses: vec![
                 Use {
                     uses: 2,
-                    last_used: T + 5,
+                    last_use: T + 5,
                 },
                 Use::default(),
             ],
@@ -575,11 +577,11 @@ mod tests {
         for (k, u) in state.uses.iter_mut().enumerate() {
             *u = Use {
                 uses: 1 + (k % 2) as u32,
-                last_used: T + 100 + (k / 2) as u64,
+                last_use: T + 100 + (k / 2) as u64,
             };
         }
         assert_eq!(choose(&held, &state, T + 200), 0);
-        state.uses[0].last_used = T + 900;
+        state.uses[0].last_use = T + 900;
         assert_eq!(choose(&held, &state, T + 200), 1);
         // Low: at most a quarter of the newest batch (4) fresh, so at most 1.
         let mut s = UseState::unused(4);
@@ -599,7 +601,7 @@ mod tests {
         for k in 0..3 {
             s.uses[k] = Use {
                 uses: 1,
-                last_used: T + k as u64,
+                last_use: T + k as u64,
             };
         }
         let (merged, ms) = merge(&four, &s, new.clone(), T + 10);

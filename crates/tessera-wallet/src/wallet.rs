@@ -77,8 +77,10 @@ pub struct CredentialUse {
     pub status: tessera_core::StatusRef,
     /// How many presentations it made (a renewed QR code on screen is the same one).
     pub uses: u32,
-    /// When it was last used.
-    pub last_used: Option<UnixTime>,
+    /// Which presentation of its id last used it, counted from 1: an order, not a time (the
+    /// wallet keeps no time of use beside the credentials; the history, which stays on the
+    /// device, has the times).
+    pub last_use: Option<u64>,
     /// When it expires.
     pub expires: UnixTime,
 }
@@ -809,7 +811,7 @@ impl Wallet {
                     holder: c.claims().holder,
                     status: c.claims().status,
                     uses: u.uses,
-                    last_used: (u.uses > 0).then_some(u.last_used),
+                    last_use: (u.uses > 0).then_some(u.last_use),
                     expires: c.claims().expires,
                 })
             })
@@ -975,9 +977,10 @@ impl Wallet {
             None => present(cred, &device, &req, rng)?,
         };
         if again.is_none() {
+            let last = state.uses.iter().map(|u| u.last_use).max().unwrap_or(0);
             let u = &mut state.uses[k];
             u.uses = u.uses.saturating_add(1);
-            u.last_used = now;
+            u.last_use = last.saturating_add(1);
             state.current = Some(k as u32);
             changed = true;
         }
