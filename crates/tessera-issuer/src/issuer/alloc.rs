@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn a_full_list_closes_and_a_batch_too_large_for_a_list_is_refused() {
-        let (_dir, mut iss) = folder(1000);
+        let (dir, mut iss) = folder(1000);
         let mut seen = std::collections::BTreeSet::new();
         for _ in 0..25 {
             for id in iss
@@ -327,6 +327,21 @@ mod tests {
             }
         }
         assert!(seen.iter().any(|id| id.list > 0), "the list closed");
+        // The new list, begun by a batch, is published.
+        let out = dir.path().join("www");
+        let r = iss
+            .publish(
+                &out,
+                &PublishOptions {
+                    now: Some(T + 60),
+                    status_ttl: None,
+                    trust_ttl: None,
+                },
+            )
+            .unwrap();
+        let names: Vec<String> = r.files.iter().map(|f| f.file.clone()).collect();
+        assert!(names.iter().any(|n| n.ends_with("1.cbor")), "{names:?}");
+        assert!(!names.iter().any(|n| n.ends_with("2.cbor")), "{names:?}");
         let (_dir, mut small) = folder(100);
         let e = small
             .allocate_draws(&[Draw::Random(64)], T + 86_400, None)

@@ -124,12 +124,9 @@ impl Issuer {
         fsutil::create_dir(&out.join("status"), 0o755).map_err(io(out))?;
         let trust = self.resign_trust_list(now, opts.trust_ttl)?;
         let mut files = vec![write_published(out, "trust-list.cbor", &trust)?];
-        let next = self.next_id();
-        let last = if next.index == 0 && next.list > 0 {
-            next.list - 1
-        } else {
-            next.list
-        };
+        // Every list up to the current one: the current list has ids in use (a list is only
+        // begun by an allocation that takes an id from it).
+        let last = self.state.next_list;
         let key = self.signing_key()?.clone();
         let issued_at = now.max(self.state.last_status_issued_at.saturating_add(1));
         self.state.last_status_issued_at = issued_at;
