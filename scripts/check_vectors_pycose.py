@@ -9,7 +9,9 @@ reason is a bad signature must fail here too.
 
 pycose (like OpenSSL) makes only RFC 8032's checks. docs/format.md requires more of a verifier,
 and this script makes those checks itself: public keys must be canonical encodings and not one
-of the eight small-order points, and text attribute values obey the text rule. Vectors whose
+of the eight small-order points, text attribute values obey the text rule, and a disclosed
+portrait obeys the portrait rule (a WebP QR portrait within its caps, or a JPEG in a credential
+valid from before 2027). Vectors whose
 reason is `malformed` must be refused by these checks or by the structure.
 
 Needs: pip install "cbor2<6" "pycose==1.1.0"   (cbor2 6 breaks pycose 1.1)
@@ -64,6 +66,38 @@ def text_problem(t):
     return None
 
 
+LEGACY_JPEG_UNTIL = 1798761600  # 2027-01-01T00:00:00Z
+
+
+def portrait_problem(b, nbf):
+    """The portrait rule (docs/format.md, "Portrait"): a simple-format lossy WebP of at most
+    650 bytes and 96x128 pixels, or a JPEG of at most 16 KiB in a credential valid from
+    before 2027."""
+    if not isinstance(b, bytes):
+        return "not bytes"
+    if b[:4] == b"RIFF":
+        if len(b) > 650:
+            return "webp over 650 bytes"
+        if len(b) < 30 or b[8:12] != b"WEBP" or b[12:16] != b"VP8 ":
+            return "not a simple lossy webp"
+        if int.from_bytes(b[4:8], "little") != len(b) - 8:
+            return "riff size"
+        n = int.from_bytes(b[16:20], "little")
+        if 20 + n + (n & 1) != len(b):
+            return "vp8 chunk size"
+        frame = b[20:]
+        if frame[0] & 1 or frame[3:6] != b"\x9d\x01\x2a":
+            return "not a key frame"
+        w = int.from_bytes(frame[6:8], "little") & 0x3FFF
+        h = int.from_bytes(frame[8:10], "little") & 0x3FFF
+        return None if 1 <= w <= 96 and 1 <= h <= 128 else "over 96x128"
+    if b[:2] == b"\xff\xd8":
+        if len(b) > 16384:
+            return "jpeg over 16 KiB"
+        return "jpeg from 2027 on" if nbf >= LEGACY_JPEG_UNTIL else None
+    return "neither webp nor jpeg"
+
+
 def slots(t):
     return {t} if isinstance(t, int) else slots(t[0]) | slots(t[1])
 
@@ -116,6 +150,8 @@ def check(p, trusted):
     if not disclosures or key_problem(holder_key):
         return "malformed"
     if any(d[0] in TEXT_SLOTS and text_problem(d[2]) for d in disclosures):
+        return "malformed"
+    if any(d[0] == 11 and portrait_problem(d[2], claims[5]) for d in disclosures):
         return "malformed"
     leaf_hashes = {d[0]: hashlib.sha256(b"\x00" + cbor2.dumps(d)).digest() for d in disclosures}
     try:

@@ -450,6 +450,88 @@ fn main() -> std::io::Result<()> {
         shown,
     ));
 
+    // The portrait (slot 11): a WebP QR portrait, a legacy JPEG before and after the cutover,
+    // and a WebP over the byte cap (signed by a dishonest issuer). Made last, so the cases
+    // above draw the same randomness as before.
+    let webp = include_bytes!("../../../assets/demo/portrait.webp").to_vec();
+    let jpeg = include_bytes!("../../../assets/demo/portrait.jpg").to_vec();
+    // The demo WebP with its VP8 data padded to 700 bytes: a header that says 48x64, over the cap.
+    let mut over = webp.clone();
+    over.resize(700, 0);
+    let (riff, chunk) = (over.len() as u32 - 8, over.len() as u32 - 20);
+    over[4..8].copy_from_slice(&riff.to_le_bytes());
+    over[16..20].copy_from_slice(&chunk.to_le_bytes());
+    let cutover = tessera_core::portrait::LEGACY_JPEG_UNTIL;
+    let photo_cases: [(&str, &str, &str, Vec<u8>, u64); 4] = [
+        (
+            "valid-checkin-photo",
+            "the checkin-photo preset: names, birth date, ID number and a 48x64 WebP QR portrait, purpose checkin",
+            "valid",
+            webp.clone(),
+            NOW - DAY,
+        ),
+        (
+            "valid-portrait-legacy-jpeg",
+            "a JPEG portrait in a credential valid from before 2027-01-01: accepted until it expires",
+            "valid",
+            jpeg.clone(),
+            NOW - DAY,
+        ),
+        (
+            "malformed-portrait-jpeg-after-cutover",
+            "a JPEG portrait in a credential valid from 2027-01-01: only WebP QR portraits from then on",
+            "malformed",
+            jpeg,
+            cutover,
+        ),
+        (
+            "malformed-portrait-over-cap",
+            "a WebP portrait of 700 bytes: a QR portrait holds at most 650",
+            "malformed",
+            over,
+            NOW - DAY,
+        ),
+    ];
+    let preset = tessera_core::Preset::CheckInPhoto;
+    for (i, (name, comment, expect, portrait, nbf)) in photo_cases.into_iter().enumerate() {
+        let mut attributes = person();
+        attributes.set(AttrId::Portrait, AttrValue::Bytes(portrait));
+        let c = tessera_core::testing::issue_unchecked(
+            &issuer,
+            &IssueParams {
+                holder: holder.verifying_key(),
+                not_before: nbf,
+                expires: nbf + 365 * DAY,
+                status: StatusRef {
+                    list: 1,
+                    index: 30 + i as u32,
+                },
+                attributes,
+            },
+            &mut rng,
+        )
+        .expect("issue");
+        let now = nbf + DAY;
+        let shown = present(
+            &c,
+            &holder,
+            &PresentRequest {
+                disclose: preset.items(),
+                purpose: preset.purpose(),
+                counter_code: None,
+                time: now - 5,
+            },
+            &mut rng,
+        )
+        .expect("present");
+        let mut case = base(name, comment, expect, shown);
+        case.now = now;
+        if expect == "valid" {
+            case.disclosed = Some(preset.items().to_vec());
+        }
+        cases.push(case);
+    }
+
     for c in &cases {
         write(&dir, c)?;
     }
