@@ -630,10 +630,14 @@ impl Wallet {
                         .zip(&state.uses)
                         .filter(|((g, _), u)| u.uses == 0 && g.expires() > start)
                         .count();
-                    if unused > 0 {
-                        changes.push(format!(
-                            "{unused} unused credentials of the stored one are dropped"
-                        ));
+                    match unused {
+                        0 => {}
+                        1 => {
+                            changes.push("1 unused credential of the stored one is dropped".into())
+                        }
+                        n => changes.push(format!(
+                            "{n} unused credentials of the stored one are dropped"
+                        )),
                     }
                     return Err(WalletError::WouldReplace { id, changes });
                 }

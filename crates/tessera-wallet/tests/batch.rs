@@ -571,3 +571,76 @@ fn measure_present_costs() {
         file.len() / BATCH_SIZE as usize
     );
 }
+
+#[test]
+fn a_renewal_with_changed_attributes_replaces_the_id_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = new_wallet(dir.path());
+    let d = device(&w);
+    let id = w.import_answering(&batch(&d, 4, 0).to_vec()).unwrap().id;
+    for n in 0..3 {
+        present(&w, &id, NOW + n);
+    }
+    let renewal = w
+        .batch_state_at(&id, NOW + 5)
+        .unwrap()
+        .renewal
+        .expect("low");
+
+    // The issuer's register has a new family name: the renewal answers the request of this
+    // id but would change what the card says.
+    let issuer = secret_key_from_text(demo::ISSUER_KEY).unwrap();
+    let mut moved = demo::person(NOW);
+    moved.set(
+        AttrId::FamilyName,
+        tessera_core::AttrValue::Text("陈".into()),
+    );
+    let statuses: Vec<StatusRef> = (0..4)
+        .map(|i| StatusRef {
+            list: 9,
+            index: 40 + i,
+        })
+        .collect();
+    let renewed = issue_batch(
+        &issuer,
+        BatchSeed::generate(&mut rng()),
+        &BatchParams {
+            device: d,
+            not_before: NOW,
+            expires: NOW + 400 * 86_400,
+            statuses: &statuses,
+            attributes: &moved,
+        },
+        &mut rng(),
+    )
+    .unwrap()
+    .to_vec();
+    match w.import_answering(&renewed).unwrap_err() {
+        WalletError::WouldReplace { id: at, changes } => {
+            assert_eq!(at, id);
+            assert!(
+                changes.iter().any(|c| c.starts_with("family_name: ")),
+                "{changes:?}"
+            );
+            assert!(
+                changes.contains(&"1 unused credential of the stored one is dropped".to_string()),
+                "{changes:?}"
+            );
+        }
+        e => panic!("{e}"),
+    }
+    // Nothing changed.
+    let s = w.batch_state_at(&id, NOW + 5).unwrap();
+    assert_eq!((s.total, s.fresh, s.renewal), (4, 1, Some(renewal.clone())));
+
+    // Asked for: the id now holds the new batch only, and the request is answered.
+    let i = w.import_replacing(&renewed).unwrap();
+    assert_eq!(
+        (i.id.as_str(), i.outcome),
+        (id.as_str(), ImportOutcome::Replaced)
+    );
+    assert_eq!(i.answers, Some(renewal));
+    let s = w.batch_state_at(&id, NOW + 5).unwrap();
+    assert_eq!((s.total, s.fresh, s.low, s.renewal), (4, 4, false, None));
+    assert_eq!(present(&w, &id, NOW + 10).status.index, 40);
+}
