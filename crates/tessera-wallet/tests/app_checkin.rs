@@ -339,3 +339,26 @@ fn a_portrait_the_app_cannot_decode_is_said_in_words() {
     }
     assert_eq!(said, 1);
 }
+
+#[test]
+fn in_a_short_wide_window_the_code_fits_the_visible_height() {
+    // A laptop-like window, lower than the column is wide: the height decides.
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = phone(dir.path(), 1000.0, 560.0, 1.0);
+    create_wallet(&mut h);
+    click(&mut h, "Add the demo ID");
+    click(&mut h, "Show ID");
+    click(&mut h, "Check-in with photo");
+    click(&mut h, "Show QR code");
+    let (_, symbol) = h.state().shown_qr().unwrap();
+    let modules = symbol.width() as u32 + 2 * tessera_qr::QUIET_ZONE as u32;
+    let draw = h.state().shown_qr_draw().unwrap();
+    let [w, hgt] = draw.area_px;
+    assert!(hgt < w, "{w}x{hgt}");
+    assert!(hgt < 560, "only what is visible below the header: {hgt}");
+    assert!(
+        draw.module_px * modules <= hgt,
+        "{draw:?}, {modules} modules"
+    );
+    assert!((draw.module_px + 1) * modules > hgt);
+}
