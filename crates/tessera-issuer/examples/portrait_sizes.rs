@@ -148,6 +148,14 @@ fn main() {
     println!("checkin (no portrait): presentation {b} B, {t} chars, QR version {v} at M");
     let (b, t, v) = qr_of(&attrs, None, Preset::Full, Preset::Full.items());
     println!("full (no portrait): presentation {b} B, {t} chars, QR version {v} at M");
+    // The legacy JPEG as the demo used to carry it, in a checkin-photo code.
+    let jpeg = std::fs::read(root.join("assets/demo/portrait.jpg")).expect("demo portrait");
+    let photo = Preset::CheckInPhoto;
+    let (b, t, v) = qr_of(&attrs, Some(&jpeg), photo, photo.items());
+    println!(
+        "checkin-photo with the demo's {}-byte JPEG (legacy): presentation {b} B, {t} chars, QR version {v} at M",
+        jpeg.len()
+    );
     // What a version holds: base45 gives 3 characters for 2 bytes, after the 4 of "TS1:".
     for v in [25, 27, 29] {
         let fits = |n: usize| version_at_m(&"A".repeat(n)).is_some_and(|x| x <= v);
