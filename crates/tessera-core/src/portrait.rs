@@ -463,6 +463,44 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever the bytes (a damaged QR portrait or noise), the check never panics, and
+        /// what it accepts is within the caps it states.
+        #[test]
+        fn what_is_accepted_is_within_the_caps(
+            w in 0u16..200,
+            h in 0u16..200,
+            extra in 0usize..700,
+            flips in proptest::collection::vec((0usize..800, proptest::num::u8::ANY), 0..4),
+            noise in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+        ) {
+            let mut b = webp(w, h, extra);
+            for (at, x) in flips {
+                if let Some(byte) = b.get_mut(at) {
+                    *byte ^= x;
+                }
+            }
+            for bytes in [&b[..], &noise[..]] {
+                if let Ok(i) = check(bytes) {
+                    proptest::prop_assert_eq!(i.len, bytes.len());
+                    match i.format {
+                        Format::WebP => {
+                            proptest::prop_assert!(bytes.len() <= MAX_LEN);
+                            proptest::prop_assert!((1..=MAX_WIDTH).contains(&i.width));
+                            proptest::prop_assert!((1..=MAX_HEIGHT).contains(&i.height));
+                            proptest::prop_assert_eq!(&bytes[12..16], b"VP8 ");
+                        }
+                        Format::Jpeg => {
+                            proptest::prop_assert!(bytes.len() <= LEGACY_JPEG_MAX_LEN);
+                            proptest::prop_assert!(bytes.starts_with(&[0xFF, 0xD8]));
+                        }
+                    }
+                    proptest::prop_assert_eq!(info(bytes), Some(i));
+                }
+            }
+        }
+    }
+
     #[test]
     fn no_header_makes_the_checks_panic() {
         for len in 0..64 {
