@@ -228,6 +228,19 @@ enum Command {
         #[arg(long)]
         trust_ttl: Option<u64>,
     },
+    /// Make a citizen's QR portrait (48x64 WebP, at most 500 bytes) from a photo, once: a
+    /// person file that names it is issued without deriving it again (docs/portrait.md).
+    Portrait {
+        /// The photo: JPEG, PNG or WebP, passport style.
+        #[arg(value_name = "PHOTO")]
+        photo: PathBuf,
+        /// Where to write the QR portrait (a new file, mode 0600).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage issuer keys.
     Key {
         #[command(subcommand)]
@@ -607,6 +620,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{} {} bytes", f.file, f.bytes);
             }
         }
+        Command::Portrait { photo, out, force } => {
+            let bytes = read_photo(&photo)?;
+            let qr = tessera_issuer::portrait::derive(&bytes)
+                .with_context(|| format!("photo {}", photo.display()))?;
+            write_private_file(&out, &qr.webp, force)?;
+            println!(
+                "{}: {}x{} WebP, {} bytes",
+                printable(&out.display().to_string()),
+                qr.width,
+                qr.height,
+                qr.webp.len()
+            );
+        }
         Command::Key { command } => match command {
             KeyCommand::Add { dir } => {
                 let kid = Issuer::open(&dir.dir, pass)?.add_key(Some(now))?;
@@ -680,6 +706,24 @@ fn parse_args<C: clap::Parser>() -> C {
 /// A bad command line that clap cannot see (exit code 2).
 #[derive(Debug)]
 struct Usage(String);
+
+/// A photo file, at most [`tessera_issuer::portrait::MAX_PHOTO_LEN`] bytes, regular files only.
+fn read_photo(path: &Path) -> Result<Vec<u8>> {
+    let limit = tessera_issuer::portrait::MAX_PHOTO_LEN as u64;
+    tessera_fs::read_limited(path, limit).map_err(|e| match e {
+        tessera_fs::ReadLimitedError::Io(source) => {
+            anyhow::Error::new(source).context(format!("photo {}", path.display()))
+        }
+        tessera_fs::ReadLimitedError::NotAFile => anyhow::Error::new(Usage(format!(
+            "photo {} is not a regular file",
+            path.display()
+        ))),
+        tessera_fs::ReadLimitedError::TooLarge { len } => anyhow::anyhow!(
+            "photo {}: the file is {len} bytes; at most {limit} are accepted",
+            path.display()
+        ),
+    })
+}
 
 impl std::fmt::Display for Usage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

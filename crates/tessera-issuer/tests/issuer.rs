@@ -1664,3 +1664,49 @@ fn option_mistakes_exit_2_and_refusals_exit_1() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("after the start of validity"), "{err}");
 }
+
+#[test]
+fn cli_portrait_makes_the_qr_portrait_once_for_person_files_to_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let run = |args: &[&str]| {
+        let o = Command::new(BIN).args(args).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    std::fs::write(t.join("photo.jpg"), PHOTO).unwrap();
+    let (photo, out) = (t.join("photo.jpg"), t.join("face.webp"));
+    let (p, o) = (photo.to_str().unwrap(), out.to_str().unwrap());
+    let (code, stdout, err) = run(&["portrait", p, "--out", o]);
+    assert_eq!(code, Some(0), "{err}");
+    let webp = std::fs::read(&out).unwrap();
+    assert_eq!(webp, tessera_issuer::portrait::derive(PHOTO).unwrap().webp);
+    assert_eq!(
+        stdout.trim(),
+        format!("{o}: 48x64 WebP, {} bytes", webp.len())
+    );
+    assert_eq!(mode(&out), 0o600);
+    // A person file naming the stored portrait: issued as it is.
+    let attrs = parse_person_json(PERSON.replace("face.jpg", "face.webp").as_bytes(), t).unwrap();
+    assert_eq!(attrs.get(AttrId::Portrait), Some(&AttrValue::Bytes(webp)));
+    // The output exists: a file error without --force.
+    let (code, _, err) = run(&["portrait", p, "--out", o]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(run(&["portrait", p, "--out", o, "--force"]).0, Some(0));
+    // Not a photo: refused, saying why.
+    std::fs::write(t.join("notes.txt"), "not a photo").unwrap();
+    let notes = t.join("notes.txt");
+    let (code, _, err) = run(&["portrait", notes.to_str().unwrap(), "--out", o, "--force"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("the photo is not a JPEG, PNG or WebP image (unknown format)"),
+        "{err}"
+    );
+    // A folder is not a photo file.
+    let (code, _, err) = run(&["portrait", t.to_str().unwrap(), "--out", o, "--force"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is not a regular file"), "{err}");
+}
