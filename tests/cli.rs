@@ -193,6 +193,25 @@ fn wrong_pin_is_refused_and_the_wallet_still_opens() {
     assert!(list.contains("林"), "{list}");
 }
 
+#[cfg(unix)]
+#[test]
+fn keygen_replaces_a_link_planted_at_the_key_file_instead_of_writing_through_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wal = tmp.path().join("wallet");
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let out_path = tmp.path().join("holder.pub");
+    std::os::unix::fs::symlink(&victim, &out_path).unwrap();
+    stdout(&run(wallet(&wal).arg("keygen").arg("--out").arg(&out_path)));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(!std::fs::symlink_metadata(&out_path).unwrap().is_symlink());
+    assert!(
+        std::fs::read_to_string(&out_path)
+            .unwrap()
+            .contains("Tessera wallet device key")
+    );
+}
+
 #[test]
 fn bad_input_files_give_clear_errors() {
     let s = setup();

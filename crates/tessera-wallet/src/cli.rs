@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 use rand_core::UnwrapErr;
 use tessera_core::attributes::{AttrId, Purpose};
@@ -228,7 +228,7 @@ pub fn now() -> UnixTime {
 
 fn open(cli: &Cli, create: bool) -> Result<Wallet> {
     let dir = data_dir(cli)?;
-    if Store::exists(&dir) {
+    if Wallet::exists(&dir) {
         let pin = read_secret(cli.pin_file.as_deref(), "Wallet PIN: ")?;
         Ok(Wallet::unlock_with(&dir, &pin, &mut |d| {
             eprintln!(
@@ -258,7 +258,7 @@ const IMPORT_LIMIT: u64 = crate::wallet::MAX_IMPORT_LEN as u64;
 /// Writes request `p` to `out` (and its QR image to `png`), says what it is on standard
 /// error and prints its QR text.
 fn write_request(p: &PendingRequest, out: &Path, png: Option<&Path>, kind: &str) -> Result<()> {
-    std::fs::write(out, &p.bytes)
+    tessera_fs::write_atomic(out, &p.bytes, Some(0o644))
         .map_err(|e| usage(format!("cannot write {}: {e}", shown(out))))?;
     let text = p.text();
     if let Some(path) = png {
@@ -430,8 +430,10 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                 Some(p) => p.clone(),
                 None => data_dir(cli)?.join("holder.pub"),
             };
-            std::fs::write(&path, public_key_to_text(&key, "Tessera wallet device key"))
-                .with_context(|| format!("cannot write {}", shown(&path)))?;
+            // Atomic: a link planted at that name is replaced, never written through.
+            let text = public_key_to_text(&key, "Tessera wallet device key");
+            tessera_fs::write_atomic(&path, text.as_bytes(), Some(0o644))
+                .map_err(|e| usage(format!("cannot write {}: {e}", shown(&path))))?;
             println!("{}", shown(&path));
         }
         Command::Import {
@@ -653,7 +655,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
         Command::ChangePin { new_pin_file } => {
             let mut wallet = open(cli, false)?;
             let new = secret_from(new_pin_file.as_deref(), NEW_PIN_ENV, "New PIN: ")?;
-            wallet.store_mut().change_secret(&new, kdf_params())?;
+            wallet.change_secret(&new, kdf_params())?;
             println!("PIN changed");
         }
         Command::Backup {
@@ -666,7 +668,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<()> {
                 BACKUP_PASSPHRASE_ENV,
                 "Backup passphrase: ",
             )?;
-            wallet.store().backup(out, &pass, kdf_params())?;
+            wallet.backup(out, &pass, kdf_params())?;
             println!("backup written to {}", shown(out));
         }
         Command::Restore {
