@@ -129,35 +129,30 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// A fixture from `seed`.
+    /// A fixture from `seed` whose credential holds [`sample_person`].
     pub fn new(seed: u64) -> Fixture {
-        use crate::{TrustList, TrustedIssuer, TrustedKey};
+        Fixture::with_attributes(seed, sample_person(TEST_NOW - DAY))
+    }
+
+    /// A fixture from `seed` whose credential holds `attributes` as given (age flags
+    /// included: compute them, or not, before).
+    pub fn with_attributes(seed: u64, attributes: crate::Attributes) -> Fixture {
         let mut rng = DeterministicRng::new(seed);
         let issuer = ed25519_dalek::SigningKey::generate(&mut rng);
         let holder = ed25519_dalek::SigningKey::generate(&mut rng);
-        let trust = TrustList {
-            sequence: 1,
-            issued_at: TEST_NOW - DAY,
-            next_update: TEST_NOW + 30 * DAY,
-            issuers: vec![TrustedIssuer {
-                id: "test.tessera".into(),
-                name: "Test City ID Office".into(),
-                doctypes: vec![crate::DOCTYPE_EID.into()],
-                keys: vec![TrustedKey::new(
-                    issuer.verifying_key(),
-                    TEST_NOW - 400 * DAY,
-                    TEST_NOW + 3650 * DAY,
-                )],
-            }],
-        };
-        let cred = issue_sample(
+        let trust = trust_list(&issuer.verifying_key());
+        let cred = crate::issue(
             &issuer,
-            &holder,
-            TEST_NOW - DAY,
-            TEST_NOW + 365 * DAY,
-            42,
+            &crate::IssueParams {
+                holder: holder.verifying_key(),
+                not_before: TEST_NOW - DAY,
+                expires: TEST_NOW + 365 * DAY,
+                status: crate::StatusRef { list: 1, index: 42 },
+                attributes,
+            },
             &mut rng,
-        );
+        )
+        .unwrap_or_else(|e| panic!("test fixture: {e}"));
         Fixture {
             rng,
             issuer,
@@ -167,9 +162,10 @@ impl Fixture {
         }
     }
 
-    /// Presents the fixture's credential with a preset at `time`.
-    pub fn show(
+    /// Presents the fixture's credential at `time`, disclosing `disclose`.
+    pub fn present(
         &mut self,
+        disclose: &[crate::attributes::AttrId],
         purpose: crate::Purpose,
         counter_code: Option<&str>,
         time: crate::UnixTime,
@@ -178,7 +174,7 @@ impl Fixture {
             &self.cred,
             &self.holder,
             &crate::PresentRequest {
-                disclose: purpose.preset(),
+                disclose,
                 purpose,
                 counter_code,
                 time,
@@ -186,6 +182,38 @@ impl Fixture {
             &mut self.rng,
         )
         .unwrap_or_else(|e| panic!("test fixture: {e}"))
+    }
+
+    /// Presents the fixture's credential with a preset at `time`.
+    pub fn show(
+        &mut self,
+        purpose: crate::Purpose,
+        counter_code: Option<&str>,
+        time: crate::UnixTime,
+    ) -> Vec<u8> {
+        self.present(purpose.preset(), purpose, counter_code, time)
+    }
+}
+
+/// The trust list of [`Fixture`]: sequence 1, issued a day before [`TEST_NOW`], next update
+/// 30 days after it, one issuer `test.tessera` ("Test City ID Office") holding `issuer`,
+/// valid from 400 days before [`TEST_NOW`] for ten years.
+fn trust_list(issuer: &ed25519_dalek::VerifyingKey) -> crate::TrustList {
+    use crate::{TrustList, TrustedIssuer, TrustedKey};
+    TrustList {
+        sequence: 1,
+        issued_at: TEST_NOW - DAY,
+        next_update: TEST_NOW + 30 * DAY,
+        issuers: vec![TrustedIssuer {
+            id: "test.tessera".into(),
+            name: "Test City ID Office".into(),
+            doctypes: vec![crate::DOCTYPE_EID.into()],
+            keys: vec![TrustedKey::new(
+                *issuer,
+                TEST_NOW - 400 * DAY,
+                TEST_NOW + 3650 * DAY,
+            )],
+        }],
     }
 }
 
