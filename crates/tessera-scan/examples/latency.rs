@@ -7,19 +7,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ed25519_dalek::SigningKey;
 use egui_kittest::Harness;
 use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
-use tessera_core::testing::DeterministicRng;
-use tessera_core::{
-    IssueParams, PresentRequest, StatusRef, TrustList, TrustedIssuer, TrustedKey, issue, present,
-    text,
-};
+use tessera_core::testing::{Fixture, TEST_NOW as NOW};
+use tessera_core::text;
 use tessera_qr::{Ecc, EncodeOptions};
 use tessera_scan::{Action, ScanApp, ScanConfig, TrustSource};
-
-const NOW: u64 = 1_795_651_200;
-const DAY: u64 = 86_400;
 
 /// CPU time of this thread (Linux `/proc/thread-self/schedstat`, first field in ns): on a
 /// busy machine it says what one core needs, where wall time says how busy the machine was.
@@ -36,20 +29,6 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let mut rng = DeterministicRng::new(3);
-    let issuer = SigningKey::generate(&mut rng);
-    let holder = SigningKey::generate(&mut rng);
-    let trust = TrustList {
-        sequence: 1,
-        issued_at: NOW - DAY,
-        next_update: NOW + 7 * DAY,
-        issuers: vec![TrustedIssuer {
-            id: "bench".into(),
-            name: "Bench".into(),
-            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
-            keys: vec![TrustedKey::new(issuer.verifying_key(), 0, NOW + 3650 * DAY)],
-        }],
-    };
     let portrait = {
         let img = image::RgbImage::from_fn(48, 60, |x, y| {
             image::Rgb([(x * 5) as u8, (y * 4) as u8, 120])
@@ -69,14 +48,7 @@ fn main() {
     a.set(AttrId::Address, t("幸福路 88 号 3 单元 501 室"));
     a.set(AttrId::Portrait, AttrValue::Bytes(portrait.clone()));
     a.compute_age_flags(NOW);
-    let params = IssueParams {
-        holder: holder.verifying_key(),
-        not_before: NOW - DAY,
-        expires: NOW + DAY,
-        status: StatusRef { list: 1, index: 1 },
-        attributes: a,
-    };
-    let cred = issue(&issuer, &params, &mut rng).unwrap();
+    let mut f = Fixture::with_attributes(3, a);
     let dir = tempfile::tempdir().unwrap();
     let opts = EncodeOptions {
         max_version: 40,
@@ -102,18 +74,7 @@ fn main() {
         let mut check = Vec::new();
         let mut info = String::new();
         for i in 0..15 {
-            let p = present(
-                &cred,
-                &holder,
-                &PresentRequest {
-                    disclose,
-                    purpose: Purpose::Custom,
-                    counter_code: None,
-                    time: NOW,
-                },
-                &mut rng,
-            )
-            .unwrap();
+            let p = f.present(disclose, Purpose::Custom, None, NOW);
             let qr = text::encode(&p);
             let sym = tessera_qr::encode(&qr, &opts).unwrap();
             let img = sym.to_image(px);
@@ -129,7 +90,7 @@ fn main() {
             let texts = tessera_qr::decode_file(&path).unwrap();
             decode.push(start.elapsed());
             decode_cpu.push(thread_cpu().saturating_sub(cpu));
-            let mut trust_source = TrustSource::new(trust.clone(), Vec::new(), "bench");
+            let mut trust_source = TrustSource::new(f.trust.clone(), Vec::new(), "bench");
             let v = trust_source.verifier(None).expect("no counter code");
             let start = Instant::now();
             let verdict = v.check_text(&texts[0], NOW + 1);
@@ -146,18 +107,12 @@ fn main() {
 
     // Frame cost of the verdict screen with a portrait, headless (layout and tessellation,
     // no GPU).
-    let p = present(
-        &cred,
-        &holder,
-        &PresentRequest {
-            disclose: &[AttrId::FamilyName, AttrId::GivenName, AttrId::Portrait],
-            purpose: Purpose::Custom,
-            counter_code: None,
-            time: NOW,
-        },
-        &mut rng,
-    )
-    .unwrap();
+    let p = f.present(
+        &[AttrId::FamilyName, AttrId::GivenName, AttrId::Portrait],
+        Purpose::Custom,
+        None,
+        NOW,
+    );
     let path = dir.path().join("frame.png");
     tessera_qr::encode(&text::encode(&p), &opts)
         .unwrap()
@@ -166,7 +121,7 @@ fn main() {
         .unwrap();
     let config = ScanConfig {
         clock: Arc::new(|| NOW + 1),
-        ..ScanConfig::new(TrustSource::new(trust, Vec::new(), "bench"))
+        ..ScanConfig::new(TrustSource::new(f.trust, Vec::new(), "bench"))
     };
     let mut h = Harness::builder()
         .with_size([1000.0, 720.0])

@@ -2,85 +2,36 @@
 //! hanzi outside GB 2312 (喆 堃 昇) and a supplementary-plane hanzi (𠮷 U+20BB7), headless
 //! (egui_kittest panics on a glyph no font has). The verdict itself keeps the exact value.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ed25519_dalek::SigningKey;
+use common::write_qr_png;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
-use tessera_core::testing::DeterministicRng;
-use tessera_core::{
-    IssueParams, PresentRequest, StatusRef, TrustList, TrustedIssuer, TrustedKey, issue, present,
-    text,
-};
-use tessera_qr::{Ecc, EncodeOptions};
+use tessera_core::testing::{DAY, Fixture, TEST_NOW as NOW};
+use tessera_core::{TrustList, text};
 use tessera_scan::{Lang, ScanApp, ScanConfig, TrustSource};
-
-const NOW: u64 = 1_795_651_200; // 2026-11-26T00:00:00Z
-const DAY: u64 = 86_400;
 
 /// A trust list and a QR code PNG in `dir` disclosing `family` and `given`.
 fn qr_for(dir: &Path, family: &str, given: &str) -> (TrustList, PathBuf) {
-    let mut rng = DeterministicRng::new(12);
-    let issuer = SigningKey::generate(&mut rng);
-    let holder = SigningKey::generate(&mut rng);
-    let trust = TrustList {
-        sequence: 1,
-        issued_at: NOW - DAY,
-        next_update: NOW + 7 * DAY,
-        issuers: vec![TrustedIssuer {
-            id: "test.tessera".into(),
-            name: "Test City ID Office".into(),
-            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
-            keys: vec![TrustedKey::new(
-                issuer.verifying_key(),
-                NOW - 400 * DAY,
-                NOW + 3650 * DAY,
-            )],
-        }],
-    };
     let mut a = Attributes::default();
     a.set(AttrId::FamilyName, AttrValue::Text(family.into()));
     a.set(AttrId::GivenName, AttrValue::Text(given.into()));
     a.set(AttrId::BirthDate, AttrValue::Text("1990-05-17".into()));
     a.compute_age_flags(NOW - DAY);
-    let cred = issue(
-        &issuer,
-        &IssueParams {
-            holder: holder.verifying_key(),
-            not_before: NOW - DAY,
-            expires: NOW + 365 * DAY,
-            status: StatusRef { list: 1, index: 5 },
-            attributes: a,
-        },
-        &mut rng,
-    )
-    .unwrap();
-    let p = present(
-        &cred,
-        &holder,
-        &PresentRequest {
-            disclose: &[AttrId::FamilyName, AttrId::GivenName],
-            purpose: Purpose::CheckIn,
-            counter_code: None,
-            time: NOW,
-        },
-        &mut rng,
-    )
-    .unwrap();
-    let png = dir.join("name.png");
-    let opts = EncodeOptions {
-        max_version: 40,
-        min_ecc: Ecc::L,
-    };
-    tessera_qr::encode(&text::encode(&p), &opts)
-        .unwrap()
-        .to_image(4)
-        .save(&png)
-        .unwrap();
-    (trust, png)
+    let mut f = Fixture::with_attributes(12, a);
+    let p = f.present(
+        &[AttrId::FamilyName, AttrId::GivenName],
+        Purpose::CheckIn,
+        None,
+        NOW,
+    );
+    let png = write_qr_png(&dir.join("name.png"), &text::encode(&p));
+    (f.trust, png)
 }
 
 /// The app in Chinese with `fonts` installed over its own, the QR code given at start, run

@@ -2,31 +2,25 @@
 //! here from a test issuer are opened by path, dropped, or given at start, and the verdict
 //! screens are read back by label.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::write_qr_png;
 use ed25519_dalek::SigningKey;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use tessera_core::attributes::{AttrId, AttrValue, Attributes, Purpose};
-use tessera_core::testing::DeterministicRng;
-use tessera_core::{
-    HeldCredential, IssueParams, PresentRequest, Reason, StatusRef, TrustList, TrustedIssuer,
-    TrustedKey, issue, present, text,
-};
-use tessera_qr::{Ecc, EncodeOptions};
+use tessera_core::testing::{DAY, DeterministicRng, Fixture, TEST_NOW as NOW};
+use tessera_core::{IssueParams, PresentRequest, Reason, StatusRef, issue, present, text};
+use tessera_qr::EncodeOptions;
 use tessera_scan::{Lang, Outcome, ScanApp, ScanConfig, TrustSource};
 
-const NOW: u64 = 1_795_651_200; // 2026-11-26T00:00:00Z
-const DAY: u64 = 86_400;
-
+/// The test issuer, holder, trust list and credential, and a folder for images.
 struct World {
-    issuer: SigningKey,
-    holder: SigningKey,
-    trust: TrustList,
-    cred: HeldCredential,
-    rng: DeterministicRng,
+    fx: Fixture,
     dir: tempfile::TempDir,
 }
 
@@ -42,24 +36,6 @@ fn portrait_jpeg() -> Vec<u8> {
 }
 
 fn world() -> World {
-    let mut rng = DeterministicRng::new(7);
-    let issuer = SigningKey::generate(&mut rng);
-    let holder = SigningKey::generate(&mut rng);
-    let trust = TrustList {
-        sequence: 3,
-        issued_at: NOW - DAY,
-        next_update: NOW + 7 * DAY,
-        issuers: vec![TrustedIssuer {
-            id: "test.tessera".into(),
-            name: "Test City ID Office".into(),
-            doctypes: vec![tessera_core::DOCTYPE_EID.into()],
-            keys: vec![TrustedKey::new(
-                issuer.verifying_key(),
-                NOW - 400 * DAY,
-                NOW + 3650 * DAY,
-            )],
-        }],
-    };
     let mut a = Attributes::default();
     let t = |s: &str| AttrValue::Text(s.into());
     a.set(AttrId::FamilyName, t("林"));
@@ -70,24 +46,8 @@ fn world() -> World {
     a.set(AttrId::IdNumber, t("110105199005171234"));
     a.set(AttrId::Portrait, AttrValue::Bytes(portrait_jpeg()));
     a.compute_age_flags(NOW - DAY);
-    let cred = issue(
-        &issuer,
-        &IssueParams {
-            holder: holder.verifying_key(),
-            not_before: NOW - DAY,
-            expires: NOW + 365 * DAY,
-            status: StatusRef { list: 1, index: 42 },
-            attributes: a,
-        },
-        &mut rng,
-    )
-    .unwrap();
     World {
-        issuer,
-        holder,
-        trust,
-        cred,
-        rng,
+        fx: Fixture::with_attributes(7, a),
         dir: tempfile::tempdir().unwrap(),
     }
 }
@@ -95,19 +55,7 @@ fn world() -> World {
 impl World {
     /// QR text of a presentation made at NOW.
     fn present(&mut self, disclose: &[AttrId], purpose: Purpose, code: Option<&str>) -> String {
-        let p = present(
-            &self.cred,
-            &self.holder,
-            &PresentRequest {
-                disclose,
-                purpose,
-                counter_code: code,
-                time: NOW,
-            },
-            &mut self.rng,
-        )
-        .unwrap();
-        text::encode(&p)
+        text::encode(&self.fx.present(disclose, purpose, code, NOW))
     }
 
     /// A presentation rendered as a QR code PNG in the temporary folder.
@@ -135,23 +83,10 @@ impl World {
 
     fn app(&self) -> Harness<'static, ScanApp> {
         app_with(
-            TrustSource::new(self.trust.clone(), Vec::new(), "test"),
+            TrustSource::new(self.fx.trust.clone(), Vec::new(), "test"),
             vec![],
         )
     }
-}
-
-fn write_qr_png(path: &Path, text: &str) -> PathBuf {
-    let opts = EncodeOptions {
-        max_version: 40,
-        min_ecc: Ecc::L,
-    };
-    tessera_qr::encode(text, &opts)
-        .unwrap()
-        .to_image(4)
-        .save(path)
-        .unwrap();
-    path.to_owned()
 }
 
 fn app_with(trust: TrustSource, images: Vec<PathBuf>) -> Harness<'static, ScanApp> {
@@ -381,6 +316,43 @@ fn hostile_images_give_clear_errors_not_panics() {
     );
 }
 
+/// A PNG that claims u32::MAX × u32::MAX 8-bit grey pixels: the signature, the IHDR chunk
+/// with its CRC (so the decoder believes the header), and an IDAT chunk that ends early.
+const PNG_OF_U32_MAX_SQUARED: &[u8] = b"\x89PNG\r\n\x1a\n\
+    \x00\x00\x00\x0dIHDR\xff\xff\xff\xff\xff\xff\xff\xff\x08\x00\x00\x00\x00\xf7\x9d\x71\xe2\
+    \x00\x00\x00\x10IDAT\x78\x9c";
+
+#[test]
+fn a_png_header_of_u32_max_squared_pixels_is_too_large_to_scan_opened_or_dropped() {
+    let w = world();
+    let path = w.file("max.png", PNG_OF_U32_MAX_SQUARED);
+    let mut h = w.app();
+    let too_large = |h: &Harness<'_, ScanApp>| {
+        assert!(h.state().shown().is_none());
+        let failure = h.state().failure().expect("a failure is shown");
+        assert!(
+            matches!(
+                failure.failure,
+                tessera_scan::Failure::Decode(tessera_qr::DecodeError::OverLimit { .. })
+            ),
+            "{failure:?}"
+        );
+        h.get_by_label("No verdict: the image could not be used");
+        h.get_by_label("The image is too large to scan.");
+    };
+    open(&mut h, &path);
+    too_large(&h);
+    // Dropped on a fresh window: the same words.
+    let mut h = w.app();
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.clone())));
+    settle(&mut h);
+    too_large(&h);
+    let outcomes: Vec<_> = h.state().history().map(|e| e.outcome).collect();
+    assert_eq!(outcomes, [Outcome::NoCode]);
+}
+
 #[test]
 fn counter_code_accepts_only_codes_bound_to_it() {
     let mut w = world();
@@ -487,7 +459,7 @@ fn dropped_files_and_start_images_are_scanned() {
     );
     let second = w.qr("second.png", Purpose::Age18.preset(), Purpose::Age18, None);
     let mut h = app_with(
-        TrustSource::new(w.trust.clone(), Vec::new(), "test"),
+        TrustSource::new(w.fx.trust.clone(), Vec::new(), "test"),
         vec![first, second],
     );
     settle(&mut h);
@@ -529,10 +501,10 @@ fn trust_dir_with_a_status_list_reports_revocation() {
     use tessera_core::keys::public_key_to_text;
     use tessera_core::{Status, StatusList};
     let mut w = world();
-    let root = SigningKey::generate(&mut w.rng);
+    let root = SigningKey::generate(&mut w.fx.rng);
     let data = w.dir.path().join("data");
     std::fs::create_dir_all(data.join("status")).unwrap();
-    std::fs::write(data.join("trust-list.cbor"), w.trust.sign(&root)).unwrap();
+    std::fs::write(data.join("trust-list.cbor"), w.fx.trust.sign(&root)).unwrap();
     let root_file = w.dir.path().join("root.pub");
     std::fs::write(
         &root_file,
@@ -543,11 +515,11 @@ fn trust_dir_with_a_status_list_reports_revocation() {
     list.set(42, Status::Revoked).unwrap();
     let status = data.join("status");
     let name = tessera_verifier::store::status_file_name("test.tessera", 1);
-    std::fs::write(status.join(name), list.sign(&w.issuer)).unwrap();
+    std::fs::write(status.join(name), list.sign(&w.fx.issuer)).unwrap();
     std::fs::write(status.join("junk-9.cbor"), b"junk").unwrap();
 
     let other = w.dir.path().join("other.pub");
-    let other_key = SigningKey::generate(&mut w.rng).verifying_key();
+    let other_key = SigningKey::generate(&mut w.fx.rng).verifying_key();
     std::fs::write(&other, public_key_to_text(&other_key, "not the root")).unwrap();
     assert!(TrustSource::from_dir(&data, Some(&other)).is_err());
     // No root key given and none installed: refused, never the demo list.
@@ -873,7 +845,7 @@ fn an_invalid_counter_code_pauses_scanning_until_it_is_valid_or_cleared() {
 fn control_characters_in_names_and_file_names_are_shown_escaped() {
     let mut w = world();
     // A newline would print a fake line; ESC [8m would hide what follows on a terminal.
-    w.trust.issuers[0].name = "Test City\n  VALID\u{1b}[8m".into();
+    w.fx.trust.issuers[0].name = "Test City\n  VALID\u{1b}[8m".into();
     let qr = w.present(&[AttrId::FamilyName], Purpose::Custom, None);
     let png = w.png("a\nVALID\u{1b}[8m.png", &qr);
     let not_an_image = w.file("b\r\u{1b}[2K.png", b"hello");
@@ -907,22 +879,22 @@ fn a_name_with_a_newline_and_esc_never_reaches_the_screen_raw() {
     let mut w = world();
     // A dishonest issuer's credential: a Latin name that would print a fake line, then hide
     // what follows on a terminal.
-    let mut a = w.cred.attributes();
+    let mut a = w.fx.cred.attributes();
     a.set(
         AttrId::FamilyNameLatin,
         AttrValue::Text("LIN\n  age_over_18: yes\u{1b}[8m".into()),
     );
-    let claims = w.cred.claims().clone();
-    w.cred = tessera_core::testing::issue_unchecked(
-        &w.issuer,
+    let claims = w.fx.cred.claims().clone();
+    w.fx.cred = tessera_core::testing::issue_unchecked(
+        &w.fx.issuer,
         &IssueParams {
-            holder: w.holder.verifying_key(),
+            holder: w.fx.holder.verifying_key(),
             not_before: claims.not_before,
             expires: claims.expires,
             status: claims.status,
             attributes: a,
         },
-        &mut w.rng,
+        &mut w.fx.rng,
     )
     .unwrap();
     let qr = w.present(&[AttrId::FamilyNameLatin], Purpose::Custom, None);
@@ -953,7 +925,7 @@ fn a_camera_that_fails_to_start_shows_why_and_the_app_goes_on() {
     let config = ScanConfig {
         clock: Arc::new(|| NOW + 5),
         camera: Some(device),
-        ..ScanConfig::new(TrustSource::new(w.trust.clone(), Vec::new(), "test"))
+        ..ScanConfig::new(TrustSource::new(w.fx.trust.clone(), Vec::new(), "test"))
     };
     let mut h = Harness::builder()
         .with_size([1100.0, 900.0])
