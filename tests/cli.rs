@@ -3,49 +3,9 @@
 //! `tessera-verify --image` and `--stdin`. The binaries are built by `cargo test --workspace`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-/// A workspace binary next to this test's executable (target/<profile>/NAME).
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the whole suite with `cargo test --workspace`, which builds it",
-        path.display()
-    );
-    path
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    eprintln!(
-        "$ {cmd:?}\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn wallet(dir: &Path) -> Command {
-    let mut c = Command::new(bin("tessera-wallet"));
-    c.arg("--data-dir")
-        .arg(dir)
-        .env("TESSERA_PIN", "482913")
-        .env("TESSERA_INSECURE_TEST_KDF", "1")
-        .stdin(Stdio::null());
-    c
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use tessera_tests::{bin, ok, run, wallet};
 
 struct Setup {
     _tmp: tempfile::TempDir,
@@ -59,17 +19,17 @@ fn setup() -> Setup {
     let t = tmp.path().to_path_buf();
     let iss = t.join("issuer");
     let wal = t.join("wallet");
-    stdout(&run(Command::new(bin("tessera-issuer"))
+    ok(&run(Command::new(bin("tessera-issuer"))
         .args(["init", "--dir"])
         .arg(&iss)));
-    let pubfile = stdout(&run(wallet(&wal).arg("keygen")));
+    let pubfile = ok(&run(wallet(&wal).arg("keygen")));
     let pubfile = PathBuf::from(pubfile.trim());
     assert!(pubfile.exists());
     // The demo person, portrait included, as an authority's input file.
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
     std::fs::copy(demo.join("person.json"), t.join("person.json")).unwrap();
     std::fs::copy(demo.join("portrait.jpg"), t.join("portrait.jpg")).unwrap();
-    stdout(&run(Command::new(bin("tessera-issuer"))
+    ok(&run(Command::new(bin("tessera-issuer"))
         .args(["issue", "--dir"])
         .arg(&iss)
         .arg("--holder-key")
@@ -78,7 +38,7 @@ fn setup() -> Setup {
         .arg(t.join("person.json"))
         .arg("--out")
         .arg(t.join("cred.cbor"))));
-    stdout(&run(wallet(&wal).arg("import").arg(t.join("cred.cbor"))));
+    ok(&run(wallet(&wal).arg("import").arg(t.join("cred.cbor"))));
     Setup {
         _tmp: tmp,
         iss,
@@ -110,12 +70,12 @@ fn every_preset_through_png_and_the_kiosk() {
     ];
     for (preset, items) in presets {
         let png = s.tmp.join(format!("{preset}.png"));
-        let text = stdout(&run(wallet(&s.wal)
+        let text = ok(&run(wallet(&s.wal)
             .args(["present", "--preset", preset, "--png"])
             .arg(&png)));
         assert!(text.starts_with("TS1:"), "{text}");
         let out = run(verify(&s).arg("--image").arg(&png));
-        let line = stdout(&out);
+        let line = ok(&out);
         let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
         assert_eq!(v["verdict"], "valid", "{preset}: {v}");
         assert_eq!(v["purpose"], preset);
@@ -133,7 +93,7 @@ fn every_preset_through_png_and_the_kiosk() {
 #[test]
 fn keyboard_wedge_replay_and_counter_code() {
     let s = setup();
-    let text = stdout(&run(wallet(&s.wal).args([
+    let text = ok(&run(wallet(&s.wal).args([
         "present",
         "--items",
         "family_name,id_number",
@@ -189,7 +149,7 @@ fn wrong_pin_is_refused_and_the_wallet_still_opens() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
     assert!(err.contains("pin") || err.contains("secret"), "{err}");
-    let list = stdout(&run(wallet(&s.wal).arg("list")));
+    let list = ok(&run(wallet(&s.wal).arg("list")));
     assert!(list.contains("林"), "{list}");
 }
 
@@ -202,7 +162,7 @@ fn keygen_replaces_a_link_planted_at_the_key_file_instead_of_writing_through_it(
     std::fs::write(&victim, "keep me").unwrap();
     let out_path = tmp.path().join("holder.pub");
     std::os::unix::fs::symlink(&victim, &out_path).unwrap();
-    stdout(&run(wallet(&wal).arg("keygen").arg("--out").arg(&out_path)));
+    ok(&run(wallet(&wal).arg("keygen").arg("--out").arg(&out_path)));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
     assert!(!std::fs::symlink_metadata(&out_path).unwrap().is_symlink());
     assert!(
@@ -232,6 +192,23 @@ fn bad_input_files_give_clear_errors() {
     );
 }
 
+/// An age check from the wallet in `wal`, typed into a `tessera-verify` kiosk whose data
+/// folder is `kiosk`: its JSON verdict.
+fn kiosk_scan(wal: &Path, kiosk: &Path) -> serde_json::Value {
+    let text = ok(&run(wallet(wal).args(["present", "--preset", "age18"])));
+    let mut c = Command::new(bin("tessera-verify"));
+    c.arg("--trust")
+        .arg(kiosk)
+        .arg("--json")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{}", text.trim()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap()
+}
+
 #[test]
 fn revocation_reaches_the_kiosk_through_publish_and_update() {
     let s = setup();
@@ -242,40 +219,25 @@ fn revocation_reaches_the_kiosk_through_publish_and_update() {
     let issuer = |args: &[&str]| {
         let mut c = Command::new(bin("tessera-issuer"));
         c.args(args).arg("--dir").arg(&s.iss);
-        stdout(&run(&mut c))
+        ok(&run(&mut c))
     };
     let publish_and_update = || {
         let mut c = Command::new(bin("tessera-issuer"));
-        stdout(&run(c
+        ok(&run(c
             .args(["publish", "--dir"])
             .arg(&s.iss)
             .arg("--out")
             .arg(&www)));
         let mut c = Command::new(bin("tessera-verify"));
-        stdout(&run(c
+        ok(&run(c
             .args(["update", "--from"])
             .arg(&www)
             .arg("--data")
             .arg(&kiosk)));
     };
-    let scan = || {
-        let text = stdout(&run(wallet(&s.wal).args(["present", "--preset", "age18"])));
-        let mut c = Command::new(bin("tessera-verify"));
-        c.arg("--trust")
-            .arg(&kiosk)
-            .arg("--json")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        use std::io::Write;
-        writeln!(child.stdin.take().unwrap(), "{}", text.trim()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        let v: serde_json::Value =
-            serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
-        v
-    };
+    let scan = || kiosk_scan(&s.wal, &kiosk);
     let id = {
-        let list = stdout(&run(wallet(&s.wal).arg("list")));
+        let list = ok(&run(wallet(&s.wal).arg("list")));
         // The wallet's id is KID-LIST-INDEX; the issuer's is LIST-INDEX.
         let wallet_id = list.split('\t').next().unwrap().to_string();
         wallet_id.split_once('-').unwrap().1.to_string()
@@ -305,34 +267,19 @@ fn a_revoked_issuer_key_is_refused_by_every_kiosk_that_updates() {
     let issuer = |args: &[&str]| {
         let mut c = Command::new(bin("tessera-issuer"));
         c.args(args).arg("--dir").arg(&s.iss);
-        stdout(&run(&mut c))
+        ok(&run(&mut c))
     };
     let publish_and_update = || {
         issuer(&["publish", "--out", www.to_str().unwrap()]);
-        stdout(&run(Command::new(bin("tessera-verify"))
+        ok(&run(Command::new(bin("tessera-verify"))
             .args(["update", "--from"])
             .arg(&www)
             .arg("--data")
             .arg(&kiosk)));
     };
-    let scan = || {
-        let text = stdout(&run(wallet(&s.wal).args(["present", "--preset", "age18"])));
-        let mut c = Command::new(bin("tessera-verify"));
-        c.arg("--trust")
-            .arg(&kiosk)
-            .arg("--json")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        use std::io::Write;
-        writeln!(child.stdin.take().unwrap(), "{}", text.trim()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        let v: serde_json::Value =
-            serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
-        v
-    };
+    let scan = || kiosk_scan(&s.wal, &kiosk);
     // The wallet's id is KID-LIST-INDEX.
-    let list = stdout(&run(wallet(&s.wal).arg("list")));
+    let list = ok(&run(wallet(&s.wal).arg("list")));
     let kid = list.split('-').next().unwrap().trim().to_string();
     publish_and_update();
     assert_eq!(scan()["verdict"], "valid");
@@ -348,22 +295,22 @@ fn a_revoked_issuer_key_is_refused_by_every_kiosk_that_updates() {
 #[test]
 fn the_wallet_marks_an_unknown_issuer_until_its_trust_list_is_loaded() {
     let s = setup();
-    let list = stdout(&run(wallet(&s.wal).arg("list")));
+    let list = ok(&run(wallet(&s.wal).arg("list")));
     assert!(
         list.contains("UNKNOWN ISSUER (signature not checked)"),
         "{list}"
     );
-    let out = stdout(&run(wallet(&s.wal)
+    let out = ok(&run(wallet(&s.wal)
         .arg("trust")
         .arg(s.iss.join("trust-list.cbor"))
         .arg("--root")
         .arg(s.iss.join("root.pub"))));
     assert!(out.contains("loaded"), "{out}");
     // Kept in the wallet: a later command knows the issuer.
-    let list = stdout(&run(wallet(&s.wal).arg("list")));
+    let list = ok(&run(wallet(&s.wal).arg("list")));
     assert!(!list.contains("UNKNOWN ISSUER"), "{list}");
     // The same file again changes nothing; its signature is now checked.
-    let out = stdout(&run(wallet(&s.wal)
+    let out = ok(&run(wallet(&s.wal)
         .arg("import")
         .arg(s.tmp.join("cred.cbor"))));
     assert!(
@@ -390,7 +337,7 @@ fn the_qr_portrait_reaches_tessera_verify_as_text_and_json() {
         ])
         .arg(&png));
     // JSON: the exact bytes, base64.
-    let line = stdout(&run(verify(&s).arg("--image").arg(&png)));
+    let line = ok(&run(verify(&s).arg("--image").arg(&png)));
     let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
     assert_eq!(v["verdict"], "valid", "{v}");
     assert_eq!(
@@ -398,7 +345,7 @@ fn the_qr_portrait_reaches_tessera_verify_as_text_and_json() {
         tessera_verifier::base64(&webp).as_str()
     );
     // Text: that there is a portrait, its format, size and bytes.
-    let text = stdout(&run(Command::new(bin("tessera-verify"))
+    let text = ok(&run(Command::new(bin("tessera-verify"))
         .arg("--trust")
         .arg(s.iss.join("trust-list.cbor"))
         .arg("--root")

@@ -3,55 +3,14 @@
 //! (which names the request it answers) → `present --png` → `tessera-verify --image`. Also
 //! the size of the request's QR code. The binaries are built by `cargo test --workspace`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use tessera_core::DOCTYPE_EID;
 use tessera_core::batch::BatchFile;
 use tessera_core::request::{self, RequestParams, VerifiedRequest};
 use tessera_qr::{Ecc, EncodeOptions};
-
-/// A workspace binary next to this test's executable (target/<profile>/NAME).
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the whole suite with `cargo test --workspace`, which builds it",
-        path.display()
-    );
-    path
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    eprintln!(
-        "$ {cmd:?}\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn wallet(dir: &Path) -> Command {
-    let mut c = Command::new(bin("tessera-wallet"));
-    c.arg("--data-dir")
-        .arg(dir)
-        .env("TESSERA_PIN", "482913")
-        .env("TESSERA_INSECURE_TEST_KDF", "1")
-        .stdin(Stdio::null());
-    c
-}
+use tessera_tests::{bin, ok, run, wallet};
 
 fn issuer() -> Command {
     let mut c = Command::new(bin("tessera-issuer"));
