@@ -1,10 +1,12 @@
 //! The wallet app driven headless through its AccessKit tree (egui_kittest): no display, no
 //! GPU. Every `run` also checks that every input widget has an accessible name.
 
-use std::path::Path;
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{PIN, app, app_at, click, settle, type_into};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tessera_core::attributes::{AttrId, AttrValue};
@@ -15,51 +17,6 @@ use tessera_wallet::app::jobs::Sleeper;
 use tessera_wallet::app::{AppConfig, Tab, WalletApp};
 use tessera_wallet::cli::now;
 use tessera_wallet::demo;
-
-const PIN: &str = "246810";
-
-fn app(dir: &Path, lang: Lang) -> Harness<'static, WalletApp> {
-    app_at(dir, lang, 1.0)
-}
-
-/// The app in a 420×860-point window at `ppp` physical pixels per point.
-fn app_at(dir: &Path, lang: Lang, ppp: f32) -> Harness<'static, WalletApp> {
-    let mut cfg = AppConfig::new(dir.to_path_buf());
-    cfg.kdf = KdfParams::insecure_for_tests();
-    cfg.lang = Some(lang);
-    Harness::builder()
-        .with_size(egui::vec2(420.0, 860.0))
-        .with_pixels_per_point(ppp)
-        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
-}
-
-/// Runs frames until no background job runs and the UI has settled.
-fn settle(h: &mut Harness<'_, WalletApp>) {
-    for _ in 0..400 {
-        h.run_ok();
-        if !h.state().busy() {
-            h.run_ok();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("the background job did not finish");
-}
-
-/// Clicks the control named `label` (scrolled into view first, as a person would).
-fn click(h: &mut Harness<'_, WalletApp>, label: &str) {
-    h.get_by_label(label).scroll_to_me();
-    h.run_ok();
-    h.get_by_label(label).click();
-    settle(h);
-}
-
-fn type_into(h: &mut Harness<'_, WalletApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run_ok();
-    h.get_by_label(label).type_text(text);
-    h.run_ok();
-}
 
 /// First run → PIN → demo ID, in English.
 fn first_run(h: &mut Harness<'_, WalletApp>) {

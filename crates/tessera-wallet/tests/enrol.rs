@@ -3,9 +3,11 @@
 //! code is decoded from the drawn symbol and given to the issuer library, and the credential
 //! it answers with is imported, shown and verified.
 
-use std::path::Path;
-use std::time::Duration;
+mod common;
 
+use std::path::Path;
+
+use common::{PIN, app, click, settle, type_into};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tessera_core::attributes::{AttrId, AttrValue};
@@ -13,12 +15,10 @@ use tessera_core::request::{self, VerifiedRequest};
 use tessera_core::{DOCTYPE_EID, TrustList, VerifyPolicy, verify_text};
 use tessera_issuer::{InitOptions, IssueOptions, Issuer, init, parse_person_json};
 use tessera_store::{KdfParams, Secret};
+use tessera_wallet::app::WalletApp;
 use tessera_wallet::app::i18n::Lang;
-use tessera_wallet::app::{AppConfig, WalletApp};
 use tessera_wallet::cli::now;
 use tessera_wallet::wallet::{REQUEST_REUSE_SECS, Wallet};
-
-const PIN: &str = "246810";
 
 const PERSON: &str = r#"{"family_name": "欧阳", "given_name": "晓岚", "birth_date": "1990-05-17",
     "id_number": "110105199005171234"}"#;
@@ -102,43 +102,6 @@ fn one_outstanding_request_reused_until_answered() {
     assert_eq!(w.pending_request().unwrap(), None);
     // A credential that answers no request says so (the same file again).
     assert_eq!(w.import_answering(&cred).unwrap().answers, None);
-}
-
-fn app(dir: &Path, lang: Lang) -> Harness<'static, WalletApp> {
-    let mut cfg = AppConfig::new(dir.to_path_buf());
-    cfg.kdf = KdfParams::insecure_for_tests();
-    cfg.lang = Some(lang);
-    Harness::builder()
-        .with_size(egui::vec2(420.0, 860.0))
-        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
-}
-
-fn settle(h: &mut Harness<'_, WalletApp>) {
-    for _ in 0..400 {
-        h.run_ok();
-        if !h.state().busy() {
-            h.run_ok();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("the background job did not finish");
-}
-
-fn click(h: &mut Harness<'_, WalletApp>, label: &str) {
-    h.get_by_label(label).scroll_to_me();
-    h.run_ok();
-    h.get_by_label(label).click();
-    settle(h);
-}
-
-fn type_into(h: &mut Harness<'_, WalletApp>, label: &str, text: &str) {
-    h.get_by_label(label).scroll_to_me();
-    h.run_ok();
-    h.get_by_label(label).focus();
-    h.run_ok();
-    h.get_by_label(label).type_text(text);
-    h.run_ok();
 }
 
 /// The request on screen, read from the symbol the app draws.
