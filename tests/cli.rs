@@ -192,103 +192,99 @@ fn bad_input_files_give_clear_errors() {
     );
 }
 
-/// An age check from the wallet in `wal`, typed into a `tessera-verify` kiosk whose data
-/// folder is `kiosk`: its JSON verdict.
-fn kiosk_scan(wal: &Path, kiosk: &Path) -> serde_json::Value {
-    let text = ok(&run(wallet(wal).args(["present", "--preset", "age18"])));
-    let mut c = Command::new(bin("tessera-verify"));
-    c.arg("--trust")
-        .arg(kiosk)
-        .arg("--json")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    use std::io::Write;
-    writeln!(child.stdin.take().unwrap(), "{}", text.trim()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap()
+/// `tessera-issuer ARGS --dir` the setup's issuer folder: its output.
+fn issuer(s: &Setup, args: &[&str]) -> String {
+    let mut c = Command::new(bin("tessera-issuer"));
+    c.args(args).arg("--dir").arg(&s.iss);
+    ok(&run(&mut c))
+}
+
+/// A `tessera-verify` kiosk that updates from what the setup's issuer publishes.
+struct Kiosk<'a> {
+    s: &'a Setup,
+    /// The static web server's folder.
+    www: PathBuf,
+    /// The kiosk's data folder, with the issuer's root key installed.
+    data: PathBuf,
+}
+
+impl Kiosk<'_> {
+    fn new(s: &Setup) -> Kiosk<'_> {
+        let (www, data) = (s.tmp.join("www"), s.tmp.join("kiosk"));
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::copy(s.iss.join("root.pub"), data.join("root.pub")).unwrap();
+        Kiosk { s, www, data }
+    }
+
+    /// `tessera-issuer publish`, then `tessera-verify update` from what it published.
+    fn publish_and_update(&self) {
+        issuer(self.s, &["publish", "--out", self.www.to_str().unwrap()]);
+        ok(&run(Command::new(bin("tessera-verify"))
+            .args(["update", "--from"])
+            .arg(&self.www)
+            .arg("--data")
+            .arg(&self.data)));
+    }
+
+    /// An age check from the setup's wallet, typed into the kiosk: its JSON verdict.
+    fn scan(&self) -> serde_json::Value {
+        let text = ok(&run(
+            wallet(&self.s.wal).args(["present", "--preset", "age18"])
+        ));
+        let mut c = Command::new(bin("tessera-verify"));
+        c.arg("--trust")
+            .arg(&self.data)
+            .arg("--json")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{}", text.trim()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap()
+    }
 }
 
 #[test]
 fn revocation_reaches_the_kiosk_through_publish_and_update() {
     let s = setup();
-    let www = s.tmp.join("www");
-    let kiosk = s.tmp.join("kiosk");
-    std::fs::create_dir_all(&kiosk).unwrap();
-    std::fs::copy(s.iss.join("root.pub"), kiosk.join("root.pub")).unwrap();
-    let issuer = |args: &[&str]| {
-        let mut c = Command::new(bin("tessera-issuer"));
-        c.args(args).arg("--dir").arg(&s.iss);
-        ok(&run(&mut c))
-    };
-    let publish_and_update = || {
-        let mut c = Command::new(bin("tessera-issuer"));
-        ok(&run(c
-            .args(["publish", "--dir"])
-            .arg(&s.iss)
-            .arg("--out")
-            .arg(&www)));
-        let mut c = Command::new(bin("tessera-verify"));
-        ok(&run(c
-            .args(["update", "--from"])
-            .arg(&www)
-            .arg("--data")
-            .arg(&kiosk)));
-    };
-    let scan = || kiosk_scan(&s.wal, &kiosk);
+    let kiosk = Kiosk::new(&s);
     let id = {
         let list = ok(&run(wallet(&s.wal).arg("list")));
         // The wallet's id is KID-LIST-INDEX; the issuer's is LIST-INDEX.
         let wallet_id = list.split('\t').next().unwrap().to_string();
         wallet_id.split_once('-').unwrap().1.to_string()
     };
-    publish_and_update();
-    assert_eq!(scan()["verdict"], "valid");
-    issuer(&["revoke", &id]);
-    publish_and_update();
-    let v = scan();
+    kiosk.publish_and_update();
+    assert_eq!(kiosk.scan()["verdict"], "valid");
+    issuer(&s, &["revoke", &id]);
+    kiosk.publish_and_update();
+    let v = kiosk.scan();
     assert_eq!(v["reason"], "revoked", "{v}");
-    issuer(&["reinstate", "--undo-revocation", &id]);
-    publish_and_update();
-    let v = scan();
+    issuer(&s, &["reinstate", "--undo-revocation", &id]);
+    kiosk.publish_and_update();
+    let v = kiosk.scan();
     assert_eq!(v["verdict"], "valid", "{v}");
-    issuer(&["suspend", &id]);
-    publish_and_update();
-    assert_eq!(scan()["reason"], "suspended");
+    issuer(&s, &["suspend", &id]);
+    kiosk.publish_and_update();
+    assert_eq!(kiosk.scan()["reason"], "suspended");
 }
 
 #[test]
 fn a_revoked_issuer_key_is_refused_by_every_kiosk_that_updates() {
     let s = setup();
-    let www = s.tmp.join("www");
-    let kiosk = s.tmp.join("kiosk");
-    std::fs::create_dir_all(&kiosk).unwrap();
-    std::fs::copy(s.iss.join("root.pub"), kiosk.join("root.pub")).unwrap();
-    let issuer = |args: &[&str]| {
-        let mut c = Command::new(bin("tessera-issuer"));
-        c.args(args).arg("--dir").arg(&s.iss);
-        ok(&run(&mut c))
-    };
-    let publish_and_update = || {
-        issuer(&["publish", "--out", www.to_str().unwrap()]);
-        ok(&run(Command::new(bin("tessera-verify"))
-            .args(["update", "--from"])
-            .arg(&www)
-            .arg("--data")
-            .arg(&kiosk)));
-    };
-    let scan = || kiosk_scan(&s.wal, &kiosk);
+    let kiosk = Kiosk::new(&s);
     // The wallet's id is KID-LIST-INDEX.
     let list = ok(&run(wallet(&s.wal).arg("list")));
     let kid = list.split('-').next().unwrap().trim().to_string();
-    publish_and_update();
-    assert_eq!(scan()["verdict"], "valid");
+    kiosk.publish_and_update();
+    assert_eq!(kiosk.scan()["verdict"], "valid");
     // The key was stolen: a new signing key, the old one revoked, published.
-    issuer(&["key", "add"]);
-    let out = issuer(&["key", "revoke", &kid]);
+    issuer(&s, &["key", "add"]);
+    let out = issuer(&s, &["key", "revoke", &kid]);
     assert!(out.contains("revoked"), "{out}");
-    publish_and_update();
-    let v = scan();
+    kiosk.publish_and_update();
+    let v = kiosk.scan();
     assert_eq!(v["reason"], "unknown_issuer", "{v}");
 }
 
