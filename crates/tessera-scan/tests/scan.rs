@@ -70,6 +70,11 @@ impl World {
         self.png(name, &text)
     }
 
+    /// A presentation of `purpose`'s preset, no counter code, as a QR code PNG.
+    fn preset_qr(&mut self, name: &str, purpose: Purpose) -> PathBuf {
+        self.qr(name, purpose.preset(), purpose, None)
+    }
+
     /// Renders `text` as a QR code PNG in the temporary folder.
     fn png(&self, name: &str, text: &str) -> PathBuf {
         write_qr_png(&self.dir.path().join(name), text)
@@ -362,12 +367,7 @@ fn counter_code_accepts_only_codes_bound_to_it() {
         Purpose::Delivery,
         Some("K7-42"),
     );
-    let unbound = w.qr(
-        "unbound.png",
-        Purpose::Delivery.preset(),
-        Purpose::Delivery,
-        None,
-    );
+    let unbound = w.preset_qr("unbound.png", Purpose::Delivery);
     let mut h = w.app();
     let field = h.get_by_label("Counter code");
     field.focus();
@@ -399,12 +399,7 @@ fn counter_code_accepts_only_codes_bound_to_it() {
 #[test]
 fn chinese_screens() {
     let mut w = world();
-    let png = w.qr(
-        "checkin.png",
-        Purpose::CheckIn.preset(),
-        Purpose::CheckIn,
-        None,
-    );
+    let png = w.preset_qr("checkin.png", Purpose::CheckIn);
     let mut h = w.app();
     h.get_by_label("中文").click();
     h.run_ok();
@@ -451,13 +446,8 @@ impl egui::DroppedFile for Dropped {
 #[test]
 fn dropped_files_and_start_images_are_scanned() {
     let mut w = world();
-    let first = w.qr(
-        "first.png",
-        Purpose::Delivery.preset(),
-        Purpose::Delivery,
-        None,
-    );
-    let second = w.qr("second.png", Purpose::Age18.preset(), Purpose::Age18, None);
+    let first = w.preset_qr("first.png", Purpose::Delivery);
+    let second = w.preset_qr("second.png", Purpose::Age18);
     let mut h = app_with(
         TrustSource::new(w.fx.trust.clone(), Vec::new(), "test"),
         vec![first, second],
@@ -469,12 +459,7 @@ fn dropped_files_and_start_images_are_scanned() {
     assert_eq!(h.state().history().count(), 2);
     dismiss(&mut h);
 
-    let dropped = w.qr(
-        "dropped.png",
-        Purpose::CheckIn.preset(),
-        Purpose::CheckIn,
-        None,
-    );
+    let dropped = w.preset_qr("dropped.png", Purpose::CheckIn);
     h.input_mut().dropped_files.push(Arc::new(Dropped(dropped)));
     settle(&mut h);
     assert_eq!(reason_of(&h), None);
@@ -484,7 +469,7 @@ fn dropped_files_and_start_images_are_scanned() {
 #[test]
 fn enter_in_the_path_field_scans() {
     let mut w = world();
-    let png = w.qr("enter.png", Purpose::Age18.preset(), Purpose::Age18, None);
+    let png = w.preset_qr("enter.png", Purpose::Age18);
     let mut h = w.app();
     h.get_by_label("Image file").focus();
     h.run_ok();
@@ -539,7 +524,7 @@ fn trust_dir_with_a_status_list_reports_revocation() {
     let trust = TrustSource::from_dir(&data, Some(&root_file)).unwrap();
     assert!(!trust.is_demo());
     assert_eq!(trust.problems().len(), 1, "{:?}", trust.problems());
-    let png = w.qr("revoked.png", Purpose::Age18.preset(), Purpose::Age18, None);
+    let png = w.preset_qr("revoked.png", Purpose::Age18);
     let mut h = app_with(trust, vec![png]);
     settle(&mut h);
     assert_eq!(reason_of(&h), Some(Reason::Revoked));
@@ -584,7 +569,7 @@ fn an_image_with_two_codes_shows_the_tessera_one() {
 #[test]
 fn keyboard_only_scan_and_return() {
     let mut w = world();
-    let png = w.qr("keys.png", Purpose::Age18.preset(), Purpose::Age18, None);
+    let png = w.preset_qr("keys.png", Purpose::Age18);
     let mut h = w.app();
     let mut presses = 0;
     while !h.get_by_label("Image file").is_focused() {
@@ -780,12 +765,7 @@ fn queue(h: &mut Harness<'_, ScanApp>, path: &Path) {
 #[test]
 fn an_invalid_counter_code_pauses_scanning_until_it_is_valid_or_cleared() {
     let mut w = world();
-    let unbound = w.qr(
-        "unbound.png",
-        Purpose::Delivery.preset(),
-        Purpose::Delivery,
-        None,
-    );
+    let unbound = w.preset_qr("unbound.png", Purpose::Delivery);
     let mut h = w.app();
     type_counter_code(&mut h, "K7!42");
     assert!(h.state().is_paused());
@@ -821,12 +801,7 @@ fn an_invalid_counter_code_pauses_scanning_until_it_is_valid_or_cleared() {
     assert_eq!(reason_of(&h), None);
     dismiss(&mut h);
     // A code made invalid while an image is being decoded: its result is not verified.
-    let again = w.qr(
-        "again.png",
-        Purpose::Delivery.preset(),
-        Purpose::Delivery,
-        None,
-    );
+    let again = w.preset_qr("again.png", Purpose::Delivery);
     h.state_mut()
         .push_action(tessera_scan::Action::Scan(again.clone()));
     h.step();
