@@ -47,11 +47,13 @@ ensure_tools() {
     have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
     if [ "$have" != "$want" ]; then
         echo "web.sh: installing wasm-bindgen-cli $want (found: ${have:-none})" >&2
-        # --locked first; its lock file can name a dependency version the registry no
-        # longer serves (webpki-roots 1.0.11 for 0.2.130), and then the unlocked resolution.
-        cargo install --locked wasm-bindgen-cli --version "$want" --force ||
+        # Only the wasm-bindgen binary, without the test runner's TLS stack. --locked first;
+        # its lock file can name a dependency version the registry no longer serves
+        # (webpki-roots 1.0.11 for 0.2.130), and then the unlocked resolution.
+        local args=(wasm-bindgen-cli --version "$want" --no-default-features --bin wasm-bindgen --force)
+        cargo install --locked "${args[@]}" ||
             { echo "web.sh: cargo install --locked failed: installing without --locked" >&2;
-              cargo install wasm-bindgen-cli --version "$want" --force; }
+              cargo install "${args[@]}"; }
     fi
 }
 
