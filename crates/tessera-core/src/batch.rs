@@ -543,6 +543,18 @@ mod tests {
         ));
     }
 
+    /// The worked example of docs/format.md ("Batch file") is this batch, byte for byte.
+    #[test]
+    fn format_md_batch_example_is_current() {
+        let hex = crate::keys::to_hex(&small_batch(2).to_vec());
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/format.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        assert!(
+            doc.contains(&format!("`{hex}`")),
+            "docs/format.md's batch example is stale: run `cargo test -p tessera-core --lib print_batch_example -- --ignored --nocapture`"
+        );
+    }
+
     /// Prints the worked example of docs/format.md ("Batch file").
     #[test]
     #[ignore = "prints the docs/format.md example"]
