@@ -1710,3 +1710,140 @@ fn cli_portrait_makes_the_qr_portrait_once_for_person_files_to_name() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("is not a regular file"), "{err}");
 }
+
+/// `issue-batch` with requests that ask for batches, interrupted after the reservation of
+/// its second chunk: each batch record gets a batch line whose credentials derive from its
+/// device key, every status id is used once, the resumed chunk reuses its reserved ids, and
+/// the register names every citizen.
+#[test]
+fn issue_batch_with_batch_requests_resumes_with_the_reserved_ids() {
+    use tessera_core::batch::BatchFile;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    init(&dir, &opts()).unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let mut text = String::new();
+    for line in 1..=6u64 {
+        let h = line_holder(line);
+        let req = if line % 3 == 0 {
+            make_request(&h, NOW - 60)
+        } else {
+            tessera_core::request::build_batch(
+                &h,
+                tessera_core::DOCTYPE_EID,
+                NOW - 60,
+                [line as u8; 16],
+                4 + line as u32,
+            )
+            .unwrap()
+        };
+        text.push_str(&format!(
+            "{{\"attributes\":{{\"family_name\":\"F{line}\",\"given_name\":\"G\",\"birth_date\":\"1985-06-15\",\"id_number\":\"ID{line}\"}},\"request\":\"{}\"}}\n",
+            b64::encode(&req)
+        ));
+    }
+    std::fs::write(&input, text).unwrap();
+    let out = tmp.path().join("out");
+    let run = |crash: Option<&str>| {
+        let mut c = Command::new(BIN);
+        c.args([
+            "issue-batch",
+            "--chunk",
+            "2",
+            "--now",
+            &NOW.to_string(),
+            "--dir",
+        ])
+        .arg(&dir)
+        .arg("--requests")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out);
+        if let Some(v) = crash {
+            c.env("TESSERA_ISSUER_TEST_CRASH", v);
+        }
+        c.output().unwrap()
+    };
+    let o = run(Some("reserved:2"));
+    assert!(o.status.code().is_none(), "must abort");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("state.json")).unwrap()).unwrap();
+    let reserved: Vec<String> = state["pending"]["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    // Lines 3 (one credential) and 4 (a batch of 8).
+    assert_eq!(reserved.len(), 1 + 8);
+    let o = run(None);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let trust = trust_of(&dir);
+    let mut all_ids = Vec::new();
+    let creds = std::fs::read_to_string(out.join("credentials.jsonl")).unwrap();
+    for (n, l) in creds.lines().enumerate() {
+        let line = n as u64 + 1;
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["line"], line);
+        let h = line_holder(line).verifying_key();
+        let mut ids: Vec<String> = Vec::new();
+        if line % 3 == 0 {
+            let c = HeldCredential::from_slice(
+                &b64::decode(v["credential"].as_str().unwrap()).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(c.claims().holder, h);
+            assert!(verifies(&c, &trust, NOW + 1));
+            ids.push(v["id"].as_str().unwrap().to_string());
+        } else {
+            let b =
+                BatchFile::from_slice(&b64::decode(v["batch"].as_str().unwrap()).unwrap()).unwrap();
+            assert_eq!(b.credentials.len(), 4 + line as usize);
+            b.check_for(&h).unwrap();
+            for c in &b.credentials {
+                assert!(verifies(c, &trust, NOW + 1));
+                assert_eq!(c.claims().not_before % DAY, 0);
+            }
+            ids.extend(
+                v["ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_string()),
+            );
+            let in_creds: Vec<String> = b
+                .credentials
+                .iter()
+                .map(|c| c.claims().status.to_string())
+                .collect();
+            assert_eq!(ids, in_creds);
+        }
+        if line == 3 || line == 4 {
+            for id in &ids {
+                assert!(reserved.contains(id), "line {line}: {id} was not reserved");
+            }
+        }
+        all_ids.extend(ids);
+    }
+    assert_eq!(creds.lines().count(), 6);
+    let n = all_ids.len();
+    all_ids.sort();
+    all_ids.dedup();
+    assert_eq!(all_ids.len(), n, "an id used twice");
+    // Every citizen is in the register: revoking line 4's citizen marks its 8 credentials.
+    let (code, out_text, err) = cli(&[
+        "revoke".as_ref(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+        "--citizen".as_ref(),
+        "ID4".as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out_text.lines().count(), 8);
+}
