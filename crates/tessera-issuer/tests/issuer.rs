@@ -1725,7 +1725,7 @@ fn issue_batch_with_batch_requests_resumes_with_the_reserved_ids() {
     let mut text = String::new();
     for line in 1..=6u64 {
         let h = line_holder(line);
-        let req = if line % 3 == 0 {
+        let req = if line.is_multiple_of(3) {
             make_request(&h, NOW - 60)
         } else {
             tessera_core::request::build_batch(
@@ -1793,7 +1793,7 @@ fn issue_batch_with_batch_requests_resumes_with_the_reserved_ids() {
         assert_eq!(v["line"], line);
         let h = line_holder(line).verifying_key();
         let mut ids: Vec<String> = Vec::new();
-        if line % 3 == 0 {
+        if line.is_multiple_of(3) {
             let c = HeldCredential::from_slice(
                 &b64::decode(v["credential"].as_str().unwrap()).unwrap(),
             )
