@@ -42,7 +42,7 @@ const T = {
     refused: "Refused update: {what}: {detail}",
     offline: "Offline: using the copies kept on this device.",
     setup_failed: "The verifier could not start: {e}",
-    yes: "yes", no: "no", unknown_image: "an image in a format this page cannot show",
+    yes: "yes", no: "no", portrait_not_shown: "The portrait could not be shown: its image does not decode.",
     items: {
       family_name: "Family name", given_name: "Given name",
       family_name_latin: "Family name (Latin)", given_name_latin: "Given name (Latin)",
@@ -78,7 +78,7 @@ const T = {
     refused: "拒绝的更新：{what}：{detail}",
     offline: "离线：使用本设备保存的副本。",
     setup_failed: "核验程序无法启动：{e}",
-    yes: "是", no: "否", unknown_image: "本页面无法显示此格式的图像",
+    yes: "是", no: "否", portrait_not_shown: "无法显示照片：其图像无法解码。",
     items: {
       family_name: "姓", given_name: "名",
       family_name_latin: "姓（拼音）", given_name_latin: "名（拼音）",
@@ -256,20 +256,6 @@ function itemText(name, value, shown) {
   return shown ?? String(value);
 }
 
-// The media type of an image given as base64, from its first bytes: WebP (RIFF....WEBP)
-// or JPEG (FF D8 FF); null for anything else, which is then not handed to an <img>.
-function imageType(base64) {
-  let head;
-  try {
-    head = atob(String(base64).slice(0, 16));
-  } catch {
-    return null;
-  }
-  if (head.startsWith("RIFF") && head.slice(8, 12) === "WEBP") return "image/webp";
-  if (head.startsWith("\xff\xd8\xff")) return "image/jpeg";
-  return null;
-}
-
 function showVerdict(v) {
   lastVerdict = v;
   const box = $("verdict");
@@ -297,17 +283,19 @@ function showVerdict(v) {
   for (const name of names) {
     const value = v.disclosed[name];
     const label = T[lang].items[name] ?? name;
-    const type = name === "portrait" ? imageType(value) : null;
-    if (type) {
-      // Shown large beside the names; the browser decodes the image (WebP or JPEG).
+    if (name === "portrait" && v.portrait_png) {
+      // Shown large beside the names: a PNG the WebAssembly module wrote from the pixels it
+      // decoded under its limits. The holder's bytes never reach the browser's decoders.
       const img = document.createElement("img");
       img.alt = label;
-      img.src = `data:${type};base64,${value}`;
+      img.src = `data:image/png;base64,${v.portrait_png}`;
       img.dataset.item = name;
       portraitBox.appendChild(img);
       portraitBox.hidden = false;
     } else if (name === "portrait") {
-      addRow(items, label, t("unknown_image"), name);
+      // Signed, but not an image the module could decode: said in words, the verdict stands.
+      addRow(items, label, t("portrait_not_shown"), name);
+      if (v.portrait_error) console.warn(`portrait not shown: ${v.portrait_error}`);
     } else {
       addRow(items, label, itemText(name, value, v.shown?.[name]), name);
     }

@@ -11,7 +11,9 @@
 //!   lists, stale data, replay), and the verdict is the JSON of `tessera-verify --json`;
 //! - the replay memory is exported as bytes for the browser's storage and imported on the
 //!   next start, bounded by [`REPLAY_CAPACITY`] entries;
-//! - camera frames are read by [`tessera_qr::Scanner`], a bounded amount of work per frame.
+//! - camera frames are read by [`tessera_qr::Scanner`], a bounded amount of work per frame;
+//! - a disclosed portrait is decoded here under tight limits ([`portrait::portrait_png`]) and
+//!   the page gets a PNG of its pixels, never the bytes the holder sent.
 //!
 //! The page passes the clock (`Date.now()`) in; this crate reads no clock and does no I/O.
 //! [`WebVerifier`] is the plain Rust interface, tested on the host; the `wasm` module wraps
@@ -26,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod portrait;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
@@ -435,7 +438,9 @@ pub fn rgba_to_luma(rgba: &[u8]) -> Vec<u8> {
 /// The verdict as the page reads it: `tessera-verify --json`'s object (see
 /// [`Verdict::to_json`]) plus `shown`, each disclosed item as `tessera-verify` prints it
 /// (bytes such as the portrait stay in `disclosed`, as base64); `"verdict": "none"` when
-/// there is no verdict.
+/// there is no verdict. When a portrait is disclosed, also `portrait_png` (base64 of the PNG
+/// [`portrait::portrait_png`] makes of it) or, when it does not decode, `portrait_error`
+/// (why, one line): the page shows only the first, never the portrait's own bytes.
 pub fn verdict_json(verdict: Option<&Verdict>) -> Value {
     let Some(v) = verdict else {
         return json!({ "verdict": "none", "reason": null, "disclosed": {}, "shown": {} });
@@ -449,6 +454,22 @@ pub fn verdict_json(verdict: Option<&Verdict>) -> Value {
         .collect();
     if let Value::Object(m) = &mut j {
         m.insert("shown".into(), Value::Object(shown));
+        let portrait = v
+            .disclosed()
+            .iter()
+            .find_map(|(id, value)| match (id, value) {
+                (tessera_core::AttrId::Portrait, tessera_verifier::AttrValue::Bytes(b)) => Some(b),
+                _ => None,
+            });
+        match portrait.map(|b| portrait::portrait_png(b)) {
+            Some(Ok(png)) => {
+                m.insert("portrait_png".into(), tessera_verifier::base64(&png).into());
+            }
+            Some(Err(e)) => {
+                m.insert("portrait_error".into(), error_chain(&e).into());
+            }
+            None => {}
+        }
     }
     j
 }

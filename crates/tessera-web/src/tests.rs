@@ -326,3 +326,209 @@ fn frame_readers_without_the_verifier() {
     ));
     assert!(matches!(decode_rgba(&[], 0, 0), Err(WebError::Frame(_))));
 }
+
+// --- the portrait ---------------------------------------------------------------------------
+
+use image::{DynamicImage, ImageFormat};
+use portrait::{PortraitError, portrait_png};
+use std::io::Cursor;
+use tessera_core::portrait::{self as rules, Format};
+
+const QR_PORTRAIT: &[u8] = include_bytes!("../../../assets/demo/portrait.webp");
+
+/// A simple-format lossy WebP: the demo QR portrait's frame tag, a `w`x`h` key frame header,
+/// then `data`, with RIFF and chunk sizes that match.
+fn webp(w: u16, h: u16, data: &[u8]) -> Vec<u8> {
+    let chunk = 10 + data.len();
+    let mut b = b"RIFF".to_vec();
+    b.extend_from_slice(&((12 + chunk + (chunk & 1)) as u32).to_le_bytes());
+    b.extend_from_slice(b"WEBPVP8 ");
+    b.extend_from_slice(&(chunk as u32).to_le_bytes());
+    b.extend_from_slice(&QR_PORTRAIT[20..26]);
+    b.extend_from_slice(&w.to_le_bytes());
+    b.extend_from_slice(&h.to_le_bytes());
+    b.extend_from_slice(data);
+    b.resize(20 + chunk + (chunk & 1), 0);
+    b
+}
+
+#[test]
+fn the_demo_qr_portrait_becomes_a_png_of_its_pixels() {
+    let png = portrait_png(QR_PORTRAIT).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let shown = image::load_from_memory_with_format(&png, ImageFormat::Png).unwrap();
+    assert_eq!((shown.width(), shown.height()), (48, 64));
+    // The same pixels as the WebP decoder gives: nothing lost on the way to the page.
+    let decoded = image::load_from_memory_with_format(QR_PORTRAIT, ImageFormat::WebP)
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(shown.to_rgb8(), decoded);
+    // A face, not a flat fill.
+    let distinct: std::collections::HashSet<_> = decoded.pixels().collect();
+    assert!(distinct.len() > 100, "{} colours", distinct.len());
+}
+
+#[test]
+fn a_truncated_qr_portrait_is_an_error() {
+    // Cut short, with the sizes in its headers made to match (so the header check
+    // passes and the decoder meets the end of the data).
+    let frame = &QR_PORTRAIT[30..];
+    for keep in [0, 1, 10, 40, frame.len() / 2] {
+        let cut = webp(48, 64, &frame[..keep]);
+        assert!(rules::check(&cut).is_ok());
+        let e = portrait_png(&cut).unwrap_err();
+        assert!(
+            matches!(e, PortraitError::Decode { format: "WebP", .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().starts_with(&format!(
+                "WebP portrait of {} bytes does not decode",
+                cut.len()
+            )),
+            "{e}"
+        );
+    }
+    // Cut short as it is: the header check refuses it.
+    let e = portrait_png(&QR_PORTRAIT[..200]).unwrap_err();
+    assert!(matches!(e, PortraitError::Rules(_)), "{e:?}");
+    assert!(e.to_string().contains("RIFF size"), "{e}");
+}
+
+#[test]
+fn a_header_claiming_10000x10000_is_refused_before_decoding() {
+    let huge = webp(10_000, 10_000, &QR_PORTRAIT[30..]);
+    let e = portrait_png(&huge).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "webp portrait is 10000x10000; a QR portrait is at most 96x128"
+    );
+    // The decoder's limits refuse it too, without the header check.
+    let e = portrait::decode(&huge, Format::WebP).unwrap_err();
+    let PortraitError::Decode { source, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(matches!(source, image::ImageError::Limits(_)), "{source:?}");
+    // Just over the QR portrait's size, which the header check would also refuse.
+    let e = portrait::decode(&webp(97, 128, &QR_PORTRAIT[30..]), Format::WebP).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            PortraitError::Decode {
+                source: image::ImageError::Limits(_),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_legacy_jpeg_is_decoded_within_its_limits() {
+    let mut jpeg = Vec::new();
+    let face = image::RgbImage::from_fn(96, 120, |x, y| {
+        image::Rgb([(x * 2) as u8, (y * 2) as u8, 128])
+    });
+    DynamicImage::ImageRgb8(face)
+        .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+        .unwrap();
+    let png = portrait_png(&jpeg).unwrap();
+    let shown = image::load_from_memory_with_format(&png, ImageFormat::Png).unwrap();
+    assert_eq!((shown.width(), shown.height()), (96, 120));
+    // A JPEG header claiming 10000x10000 (a decompression bomb in 16 KiB) is refused by
+    // the limits.
+    let sof = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("a baseline JPEG has a SOF0 segment");
+    jpeg[sof + 5..sof + 9].copy_from_slice(&[0x27, 0x10, 0x27, 0x10]);
+    let e = portrait_png(&jpeg).unwrap_err();
+    let PortraitError::Decode { format, source, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(*format, "JPEG");
+    assert!(matches!(source, image::ImageError::Limits(_)), "{source:?}");
+}
+
+#[test]
+fn what_is_not_a_portrait_is_refused_by_the_rules() {
+    for bytes in [&b""[..], b"GIF89a", b"\x89PNG\r\n\x1a\n"] {
+        let e = portrait_png(bytes).unwrap_err();
+        assert!(matches!(e, PortraitError::Rules(_)), "{e:?}");
+        assert!(e.to_string().contains("not a webp image"), "{e}");
+    }
+    let e = portrait_png(&[0xFF, 0xD8, 0xFF, 0x00]).unwrap_err();
+    assert!(
+        matches!(e, PortraitError::Decode { format: "JPEG", .. }),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn damaged_qr_portraits_never_panic() {
+    // Every byte of the frame data flipped in turn: an error or a PNG of 48x64, never
+    // a panic.
+    for at in 30..QR_PORTRAIT.len() {
+        let mut b = QR_PORTRAIT.to_vec();
+        b[at] ^= 0x5a;
+        if let Ok(png) = portrait_png(&b) {
+            let shown = image::load_from_memory_with_format(&png, ImageFormat::Png).unwrap();
+            assert_eq!((shown.width(), shown.height()), (48, 64), "byte {at}");
+        }
+    }
+}
+
+/// A code from a credential whose portrait is `portrait`, disclosing the names and it, judged
+/// by the page's verifier.
+fn portrait_verdict(portrait: Vec<u8>) -> Value {
+    let mut attributes = tessera_core::testing::sample_person(NOW - DAY);
+    attributes.set(tessera_core::AttrId::Portrait, AttrValue::Bytes(portrait));
+    let mut fx = Fixture::with_attributes(7, attributes);
+    let root = SigningKey::generate(&mut DeterministicRng::new(99));
+    let trust = fx.trust.sign(&root);
+    let root_pub = tessera_core::keys::public_key_to_text(&root.verifying_key(), "test root");
+    let mut web = WebVerifier::new(&root_pub, &trust, b"").unwrap();
+    use tessera_core::AttrId::{FamilyName, GivenName, Portrait};
+    let code = fx.present(
+        &[FamilyName, GivenName, Portrait],
+        Purpose::CheckIn,
+        None,
+        NOW,
+    );
+    verdict_json(web.check_text(&text::encode(&code), NOW + 1).as_ref())
+}
+
+#[test]
+fn the_verdict_carries_a_png_of_the_portrait_not_its_bytes() {
+    let j = portrait_verdict(QR_PORTRAIT.to_vec());
+    assert_eq!(j["verdict"], "valid", "{j}");
+    assert_eq!(
+        j["disclosed"]["portrait"],
+        tessera_verifier::base64(QR_PORTRAIT)
+    );
+    let png = portrait_png(QR_PORTRAIT).unwrap();
+    assert_eq!(j["portrait_png"], tessera_verifier::base64(&png));
+    assert!(j.get("portrait_error").is_none(), "{j}");
+    // A portrait that passes the header check but does not decode: still valid (it was
+    // signed), no PNG, and the reason for the page.
+    let cut = webp(48, 64, &QR_PORTRAIT[30..60]);
+    let j = portrait_verdict(cut.clone());
+    assert_eq!(j["verdict"], "valid", "{j}");
+    assert!(j.get("portrait_png").is_none(), "{j}");
+    let e = j["portrait_error"].as_str().unwrap();
+    assert!(
+        e.starts_with(&format!(
+            "WebP portrait of {} bytes does not decode: ",
+            cut.len()
+        )),
+        "{e}"
+    );
+    // No portrait disclosed: neither.
+    let mut w = World::new();
+    let mut web = w.web();
+    let j = verdict_json(web.check_text(&w.code(None), NOW).as_ref());
+    assert!(
+        j.get("portrait_png").is_none() && j.get("portrait_error").is_none(),
+        "{j}"
+    );
+}
