@@ -480,12 +480,16 @@ impl Issuer {
                         p.count
                     )));
                 }
-                Some(p) if !p.ids.is_empty() => p
-                    .ids
-                    .iter()
-                    .map(|id| id.parse())
-                    .collect::<Result<Vec<StatusRef>, _>>()
-                    .map_err(|e| Error::Batch(format!("the reserved ids in the state: {e}")))?,
+                Some(p) if !p.ids.is_empty() => {
+                    let ids = p
+                        .ids
+                        .iter()
+                        .map(|id| id.parse())
+                        .collect::<Result<Vec<StatusRef>, _>>()
+                        .map_err(|e| Error::Batch(format!("the reserved ids in the state: {e}")))?;
+                    self.mark_used(&ids)?;
+                    ids
+                }
                 Some(p) => ids_from(
                     StatusRef {
                         list: p.first_list,

@@ -452,11 +452,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 None => {
-                    let cred = if from_request {
-                        issuer.issue_registered(&holder, &attrs, &opts)?
-                    } else {
-                        issuer.issue(&holder, &attrs, &opts)?
-                    };
+                    // In the register too (a key file or an older wallet's request), so that
+                    // --citizen reaches it and a later request from the key can renew.
+                    let cred = issuer.issue_registered(&holder, &attrs, &opts)?;
                     write_private_file(&out, &cred.to_vec(), force)?;
                     println!("{}", cred.claims().status);
                 }

@@ -1,7 +1,7 @@
 //! Status-id allocation: which index of which status list a credential gets.
 //!
 //! The current list keeps a bitmap of its used indexes (`used/LIST.bits`, written atomically
-//! before anything is signed). A single credential takes the lowest free index, as before
+//! after the state and before anything is signed). A single credential takes the lowest free index, as before
 //! batches. The credentials of a batch take indexes drawn uniformly at random (operating
 //! system generator) among the free indexes of the list, never two adjacent ones for one
 //! batch, and never below [`floor`], so that every index of a batch has the same CBOR length
@@ -115,8 +115,8 @@ impl Issuer {
         Ok(self.read_used(id.list)?.get(id.index))
     }
 
-    /// Allocates ids for `draws`, in order, and persists them (bitmap, then the state with
-    /// `pending`, which then lists the ids) before returning. Credentials that expire at
+    /// Allocates ids for `draws`, in order, and persists them (the state with `pending`,
+    /// which then lists the ids, then the bitmap) before returning. Credentials that expire at
     /// `expires` extend the signing key's latest expiry.
     pub(crate) fn allocate_draws(
         &mut self,
@@ -128,6 +128,15 @@ impl Issuer {
         let lo = floor(size);
         let mut rng = OsRng::new();
         let mut cur = self.read_used(self.state.next_list)?;
+        // A reservation persisted just before an interruption may be missing from the
+        // bitmap (the state is written first): its ids stay taken.
+        if let Some(p) = &self.state.pending {
+            for id in p.ids.iter().filter_map(|t| t.parse::<StatusRef>().ok()) {
+                if id.list == cur.list && id.index < size && !cur.get(id.index) {
+                    cur.set(id.index);
+                }
+            }
+        }
         let mut ids = Vec::with_capacity(draws.iter().map(|d| d.count() as usize).sum());
         // Lists filled by this call, whose bitmaps must be written too.
         let mut done: Vec<Used> = Vec::new();
@@ -185,9 +194,10 @@ impl Issuer {
                 }
             }
         }
-        for u in done.iter().chain([&cur]) {
-            self.write_used(u)?;
-        }
+        // The state first (counters and, for a batch chunk, the reserved ids), then the
+        // bitmaps: an interruption in between loses no id and reuses none (the reservation
+        // is merged back above; ids of a single issue lie below the counter or were never
+        // recorded anywhere).
         let rec = self.signing_record()?;
         rec.latest_expiry = rec.latest_expiry.max(expires);
         self.state.pending = pending.map(|p| Pending {
@@ -196,7 +206,34 @@ impl Issuer {
             ..p
         });
         self.save_state()?;
+        for u in done.iter().chain([&cur]) {
+            self.write_used(u)?;
+        }
         Ok(ids)
+    }
+
+    /// Makes sure the bitmaps hold `ids` (a reservation redone after an interruption, which
+    /// may have come between the state and the bitmap writes).
+    pub(crate) fn mark_used(&mut self, ids: &[StatusRef]) -> Result<(), Error> {
+        let mut lists: Vec<u32> = ids.iter().map(|id| id.list).collect();
+        lists.sort_unstable();
+        lists.dedup();
+        for list in lists {
+            if list > self.state.next_list {
+                continue;
+            }
+            let mut u = self.read_used(list)?;
+            let before = u.used;
+            for id in ids.iter().filter(|id| id.list == list) {
+                if id.index < self.state.list_size && !u.get(id.index) {
+                    u.set(id.index);
+                }
+            }
+            if u.used != before {
+                self.write_used(&u)?;
+            }
+        }
+        Ok(())
     }
 
     /// Closes the current list: the next list begins.
@@ -312,6 +349,44 @@ mod tests {
             .permissions();
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(mode.mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_reservation_missing_from_the_bitmap_is_never_handed_out_again() {
+        // Either the next allocation comes while the reservation is still in the state, or
+        // the resumed chunk marks its ids and the batch ends (dropping the reservation).
+        for resumed in [false, true] {
+            let (dir, mut iss) = folder(100);
+            let pending = Pending {
+                out: "out".into(),
+                first_line: 1,
+                now: T,
+                first_list: 0,
+                first_index: 0,
+                count: 0,
+                ids: Vec::new(),
+            };
+            let reserved = iss
+                .allocate_draws(&[Draw::Random(20), Draw::Lowest], T + 86_400, Some(pending))
+                .unwrap();
+            drop(iss);
+            // Interrupted after the state was written, before the bitmap was.
+            fs::remove_file(dir.path().join(USED_DIR).join("0.bits")).unwrap();
+            let mut iss = Issuer::open(dir.path(), None).unwrap();
+            if resumed {
+                iss.mark_used(&reserved).unwrap();
+                iss.state.pending = None;
+                iss.save_state().unwrap();
+                drop(iss);
+                iss = Issuer::open(dir.path(), None).unwrap();
+            }
+            let later = iss
+                .allocate_draws(&[Draw::Random(20), Draw::Lowest], T + 86_400, None)
+                .unwrap();
+            for id in &later {
+                assert!(!reserved.contains(id), "{id} handed out twice ({resumed})");
+            }
+        }
     }
 
     #[test]

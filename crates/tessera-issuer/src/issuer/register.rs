@@ -258,9 +258,9 @@ impl Issuer {
         })
     }
 
-    /// [`Issuer::issue`] for the device key of a verified request without a batch field (an
-    /// older wallet): one credential bound to the device key, recorded in the register (before
-    /// it is signed) so that `--citizen` and renewals find it.
+    /// [`Issuer::issue`], recorded in the register (before it is signed) so that `--citizen`
+    /// and renewals find it: what `issue` does for a key file or a request without a batch
+    /// field (an older wallet).
     pub fn issue_registered(
         &mut self,
         device: &VerifyingKey,
