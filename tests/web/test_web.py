@@ -16,7 +16,9 @@ Checks (the DOM contract of docs/web.md):
 - torch: hidden with the fake camera (no torch on its track) and harmless if pressed; shown
   and switching for a track that reports one;
 - upload: a PNG of a code gives tessera-verify's verdict; no code or no image: a message;
-- portrait: decoded, at its fixed size, smoothly upscaled, beside the names (JPEG or WebP);
+- portrait: decoded by the module (JPEG or WebP) and shown as its PNG, at the portrait's own
+  pixel size, at the fixed display size, smoothly upscaled, beside the names; a portrait that
+  does not decode: valid, no image, a line saying it could not be shown;
 - paste: the same verdict (reason and disclosed items) as tessera-verify --json;
 - counter code: a code made for another counter is wrong_counter_code;
 - revocation: the site rebuilt with a newer status list that revokes the demo credentials
@@ -419,9 +421,14 @@ def check_portrait(w, text):
         "return { src: i.src.slice(0, 23), natural: [i.naturalWidth, i.naturalHeight], shown: [r.width, r.height],"
         " rendering: getComputedStyle(i).imageRendering, right: r.right, left_names: n.left, top: r.top, bottom: r.bottom, names_top: n.top };"
     )
-    magic = base64.b64decode(cli["disclosed"]["portrait"])[:12]
-    kind = "webp" if magic[:4] == b"RIFF" and magic[8:12] == b"WEBP" else "jpeg"
-    assert img["src"].startswith(f"data:image/{kind};base64"), img
+    signed = base64.b64decode(cli["disclosed"]["portrait"])
+    kind = "webp" if signed[:4] == b"RIFF" and signed[8:12] == b"WEBP" else "jpeg"
+    # A PNG the WebAssembly module wrote from the pixels it decoded, not the signed bytes.
+    assert img["src"].startswith("data:image/png;base64"), img
+    if kind == "webp":
+        # At the QR portrait's own size (the frame header's 14-bit width and height).
+        size = [int.from_bytes(signed[26:28], "little") & 0x3FFF, int.from_bytes(signed[28:30], "little") & 0x3FFF]
+        assert img["natural"] == size, (img, size)
     # Fixed display size whatever the image's own size, upscaled smoothly.
     assert img["shown"] == [144, 192], img
     assert img["rendering"] == "auto", img
@@ -445,6 +452,29 @@ def test_portrait_beside_the_names(w):
     w.paste(w.present("delivery"))
     assert d.execute_script("return document.querySelector('img[data-item=portrait]') === null")
     assert not d.find_element("id", "portrait-box").is_displayed()
+
+
+def test_portrait_that_does_not_decode(w):
+    # A QR portrait cut short, its RIFF and VP8 sizes made to match: within the format's rules,
+    # so the code is valid (it was signed), but the module's decoder cannot read it.
+    with open(os.path.join(ROOT, "assets", "demo", "portrait.webp"), "rb") as f:
+        whole = f.read()
+    frame = whole[20:60]
+    cut = b"RIFF" + (4 + 8 + len(frame)).to_bytes(4, "little") + b"WEBPVP8 " + len(frame).to_bytes(4, "little") + frame
+    path = os.path.join(w.tmp, "cut.webp")
+    with open(path, "wb") as f:
+        f.write(cut)
+    text = run([w.portrait_bin, path]).stdout.strip()
+    cli = w.tessera_verify(text)
+    v = w.paste(text)
+    expect_same(v, cli)
+    assert v[0] == "valid" and sorted(v[2]) == ["family_name", "given_name", "portrait"], v
+    d = w.driver
+    # No image; a line in the items saying the portrait could not be shown.
+    assert d.execute_script("return document.querySelector('img[data-item=portrait]') === null")
+    assert not d.find_element("id", "portrait-box").is_displayed()
+    line = d.find_element("css selector", "#items [data-item=portrait]")
+    assert line.is_displayed() and "could not be shown" in line.text, line.text
 
 
 def test_paste_same_as_tessera_verify(w):
@@ -503,6 +533,7 @@ TESTS = [
     test_torch_shown_when_the_track_has_one,
     test_upload_same_as_tessera_verify,
     test_portrait_beside_the_names,
+    test_portrait_that_does_not_decode,
     test_paste_same_as_tessera_verify,
     test_counter_code_mismatch,
     test_offline_reload,
