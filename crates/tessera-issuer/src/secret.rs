@@ -334,4 +334,25 @@ mod tests {
         );
         assert_eq!(format!("{pass:?}"), "Passphrase(<hidden>)");
     }
+
+    /// Key files sealed by the code as it stood on 2026-11-27 (tests/fixtures): the default
+    /// parameters and `init --kdf-mib 8`. Whatever moves inside, they must still open.
+    #[test]
+    fn key_files_sealed_before_still_open() {
+        let pass = Passphrase::new("correct horse battery staple".into());
+        let sk = SigningKey::from_bytes(&[7; 32]);
+        for text in [
+            include_str!("../tests/fixtures/sealed-key-default.txt"),
+            include_str!("../tests/fixtures/sealed-key-8mib.txt"),
+        ] {
+            assert!(is_sealed(text));
+            let opened = open_secret_key(text, Some(&pass)).unwrap();
+            assert_eq!(opened.to_bytes(), sk.to_bytes());
+            let wrong = Passphrase::new("correct horse battery stapler".into());
+            assert!(matches!(
+                open_secret_key(text, Some(&wrong)),
+                Err(SecretKeyError::Unseal)
+            ));
+        }
+    }
 }

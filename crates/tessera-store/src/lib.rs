@@ -905,6 +905,59 @@ mod tests {
         assert!(check_id("ü").is_err());
     }
 
+    /// A store header, a record and a backup written by the format as it stood on 2026-11-27
+    /// (tests/fixtures): whatever moves inside, files made then must still open.
+    #[test]
+    fn files_made_by_format_v1_still_open() {
+        let header = include_bytes!("../tests/fixtures/header-v1.bin");
+        let h = Header::parse(header).unwrap();
+        h.params.check_limits("store header").unwrap();
+        assert_eq!(h.params, KdfParams::minimum());
+        assert_eq!(h.to_bytes(), header);
+        assert!(h.unwrap_key(b"482914").unwrap().is_none());
+        let key = h
+            .unwrap_key(b"482913")
+            .unwrap()
+            .expect("the pin opens the header");
+        assert_eq!(*key, [0x5a; 32]);
+        let record = include_bytes!("../tests/fixtures/record-v1.bin");
+        let aad = format::slot_aad(RecordKind::Credential.tag(), b"cred-1");
+        let value = format::open(&format::cipher(&key), &aad, record).unwrap();
+        assert_eq!(
+            &value[..],
+            b"a credential sealed by the format of 2026-11-27"
+        );
+        let elsewhere = format::slot_aad(RecordKind::Credential.tag(), b"cred-2");
+        assert!(format::open(&format::cipher(&key), &elsewhere, record).is_none());
+
+        let backup = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backup-v1.bin");
+        let dir = tempfile::tempdir().unwrap();
+        let pin = Secret::pin("482913").unwrap();
+        let wrong = Secret::passphrase("correct horse battery!").unwrap();
+        assert!(matches!(
+            Store::restore(
+                &backup,
+                &wrong,
+                dir.path(),
+                &pin,
+                KdfParams::insecure_for_tests()
+            ),
+            Err(StoreError::WrongBackupPassphrase)
+        ));
+        let pass = Secret::passphrase("correct horse battery").unwrap();
+        let store = Store::restore(
+            &backup,
+            &pass,
+            dir.path(),
+            &pin,
+            KdfParams::insecure_for_tests(),
+        )
+        .unwrap();
+        let get = |kind, id| store.get(kind, id).unwrap().unwrap().to_vec();
+        assert_eq!(get(RecordKind::Credential, "cred-1"), b"credential bytes");
+        assert_eq!(get(RecordKind::Setting, "lang"), b"zh");
+    }
+
     #[test]
     fn fuzz_entry_points_accept_samples() {
         fuzz_open_record(b"");
