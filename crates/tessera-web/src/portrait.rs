@@ -3,7 +3,8 @@
 //! handed to the page as a PNG of the decoded pixels. The browser never decodes the bytes
 //! the holder sent, only a PNG this module wrote (see `docs/web.md`).
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::codecs::png::PngEncoder;
+use image::{DynamicImage, ImageEncoder, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
 use tessera_core::portrait::{self, Format};
 
@@ -76,8 +77,11 @@ pub fn portrait_png(bytes: &[u8]) -> Result<Vec<u8>, PortraitError> {
         DynamicImage::ImageLuma8(_) => img,
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
     };
+    // The PNG encoder itself, not `DynamicImage::write_to`: that one dispatches on the format
+    // at run time and so links every enabled encoder (JPEG, WebP) into the module.
     let mut png = Vec::new();
-    img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+    PngEncoder::new(&mut png)
+        .write_image(img.as_bytes(), width, height, img.color().into())
         .map_err(|source| PortraitError::Encode {
             width,
             height,
