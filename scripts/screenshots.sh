@@ -54,8 +54,9 @@ if ((status != 0)); then
     exit 1
 fi
 
-# An independent decoder must read the same payload the app verified.
-for shot in 06-present-qr 10-present-qr-zh; do
+# An independent decoder must read the same payload the app verified, in every QR screenshot.
+qr_shots=(06-present-qr 10-present-qr-zh 12-present-qr-checkin-photo)
+for shot in "${qr_shots[@]}"; do
     want=$(sed -n "s/^qr-text $shot: //p" "$log")
     got=$(zbarimg -q --raw "$out/$shot.png" 2>/dev/null | tr -d '\n')
     if [[ -z "$want" || "$got" != "$want" ]]; then
@@ -64,6 +65,11 @@ for shot in 06-present-qr 10-present-qr-zh; do
     fi
     echo "zbarimg $shot: same payload as the app verified (${#got} characters)"
 done
+checked=$(grep -c '^qr-text ' "$log" || true)
+if ((checked != ${#qr_shots[@]})); then
+    echo "the app verified $checked QR screenshots, this script reads ${#qr_shots[@]}: update qr_shots" >&2
+    exit 1
+fi
 
 # Keep the PNGs small: strip metadata, maximum compression (lossless).
 for f in "$out"/*.png; do

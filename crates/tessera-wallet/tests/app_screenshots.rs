@@ -6,17 +6,18 @@
 use std::path::PathBuf;
 
 use tessera_core::attributes::AttrId;
-use tessera_core::{VerifyPolicy, verify_text};
+use tessera_core::attributes::AttrValue;
+use tessera_core::{VerifiedPresentation, VerifyPolicy, verify_text};
 
 fn screenshot(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../docs/screenshots/{name}.png"))
 }
 
-fn check(name: &str, counter: Option<&str>, expect: &[AttrId]) {
+fn check(name: &str, counter: Option<&str>, expect: &[AttrId]) -> Option<VerifiedPresentation> {
     let path = screenshot(name);
     if !path.exists() {
         eprintln!("{} not found: run scripts/screenshots.sh", path.display());
-        return;
+        return None;
     }
     let texts = tessera_qr::decode_file(&path).expect("the screenshot decodes");
     assert_eq!(texts.len(), 1, "one QR code in {name}");
@@ -27,6 +28,7 @@ fn check(name: &str, counter: Option<&str>, expect: &[AttrId]) {
     let v = verify_text(&texts[0], &trust, &policy).expect("the screenshot's QR code verifies");
     let items: Vec<AttrId> = v.disclosed.iter().map(|(a, _)| *a).collect();
     assert_eq!(items, expect);
+    Some(v)
 }
 
 #[test]
@@ -40,5 +42,26 @@ fn chinese_delivery_screenshot_verifies_bound_to_its_counter() {
         "10-present-qr-zh",
         Some("K7"),
         &[AttrId::FamilyName, AttrId::GivenName],
+    );
+}
+
+#[test]
+fn checkin_photo_screenshot_verifies_with_the_demo_portrait() {
+    let Some(v) = check(
+        "12-present-qr-checkin-photo",
+        None,
+        &[
+            AttrId::FamilyName,
+            AttrId::GivenName,
+            AttrId::BirthDate,
+            AttrId::IdNumber,
+            AttrId::Portrait,
+        ],
+    ) else {
+        return;
+    };
+    assert_eq!(
+        v.disclosed.last().map(|(_, value)| value),
+        Some(&AttrValue::Bytes(tessera_wallet::demo::PORTRAIT.to_vec()))
     );
 }

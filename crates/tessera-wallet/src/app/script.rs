@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tessera_core::attributes::{AttrId, Preset};
+use tessera_core::attributes::{AttrId, AttrValue, Preset};
 use tessera_core::{VerifyPolicy, verify_text};
 
 use super::i18n::Lang;
@@ -73,7 +73,16 @@ enum Stage {
 struct Step {
     name: &'static str,
     actions: fn(&mut WalletApp) -> Vec<Action>,
-    qr: Option<AttrId>,
+    qr: Option<QrCheck>,
+}
+
+/// What the QR code in a screenshot must be: a presentation of `preset` (exactly its items,
+/// the demo citizen's portrait), bound to `counter_code` if there is one (the verification
+/// then needs that code, and without one it refuses a bound presentation).
+#[derive(Clone, Copy, Debug)]
+struct QrCheck {
+    preset: Preset,
+    counter_code: Option<&'static str>,
 }
 
 fn steps() -> Vec<Step> {
@@ -115,7 +124,10 @@ fn steps() -> Vec<Step> {
         Step {
             name: "06-present-qr",
             actions: |_| vec![Action::ShowQr],
-            qr: Some(AttrId::AgeOver18),
+            qr: Some(QrCheck {
+                preset: Preset::Age18,
+                counter_code: None,
+            }),
         },
         Step {
             name: "07-history",
@@ -148,17 +160,36 @@ fn steps() -> Vec<Step> {
                     Action::ShowQr,
                 ]
             },
-            qr: Some(AttrId::FamilyName),
+            qr: Some(QrCheck {
+                preset: Preset::Delivery,
+                counter_code: Some("K7"),
+            }),
         },
         Step {
-            name: "11-unlock",
+            // The consent card of check-in with photo: the face the clerk will compare, shown
+            // before the citizen agrees.
+            name: "11-present-checkin-photo",
             actions: |_| {
                 vec![
                     Action::Lang(Lang::En),
                     Action::Theme(ThemeChoice::Light),
-                    Action::Lock,
+                    Action::OpenPresent(0),
+                    Action::Choose(Choice::Preset(Preset::CheckInPhoto)),
                 ]
             },
+            qr: None,
+        },
+        Step {
+            name: "12-present-qr-checkin-photo",
+            actions: |_| vec![Action::ShowQr],
+            qr: Some(QrCheck {
+                preset: Preset::CheckInPhoto,
+                counter_code: None,
+            }),
+        },
+        Step {
+            name: "13-unlock",
+            actions: |_| vec![Action::ClosePresent, Action::Lock],
             qr: None,
         },
     ]
@@ -255,8 +286,8 @@ impl Runner {
                 };
                 let step = &self.steps[self.index];
                 self.save(step.name, &img);
-                if let Some(item) = step.qr {
-                    check_qr(step.name, &img, item);
+                if let Some(want) = step.qr {
+                    check_qr(step.name, &img, want);
                 }
                 self.index += 1;
                 self.stage = Stage::Act;
@@ -348,8 +379,16 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Decodes the QR code in a screenshot and verifies it against the demo trust list.
-fn check_qr(name: &str, img: &egui::ColorImage, item: AttrId) {
+/// Decodes the QR code in a screenshot and verifies it against the demo trust list, fresh:
+/// it must disclose exactly the preset's items, and the portrait must be the demo citizen's.
+fn check_qr(name: &str, img: &egui::ColorImage, want: QrCheck) {
+    if let Err(e) = read_and_verify(name, img, want) {
+        println!("qr-check {name}: {e}");
+        FAILED.store(true, Ordering::SeqCst);
+    }
+}
+
+fn read_and_verify(name: &str, img: &egui::ColorImage, want: QrCheck) -> Result<(), String> {
     let [w, h] = img.size;
     let luma: Vec<u8> = img
         .pixels
@@ -359,41 +398,140 @@ fn check_qr(name: &str, img: &egui::ColorImage, item: AttrId) {
                 as u8
         })
         .collect();
-    let Some(gray) = image::GrayImage::from_raw(w as u32, h as u32, luma) else {
-        FAILED.store(true, Ordering::SeqCst);
-        return;
-    };
+    let gray = image::GrayImage::from_raw(w as u32, h as u32, luma)
+        .ok_or_else(|| format!("screenshot of {w}x{h} pixels has the wrong length"))?;
     let texts =
         tessera_qr::decode_image(&image::DynamicImage::ImageLuma8(gray)).unwrap_or_default();
-    let Some(trust) = crate::demo::trust_list() else {
-        FAILED.store(true, Ordering::SeqCst);
-        return;
+    let text = match texts.as_slice() {
+        [one] => one,
+        [] => return Err("no QR code found in the screenshot".into()),
+        many => {
+            return Err(format!(
+                "{} QR codes in the screenshot, not one",
+                many.len()
+            ));
+        }
     };
+    let trust = crate::demo::trust_list().ok_or("the demo trust list does not load")?;
     let mut policy = VerifyPolicy::at(crate::cli::now());
-    if name.ends_with("zh") {
-        policy.counter_code = Some("K7".into());
+    policy.counter_code = want.counter_code.map(str::to_owned);
+    let v = verify_text(text, &trust, &policy).map_err(|e| format!("INVALID: {e}"))?;
+    println!("qr-text {name}: {text}");
+    let items: Vec<AttrId> = v.disclosed.iter().map(|(a, _)| *a).collect();
+    let names: Vec<&str> = items.iter().map(|a| a.name()).collect();
+    println!(
+        "qr-check {name}: valid, issuer {:?}, disclosed [{}], {} characters",
+        v.issuer_name,
+        names.join(", "),
+        text.len()
+    );
+    if items != want.preset.items() {
+        return Err(format!(
+            "disclosed [{}], the preset {} has other items",
+            names.join(", "),
+            want.preset
+        ));
     }
-    match texts.first().map(|t| verify_text(t, &trust, &policy)) {
-        Some(Ok(v)) => {
-            println!("qr-text {name}: {}", texts[0]);
-            let items: Vec<&str> = v.disclosed.iter().map(|(a, _)| a.name()).collect();
-            let ok = v.disclosed.iter().any(|(a, _)| *a == item);
-            println!(
-                "qr-check {name}: valid, issuer {:?}, disclosed [{}]",
-                v.issuer_name,
-                items.join(", ")
+    for (a, value) in &v.disclosed {
+        if *a == AttrId::Portrait && *value != AttrValue::Bytes(crate::demo::PORTRAIT.to_vec()) {
+            return Err("the portrait is not the demo citizen's".into());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use tessera_store::{KdfParams, Secret};
+
+    use super::*;
+    use crate::wallet::Wallet;
+
+    /// A screenshot-sized white frame with `text`'s QR code drawn in it at `module_px`.
+    fn frame_with_qr(text: &str, module_px: u32) -> egui::ColorImage {
+        let symbol = tessera_qr::encode(text, &tessera_qr::EncodeOptions::default()).unwrap();
+        let qr = symbol.to_image(module_px);
+        let mut frame = egui::ColorImage::new([420, 860], vec![egui::Color32::WHITE; 420 * 860]);
+        assert!(qr.width() <= 400, "{} pixels", qr.width());
+        for (x, y, p) in qr.enumerate_pixels() {
+            frame[(x as usize + 10, y as usize + 120)] = egui::Color32::from_gray(p.0[0]);
+        }
+        frame
+    }
+
+    /// A check-in with photo from the demo ID, as the app makes it.
+    fn checkin_photo_text() -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let pin = Secret::parse(TEST_PIN).unwrap();
+        let wallet = Wallet::create(dir.path(), &pin, KdfParams::insecure_for_tests()).unwrap();
+        let rng = &mut rand_core::UnwrapErr(getrandom::SysRng);
+        let now = crate::cli::now();
+        let id = wallet.add_demo(now, rng).unwrap();
+        let preset = Preset::CheckInPhoto;
+        wallet
+            .present(Some(&id), preset.items(), preset.purpose(), None, now, rng)
+            .unwrap()
+            .text
+    }
+
+    #[test]
+    fn the_checkin_photo_qr_check_wants_exactly_its_items_and_the_demo_portrait() {
+        let frame = frame_with_qr(&checkin_photo_text(), 3);
+        let photo = QrCheck {
+            preset: Preset::CheckInPhoto,
+            counter_code: None,
+        };
+        assert_eq!(read_and_verify("photo", &frame, photo), Ok(()));
+
+        // The same code under another preset's check, or expected at a counter, fails.
+        let age = QrCheck {
+            preset: Preset::Age18,
+            counter_code: None,
+        };
+        let e = read_and_verify("photo", &frame, age).unwrap_err();
+        assert!(e.contains("the preset age18 has other items"), "{e}");
+        let at_counter = QrCheck {
+            preset: Preset::CheckInPhoto,
+            counter_code: Some("K7"),
+        };
+        let e = read_and_verify("photo", &frame, at_counter).unwrap_err();
+        assert!(e.starts_with("INVALID:"), "{e}");
+    }
+
+    #[test]
+    fn a_screenshot_without_a_qr_code_fails_the_check() {
+        let blank = egui::ColorImage::new([420, 860], vec![egui::Color32::WHITE; 420 * 860]);
+        let want = QrCheck {
+            preset: Preset::Age18,
+            counter_code: None,
+        };
+        assert_eq!(
+            read_and_verify("blank", &blank, want),
+            Err("no QR code found in the screenshot".into())
+        );
+    }
+
+    #[test]
+    fn every_step_has_its_own_numbered_name_and_the_walk_keeps_every_screen() {
+        let names: Vec<&str> = steps().iter().map(|s| s.name).collect();
+        for (i, name) in names.iter().enumerate() {
+            assert!(
+                name.starts_with(&format!("{:02}-", i + 1)),
+                "step {} is named {name}",
+                i + 1
             );
-            if !ok {
-                FAILED.store(true, Ordering::SeqCst);
-            }
         }
-        Some(Err(e)) => {
-            println!("qr-check {name}: INVALID: {e}");
-            FAILED.store(true, Ordering::SeqCst);
-        }
-        None => {
-            println!("qr-check {name}: no QR code found in the screenshot");
-            FAILED.store(true, Ordering::SeqCst);
-        }
+        let qr: Vec<(&str, Preset)> = steps()
+            .iter()
+            .filter_map(|s| s.qr.map(|q| (s.name, q.preset)))
+            .collect();
+        assert_eq!(
+            qr,
+            [
+                ("06-present-qr", Preset::Age18),
+                ("10-present-qr-zh", Preset::Delivery),
+                ("12-present-qr-checkin-photo", Preset::CheckInPhoto),
+            ]
+        );
     }
 }
