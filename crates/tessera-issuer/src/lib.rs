@@ -56,6 +56,6 @@ pub use request::{
 };
 pub use rng::OsRng;
 pub use secret::{
-    KdfParams, PASSPHRASE_ENV, Passphrase, SEALED_LABEL, SecretKeyError, is_sealed,
-    open_secret_key, seal_secret_key,
+    DEFAULT_KEY_KDF, KdfParams, PASSPHRASE_ENV, Passphrase, SEALED_LABEL, SecretKeyError,
+    is_sealed, open_secret_key, seal_secret_key,
 };

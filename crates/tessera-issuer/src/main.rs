@@ -348,7 +348,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 passphrase: pass,
                 kdf: KdfParams {
                     m_cost_kib: kdf_mib.saturating_mul(1024),
-                    ..KdfParams::DEFAULT
+                    ..tessera_issuer::DEFAULT_KEY_KDF
                 },
                 list_size,
                 status_ttl,

@@ -11,18 +11,22 @@
 //! ```
 //!
 //! The associated data is the label line and the argon2id line (each with its `\n`), so the
-//! cost parameters cannot be changed without the passphrase. Parameters are capped on read
-//! ([`KdfParams::MAX`]) so a planted file cannot make the signing box work for hours.
+//! cost parameters cannot be changed without the passphrase. Argon2id, XChaCha20-Poly1305,
+//! the cost caps and the [`Passphrase`] type are tessera-seal's, shared with the wallet's
+//! store: parameters are capped on read ([`KdfParams::check_cap`]: 1 GiB, 16 lanes, 16 times
+//! the store's recommended work) so a planted file cannot make the signing box work for
+//! hours, and nothing new is sealed under the minimum (64 MiB, 2 passes). Key files sealed
+//! before that minimum (`init --kdf-mib` under 64) still open: the authority must not be
+//! locked out of its own keys, and new keys of such a folder are sealed at the minimum.
 
-use argon2::{Algorithm, Argon2, Block, Version};
-use chacha20poly1305::aead::AeadInOut;
-use chacha20poly1305::{Key, KeyInit, Tag, XChaCha20Poly1305, XNonce};
 use ed25519_dalek::SigningKey;
-use std::path::Path;
 use tessera_core::KeyFileError;
 use tessera_core::keys::{from_hex, secret_key_from_text, secret_key_to_text, to_hex};
+use tessera_seal::{Cipher, NONCE_LEN, SALT_LEN, SealError, TAG_LEN};
 use thiserror::Error;
 use zeroize::{Zeroize, Zeroizing};
+
+pub use tessera_seal::{KdfParams, Passphrase};
 
 /// Label of a sealed secret key file.
 pub const SEALED_LABEL: &str = "tessera-ed25519-secret-key-sealed-v1";
@@ -30,78 +34,17 @@ pub const SEALED_LABEL: &str = "tessera-ed25519-secret-key-sealed-v1";
 /// The name of the environment variable that may hold the passphrase.
 pub const PASSPHRASE_ENV: &str = "TESSERA_ISSUER_PASSPHRASE";
 
-/// A passphrase. Wiped on drop; its Debug output hides it.
-#[derive(Clone)]
-pub struct Passphrase(Zeroizing<String>);
+/// What new key files use: 64 MiB, 3 passes, 1 lane (about 0.2 s). Half the store's
+/// recommended memory: the signing box opens its keys once per run, not on a phone that a
+/// thief holds, and `init --kdf-mib` raises it.
+pub const DEFAULT_KEY_KDF: KdfParams = KdfParams {
+    m_cost_kib: 64 * 1024,
+    t_cost: 3,
+    p_cost: 1,
+};
 
-impl std::fmt::Debug for Passphrase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Passphrase(<hidden>)")
-    }
-}
-
-impl Passphrase {
-    /// Wraps a passphrase (taking ownership so no copy is left behind).
-    pub fn new(text: String) -> Passphrase {
-        Passphrase(Zeroizing::new(text))
-    }
-
-    /// Reads a passphrase file: its first line, without the line ending.
-    pub fn from_file(path: &Path) -> std::io::Result<Passphrase> {
-        let text = Zeroizing::new(std::fs::read_to_string(path)?);
-        let line = text.lines().next().unwrap_or("");
-        if line.is_empty() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "the passphrase file is empty",
-            ));
-        }
-        Ok(Passphrase::new(line.to_string()))
-    }
-
-    /// The passphrase bytes.
-    pub fn expose(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-}
-
-/// Argon2id cost parameters of a sealed key file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KdfParams {
-    /// Memory in KiB.
-    pub m_cost_kib: u32,
-    /// Passes.
-    pub t_cost: u32,
-    /// Lanes.
-    pub p_cost: u32,
-}
-
-impl KdfParams {
-    /// What new files use: 64 MiB, 3 passes, 1 lane (about 0.2 s).
-    pub const DEFAULT: KdfParams = KdfParams {
-        m_cost_kib: 64 * 1024,
-        t_cost: 3,
-        p_cost: 1,
-    };
-    /// The most a file may ask for: 1 GiB, 16 passes, 8 lanes.
-    pub const MAX: KdfParams = KdfParams {
-        m_cost_kib: 1024 * 1024,
-        t_cost: 16,
-        p_cost: 8,
-    };
-    /// Cheap parameters for tests only.
-    pub const INSECURE_FOR_TESTS: KdfParams = KdfParams {
-        m_cost_kib: 64,
-        t_cost: 1,
-        p_cost: 1,
-    };
-}
-
-impl Default for KdfParams {
-    fn default() -> Self {
-        KdfParams::DEFAULT
-    }
-}
+/// What a sealed key file is called in errors about its parameters.
+const WHAT: &str = "the sealed key file";
 
 /// Why a secret key file could not be written or read.
 #[non_exhaustive]
@@ -119,9 +62,9 @@ pub enum SecretKeyError {
     /// Wrong passphrase, or the file was altered.
     #[error("wrong passphrase, or the sealed key file was altered")]
     Unseal,
-    /// The file asks for more work than [`KdfParams::MAX`].
+    /// The file asks for more work than the caps allow ([`KdfParams::check_cap`]).
     #[error(
-        "the sealed key file asks for argon2id m={m_cost_kib} KiB t={t_cost} p={p_cost}, over the cap of m=1 GiB t=16 p=8"
+        "the sealed key file asks for argon2id m={m_cost_kib} KiB t={t_cost} p={p_cost}, over the cap of m=1 GiB, p=16 and 16x the recommended work (the file may be hostile)"
     )]
     ExcessiveWork {
         /// Memory in KiB.
@@ -136,22 +79,25 @@ pub enum SecretKeyError {
     Seal(String),
 }
 
-fn derive(
-    pass: &Passphrase,
-    salt: &[u8],
-    p: KdfParams,
-) -> Result<Zeroizing<[u8; 32]>, SecretKeyError> {
-    let params = argon2::Params::new(p.m_cost_kib, p.t_cost, p.p_cost, Some(32))
-        .map_err(|_| SecretKeyError::Malformed("argon2id needs t >= 1, p >= 1, m >= 8*p KiB"))?;
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    // The work area is ours so that it can be wiped (argon2's zeroize feature does not).
-    let mut memory: Zeroizing<Vec<Block>> =
-        Zeroizing::new(vec![Block::default(); params.block_count()]);
-    let mut key = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into_with_memory(pass.expose(), salt, &mut key[..], &mut memory[..])
-        .map_err(|_| SecretKeyError::Malformed("argon2id refused the input"))?;
-    Ok(key)
+impl From<SealError> for SecretKeyError {
+    fn from(e: SealError) -> Self {
+        match e {
+            SealError::ExcessiveWork {
+                m_cost_kib,
+                t_cost,
+                p_cost,
+                ..
+            } => SecretKeyError::ExcessiveWork {
+                m_cost_kib,
+                t_cost,
+                p_cost,
+            },
+            SealError::InvalidParams { .. } => {
+                SecretKeyError::Malformed("argon2id needs t >= 1, p >= 1, m >= 8*p KiB")
+            }
+            other => SecretKeyError::Seal(other.to_string()),
+        }
+    }
 }
 
 /// Writes a secret key file: plain text, or sealed when a passphrase is given.
@@ -164,10 +110,9 @@ pub fn seal_secret_key(
     let Some(pass) = pass else {
         return Ok(secret_key_to_text(key, comment));
     };
-    let mut salt = [0u8; 32];
-    let mut nonce = [0u8; 24];
-    getrandom::fill(&mut salt).map_err(|e| SecretKeyError::Seal(e.to_string()))?;
-    getrandom::fill(&mut nonce).map_err(|e| SecretKeyError::Seal(e.to_string()))?;
+    kdf.check_new()?;
+    let salt: [u8; SALT_LEN] = tessera_seal::random()?;
+    let nonce: [u8; NONCE_LEN] = tessera_seal::random()?;
     let head = format!(
         "{SEALED_LABEL}\nargon2id m={} t={} p={} salt={}\n",
         kdf.m_cost_kib,
@@ -175,16 +120,11 @@ pub fn seal_secret_key(
         kdf.p_cost,
         to_hex(&salt)
     );
-    let wrap = derive(pass, &salt, kdf)?;
+    let wrap = tessera_seal::derive_key(pass.expose(), &salt, kdf)?;
     let mut body = Zeroizing::new(key.to_bytes());
-    let tag = XChaCha20Poly1305::new(&Key::from(*wrap))
-        .encrypt_inout_detached(
-            &XNonce::from(nonce),
-            head.as_bytes(),
-            body[..].as_mut().into(),
-        )
-        .map_err(|_| SecretKeyError::Seal("encryption failed".into()))?;
-    let mut sealed = body.to_vec();
+    let tag = Cipher::new(&wrap).seal_in_place(&nonce, head.as_bytes(), &mut body[..])?;
+    let mut sealed = Zeroizing::new(Vec::with_capacity(32 + TAG_LEN));
+    sealed.extend_from_slice(&body[..]);
     sealed.extend_from_slice(&tag);
     let mut s = String::new();
     for line in comment.lines() {
@@ -244,27 +184,18 @@ pub fn open_secret_key(
         t_cost: num(k.next(), "t").ok_or(bad("argon2id t= is missing or not a number"))?,
         p_cost: num(k.next(), "p").ok_or(bad("argon2id p= is missing or not a number"))?,
     };
-    let salt: [u8; 32] = field(k.next(), "salt")
+    let salt: [u8; SALT_LEN] = field(k.next(), "salt")
         .and_then(from_hex)
         .ok_or(bad("argon2id salt= must be 64 hex digits"))?;
     if k.next().is_some() {
         return Err(bad("unexpected fields on the argon2id line"));
     }
-    if params.m_cost_kib > KdfParams::MAX.m_cost_kib
-        || params.t_cost > KdfParams::MAX.t_cost
-        || params.p_cost > KdfParams::MAX.p_cost
-    {
-        return Err(SecretKeyError::ExcessiveWork {
-            m_cost_kib: params.m_cost_kib,
-            t_cost: params.t_cost,
-            p_cost: params.p_cost,
-        });
-    }
+    params.check_cap(WHAT)?;
     let mut a = aead_line.split(' ');
     if a.next() != Some("xchacha20poly1305") {
         return Err(bad("the third line must start with xchacha20poly1305"));
     }
-    let nonce: [u8; 24] = field(a.next(), "nonce")
+    let nonce: [u8; NONCE_LEN] = field(a.next(), "nonce")
         .and_then(from_hex)
         .ok_or(bad("nonce= must be 48 hex digits"))?;
     let sealed: [u8; 48] = field(a.next(), "sealed")
@@ -275,18 +206,12 @@ pub fn open_secret_key(
     }
     let pass = pass.ok_or(SecretKeyError::NeedsPassphrase)?;
     let head = format!("{SEALED_LABEL}\n{kdf_line}\n");
-    let wrap = derive(pass, &salt, params)?;
+    let wrap = tessera_seal::derive_key(pass.expose(), &salt, params)?;
     let mut body = Zeroizing::new([0u8; 32]);
     body.copy_from_slice(&sealed[..32]);
-    let tag = Tag::try_from(&sealed[32..]).map_err(|_| bad("tag"))?;
-    XChaCha20Poly1305::new(&Key::from(*wrap))
-        .decrypt_inout_detached(
-            &XNonce::from(nonce),
-            head.as_bytes(),
-            body[..].as_mut().into(),
-            &tag,
-        )
-        .map_err(|_| SecretKeyError::Unseal)?;
+    if !Cipher::new(&wrap).open_in_place(&nonce, head.as_bytes(), &mut body[..], &sealed[32..]) {
+        return Err(SecretKeyError::Unseal);
+    }
     let key = SigningKey::from_bytes(&body);
     body.zeroize();
     Ok(key)
@@ -354,5 +279,41 @@ mod tests {
                 Err(SecretKeyError::Unseal)
             ));
         }
+    }
+
+    /// One set of caps with the store: within the issuer's old per-field caps (1 GiB, 16
+    /// passes, 8 lanes) but over the shared work cap is refused before any derivation; what
+    /// the issuer program could write (3 passes, up to 1 GiB) passes the cap.
+    #[test]
+    fn shared_caps_on_read_and_minimum_on_seal() {
+        let sk = SigningKey::from_bytes(&[9; 32]);
+        let pass = Passphrase::new("correct horse".into());
+        let text = seal_secret_key(&sk, "", Some(&pass), KdfParams::INSECURE_FOR_TESTS).unwrap();
+        let old_cap = text.replace("m=64 t=1 p=1", "m=1048576 t=16 p=1");
+        let e = open_secret_key(&old_cap, Some(&pass)).unwrap_err();
+        assert!(matches!(e, SecretKeyError::ExcessiveWork { .. }), "{e:?}");
+        assert!(e.to_string().contains("m=1048576 KiB t=16 p=1"), "{e}");
+        let issuer_max = KdfParams {
+            m_cost_kib: 1024 * 1024,
+            t_cost: 3,
+            p_cost: 1,
+        };
+        assert!(issuer_max.check_cap(WHAT).is_ok());
+        let no_pass = text.replace("m=64 t=1 p=1", "m=64 t=0 p=1");
+        assert!(matches!(
+            open_secret_key(&no_pass, Some(&pass)),
+            Err(SecretKeyError::Malformed(_))
+        ));
+        // `init --kdf-mib 8`: nothing new is sealed under the minimum.
+        let small = KdfParams {
+            m_cost_kib: 8 * 1024,
+            ..DEFAULT_KEY_KDF
+        };
+        let e = seal_secret_key(&sk, "", Some(&pass), small).unwrap_err();
+        assert!(matches!(e, SecretKeyError::Seal(_)), "{e:?}");
+        assert!(e.to_string().contains("under the minimum"), "{e}");
+        // A plain key file has no cost to check.
+        assert!(seal_secret_key(&sk, "", None, small).is_ok());
+        assert!(DEFAULT_KEY_KDF.check_new().is_ok());
     }
 }

@@ -634,6 +634,29 @@ fn sealed_keys_need_the_passphrase_and_are_never_plain_on_disk() {
     ));
 }
 
+/// A folder made by `init --kdf-mib 8` before key files had a minimum cost: its keys still
+/// open, and a key added now is sealed at the minimum instead of being refused.
+#[test]
+fn key_rotation_in_a_folder_under_the_minimum_seals_at_the_minimum() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("iss");
+    let pass = Passphrase::new("correct horse battery staple".into());
+    let o = InitOptions {
+        passphrase: Some(pass.clone()),
+        ..opts()
+    };
+    init(&dir, &o).unwrap();
+    let state_path = dir.join("state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
+    state["kdf"] = serde_json::json!([8 * 1024, 3, 1]);
+    std::fs::write(&state_path, serde_json::to_string(&state).unwrap()).unwrap();
+    let mut iss = Issuer::open(&dir, Some(pass)).unwrap();
+    iss.add_key(Some(NOW + 1)).unwrap();
+    let text = std::fs::read_to_string(dir.join("issuer.key")).unwrap();
+    assert!(text.contains("argon2id m=65536 t=2 p=1 "), "{text}");
+}
+
 /// Writes a batch file: most records by holder key, every 7th by request, every 97th bad,
 /// and one blank line. Returns (valid lines, bad lines).
 fn batch_file(path: &Path, n: u64) -> (Vec<u64>, Vec<u64>) {

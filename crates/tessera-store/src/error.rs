@@ -146,6 +146,64 @@ pub enum StoreError {
     NoSecretSource,
 }
 
+impl From<tessera_seal::SealError> for StoreError {
+    fn from(e: tessera_seal::SealError) -> Self {
+        use tessera_seal::SealError as S;
+        match e {
+            S::ExcessiveWork {
+                what,
+                m_cost_kib,
+                t_cost,
+                p_cost,
+            } => StoreError::ExcessiveWork {
+                what,
+                m_cost_kib,
+                t_cost,
+                p_cost,
+            },
+            S::WeakKdf {
+                what,
+                m_cost_kib,
+                t_cost,
+                p_cost,
+            } => StoreError::WeakKdf {
+                what,
+                m_cost_kib,
+                t_cost,
+                p_cost,
+            },
+            S::BadParams {
+                m_cost_kib,
+                t_cost,
+                p_cost,
+                reason,
+            } => StoreError::BadParams {
+                m_cost_kib,
+                t_cost,
+                p_cost,
+                reason,
+            },
+            S::Random(e) => StoreError::Random(e),
+            // InvalidParams (a file's parameters Argon2id rejects), TooLarge and any later
+            // variant: the message says what and where.
+            other => corrupt(other.to_string()),
+        }
+    }
+}
+
+impl From<tessera_seal::SecretError> for StoreError {
+    fn from(e: tessera_seal::SecretError) -> Self {
+        match e {
+            tessera_seal::SecretError::BadPin { reason } => StoreError::BadPin { reason },
+            tessera_seal::SecretError::BadPassphrase { reason } => {
+                StoreError::BadPassphrase { reason }
+            }
+            // A later variant: keep its words.
+            other => corrupt(other.to_string()),
+        }
+    }
+}
+
 impl From<std::io::Error> for StoreError {
     fn from(e: std::io::Error) -> Self {
         StoreError::Io(e)

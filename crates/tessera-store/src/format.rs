@@ -2,69 +2,37 @@
 //! counter, and the backup file. Fixed-width big-endian fields, parsed strictly (exact
 //! lengths, no trailing bytes).
 
-use chacha20poly1305::aead::AeadInOut;
-use chacha20poly1305::{Key, KeyInit, Tag, XChaCha20Poly1305, XNonce};
+use tessera_seal::{Cipher, KdfParams, SALT_LEN, TAG_LEN, derive_key};
 use zeroize::Zeroizing;
 
 use crate::error::{StoreError, corrupt};
-use crate::kdf::{KdfParams, SALT_LEN};
+
+pub(crate) use tessera_seal::NONCE_LEN;
 
 /// Version of the on-disk format; bound into every record's associated data.
 pub(crate) const FORMAT_VERSION: u16 = 1;
 
 const HEADER_MAGIC: &[u8; 4] = b"TSW\x01";
-pub(crate) const NONCE_LEN: usize = 24;
-pub(crate) const TAG_LEN: usize = 16;
 const WRAPPED_LEN: usize = 32 + TAG_LEN;
 /// magic, version, m, t, p, salt, nonce, wrapped key.
 pub(crate) const HEADER_LEN: usize = 4 + 2 + 12 + SALT_LEN + NONCE_LEN + WRAPPED_LEN;
 
 pub(crate) fn random<const N: usize>() -> Result<[u8; N], StoreError> {
-    let mut out = [0u8; N];
-    getrandom::fill(&mut out).map_err(StoreError::Random)?;
-    Ok(out)
+    Ok(tessera_seal::random()?)
 }
 
-pub(crate) fn cipher(key: &[u8; 32]) -> XChaCha20Poly1305 {
-    XChaCha20Poly1305::new(&Key::from(*key))
+pub(crate) fn cipher(key: &[u8; 32]) -> Cipher {
+    Cipher::new(key)
 }
 
 /// Seals `plaintext`: `nonce ‖ ciphertext ‖ tag`, with a fresh random 192-bit nonce.
-pub(crate) fn seal(
-    cipher: &XChaCha20Poly1305,
-    aad: &[u8],
-    plaintext: &[u8],
-) -> Result<Vec<u8>, StoreError> {
-    let nonce: [u8; NONCE_LEN] = random()?;
-    // Capacity reserved up front: no reallocation leaves a copy of the plaintext behind.
-    let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(plaintext);
-    let tag = cipher
-        .encrypt_inout_detached(&XNonce::from(nonce), aad, out[NONCE_LEN..].as_mut().into())
-        .map_err(|_| corrupt("value too large to seal"))?;
-    out.extend_from_slice(&tag);
-    Ok(out)
+pub(crate) fn seal(cipher: &Cipher, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
+    Ok(cipher.seal(aad, plaintext)?)
 }
 
 /// Opens a sealed value. `None` for any failure: wrong key, wrong slot, modified, truncated.
-pub(crate) fn open(
-    cipher: &XChaCha20Poly1305,
-    aad: &[u8],
-    sealed: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
-    if sealed.len() < NONCE_LEN + TAG_LEN {
-        return None;
-    }
-    let (nonce, rest) = sealed.split_at(NONCE_LEN);
-    let (body, tag) = rest.split_at(rest.len() - TAG_LEN);
-    let nonce = XNonce::try_from(nonce).ok()?;
-    let tag = Tag::try_from(tag).ok()?;
-    let mut out = Zeroizing::new(body.to_vec());
-    cipher
-        .decrypt_inout_detached(&nonce, aad, out.as_mut_slice().into(), &tag)
-        .ok()?;
-    Some(out)
+pub(crate) fn open(cipher: &Cipher, aad: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    cipher.open(aad, sealed)
 }
 
 /// Associated data of a record: format version, slot kind and slot id.
@@ -108,7 +76,7 @@ impl Header {
         data_key: &[u8; 32],
     ) -> Result<Header, StoreError> {
         let salt: [u8; SALT_LEN] = random()?;
-        let kek = crate::kdf::derive_key(secret, &salt, params)?;
+        let kek = derive_key(secret, &salt, params)?;
         let nonce: [u8; NONCE_LEN] = random()?;
         let mut header = Header {
             params,
@@ -116,15 +84,9 @@ impl Header {
             nonce,
             wrapped: [0; WRAPPED_LEN],
         };
-        let mut buf = *data_key;
-        let tag = cipher(&kek)
-            .encrypt_inout_detached(
-                &XNonce::from(nonce),
-                &header.aad(),
-                buf.as_mut_slice().into(),
-            )
-            .map_err(|_| corrupt("cannot wrap the data key"))?;
-        header.wrapped[..32].copy_from_slice(&buf);
+        let mut buf = Zeroizing::new(*data_key);
+        let tag = cipher(&kek).seal_in_place(&nonce, &header.aad(), &mut buf[..])?;
+        header.wrapped[..32].copy_from_slice(&buf[..]);
         header.wrapped[32..].copy_from_slice(&tag);
         Ok(header)
     }
@@ -132,19 +94,12 @@ impl Header {
     /// Unwraps the data key with `secret`. `None`: wrong secret (or a modified header; the
     /// two cannot be told apart).
     pub fn unwrap_key(&self, secret: &[u8]) -> Result<Option<Zeroizing<[u8; 32]>>, StoreError> {
-        let kek = crate::kdf::derive_key(secret, &self.salt, self.params)?;
+        let kek = derive_key(secret, &self.salt, self.params)?;
         let mut key = Zeroizing::new([0u8; 32]);
         key.copy_from_slice(&self.wrapped[..32]);
-        let tag = Tag::try_from(&self.wrapped[32..]).map_err(|_| corrupt("bad tag length"))?;
-        match cipher(&kek).decrypt_inout_detached(
-            &XNonce::from(self.nonce),
-            &self.aad(),
-            key.as_mut_slice().into(),
-            &tag,
-        ) {
-            Ok(()) => Ok(Some(key)),
-            Err(_) => Ok(None),
-        }
+        let opened =
+            cipher(&kek).open_in_place(&self.nonce, &self.aad(), &mut key[..], &self.wrapped[32..]);
+        Ok(opened.then_some(key))
     }
 
     fn aad(&self) -> Vec<u8> {
@@ -315,13 +270,7 @@ pub(crate) fn seal_backup(
     let aad = out.clone();
     let start = out.len();
     out.extend_from_slice(body);
-    let tag = cipher(key)
-        .encrypt_inout_detached(
-            &XNonce::from(head.nonce),
-            &aad,
-            out[start..].as_mut().into(),
-        )
-        .map_err(|_| corrupt("backup too large to seal"))?;
+    let tag = cipher(key).seal_in_place(&head.nonce, &aad, &mut out[start..])?;
     out.extend_from_slice(&tag);
     Ok(out)
 }
@@ -335,17 +284,10 @@ pub(crate) fn open_backup(
     let aad = &file[..BACKUP_HEAD_LEN];
     let rest = &file[BACKUP_HEAD_LEN..];
     let (body, tag) = rest.split_at(rest.len().checked_sub(TAG_LEN)?);
-    let tag = Tag::try_from(tag).ok()?;
     let mut out = Zeroizing::new(body.to_vec());
     cipher(key)
-        .decrypt_inout_detached(
-            &XNonce::from(head.nonce),
-            aad,
-            out.as_mut_slice().into(),
-            &tag,
-        )
-        .ok()?;
-    Some(out)
+        .open_in_place(&head.nonce, aad, &mut out, tag)
+        .then_some(out)
 }
 
 /// One entry of a backup body.

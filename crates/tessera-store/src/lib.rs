@@ -27,14 +27,13 @@
 mod backend;
 mod error;
 mod format;
-mod kdf;
 mod secret;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chacha20poly1305::XChaCha20Poly1305;
+use tessera_seal::Cipher;
 use zeroize::Zeroizing;
 
 use crate::backend::{
@@ -43,10 +42,11 @@ use crate::backend::{
 use crate::format::{Attempts, BackupHead, Entry, Header};
 
 pub use crate::error::StoreError;
-pub use crate::kdf::{
-    KdfParams, MAX_M_COST_KIB, MAX_P_COST, MAX_WORK_KIB_PASSES, MIN_M_COST_KIB, MIN_WORK_KIB_PASSES,
+pub use crate::secret::{PIN_ENV, read_secret};
+pub use tessera_seal::{
+    KdfParams, MAX_M_COST_KIB, MAX_P_COST, MAX_WORK_KIB_PASSES, MIN_M_COST_KIB,
+    MIN_WORK_KIB_PASSES, Secret,
 };
-pub use crate::secret::{PIN_ENV, Secret, read_secret};
 
 use crate::error::{corrupt, io_at};
 
@@ -148,7 +148,7 @@ pub struct Store {
     dir: PathBuf,
     backend: Box<dyn Backend>,
     key: Zeroizing<[u8; 32]>,
-    cipher: XChaCha20Poly1305,
+    cipher: Cipher,
     /// Serialises read-modify-write sequences (history numbering, remove).
     write_lock: Mutex<()>,
 }
@@ -730,7 +730,7 @@ impl Store {
             salt: format::random()?,
             nonce: format::random()?,
         };
-        let key = kdf::derive_key(passphrase.expose_bytes(), &head.salt, params)?;
+        let key = tessera_seal::derive_key(passphrase.expose_bytes(), &head.salt, params)?;
         let file = format::seal_backup(&head, &key, &body)?;
         drop(body);
         write_new_file(out, &file)
@@ -766,7 +766,7 @@ impl Store {
         let file = std::fs::read(backup).map_err(|e| io_at(backup, e))?;
         let head = BackupHead::parse(&file)?;
         head.params.check_limits("backup file")?;
-        let key = kdf::derive_key(passphrase.expose_bytes(), &head.salt, head.params)?;
+        let key = tessera_seal::derive_key(passphrase.expose_bytes(), &head.salt, head.params)?;
         let body =
             format::open_backup(&head, &key, &file).ok_or(StoreError::WrongBackupPassphrase)?;
         let entries = format::decode_body(&body)?;

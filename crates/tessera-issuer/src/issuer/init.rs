@@ -38,7 +38,7 @@ impl Default for InitOptions {
             force: false,
             now: None,
             passphrase: None,
-            kdf: KdfParams::DEFAULT,
+            kdf: crate::DEFAULT_KEY_KDF,
             list_size: 1_000_000,
             status_ttl: DAY,
             trust_ttl: 30 * DAY,

@@ -100,6 +100,21 @@ impl Issuer {
         self.read_secret(&self.dir.join(ROOT_KEY_FILE))
     }
 
+    /// The cost new keys are sealed with: the folder's, raised to the minimum for folders made
+    /// with `init --kdf-mib` under 64 before the minimum applied to key files.
+    fn key_kdf(&self) -> KdfParams {
+        let kdf = KdfParams {
+            m_cost_kib: self.state.kdf[0],
+            t_cost: self.state.kdf[1],
+            p_cost: self.state.kdf[2],
+        };
+        if kdf.meets_minimum() {
+            kdf
+        } else {
+            KdfParams::minimum()
+        }
+    }
+
     /// Adds a new issuer key, which becomes the signing key; the old keys stay in the trust
     /// list (re-signed here) until retired. Returns the new key id.
     pub fn add_key(&mut self, now: Option<UnixTime>) -> Result<[u8; 8], Error> {
@@ -123,11 +138,7 @@ impl Issuer {
             &key,
             &comment,
             self.passphrase.as_ref(),
-            KdfParams {
-                m_cost_kib: self.state.kdf[0],
-                t_cost: self.state.kdf[1],
-                p_cost: self.state.kdf[2],
-            },
+            self.key_kdf(),
         )?;
         self.state.keys.push(KeyRecord {
             kid: kid.clone(),

@@ -129,7 +129,7 @@ pub(crate) struct State {
 }
 
 fn default_kdf() -> [u32; 3] {
-    let k = KdfParams::DEFAULT;
+    let k = crate::DEFAULT_KEY_KDF;
     [k.m_cost_kib, k.t_cost, k.p_cost]
 }
 
