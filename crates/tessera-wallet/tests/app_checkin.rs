@@ -151,6 +151,9 @@ fn checkin_photo_shows_the_portrait_before_agreeing_and_age18_does_not() {
         click(&mut h, "Show QR code");
         let v = verify_shown(&h);
         assert_eq!(v.purpose, Purpose::CheckIn);
+        // The code's title is the preset chosen, not the bare purpose it signs.
+        h.get_by_label("Check-in with photo");
+        assert!(h.query_by_label("Hotel check-in").is_none());
         let items: Vec<AttrId> = v.disclosed.iter().map(|(a, _)| *a).collect();
         assert_eq!(
             items,

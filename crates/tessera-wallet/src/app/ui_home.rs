@@ -429,10 +429,17 @@ fn present_ui(
     }
     ui.heading(t.present_title);
     let items = ps.items();
+    let choice = ps.choice;
     if let Some(showing) = &mut ps.showing {
         let now = ui.input(|i| i.time);
+        // The preset the citizen chose ("Check-in with photo"), not only the purpose it signs
+        // ("Hotel check-in"), which would read as if the portrait were not in the code.
+        let title = match choice {
+            Choice::Preset(p) if p.purpose() == showing.presentation.purpose => t.preset(p),
+            _ => t.purpose(showing.presentation.purpose),
+        };
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(t.purpose(showing.presentation.purpose)).strong());
+            ui.label(RichText::new(title).strong());
             if let Some(code) = &showing.counter_code {
                 style::badge(
                     ui,
