@@ -1,7 +1,8 @@
 //! The committed screenshots (`scripts/screenshots.sh`): the QR code in each QR screenshot
 //! decodes and verifies against the demo trust list, disclosing only what the screen says.
 //! The screenshots are older than a presentation's 60 s lifetime, so freshness is the one
-//! check relaxed here; the script itself checks them fresh.
+//! check relaxed here; the script itself checks them fresh. A missing screenshot fails its
+//! test: the files are committed, so a test that passed without them would check nothing.
 
 use std::path::PathBuf;
 
@@ -13,12 +14,14 @@ fn screenshot(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../docs/screenshots/{name}.png"))
 }
 
-fn check(name: &str, counter: Option<&str>, expect: &[AttrId]) -> Option<VerifiedPresentation> {
+fn check(name: &str, counter: Option<&str>, expect: &[AttrId]) -> VerifiedPresentation {
     let path = screenshot(name);
-    if !path.exists() {
-        eprintln!("{} not found: run scripts/screenshots.sh", path.display());
-        return None;
-    }
+    assert!(
+        path.is_file(),
+        "screenshot docs/screenshots/{name}.png is missing ({}): it is committed with the \
+         code, and scripts/screenshots.sh makes it again",
+        path.display()
+    );
     let texts = tessera_qr::decode_file(&path).expect("the screenshot decodes");
     assert_eq!(texts.len(), 1, "one QR code in {name}");
     let trust = tessera_wallet::demo::trust_list().unwrap();
@@ -28,7 +31,7 @@ fn check(name: &str, counter: Option<&str>, expect: &[AttrId]) -> Option<Verifie
     let v = verify_text(&texts[0], &trust, &policy).expect("the screenshot's QR code verifies");
     let items: Vec<AttrId> = v.disclosed.iter().map(|(a, _)| *a).collect();
     assert_eq!(items, expect);
-    Some(v)
+    v
 }
 
 #[test]
@@ -47,7 +50,7 @@ fn chinese_delivery_screenshot_verifies_bound_to_its_counter() {
 
 #[test]
 fn checkin_photo_screenshot_verifies_with_the_demo_portrait() {
-    let Some(v) = check(
+    let v = check(
         "12-present-qr-checkin-photo",
         None,
         &[
@@ -57,9 +60,7 @@ fn checkin_photo_screenshot_verifies_with_the_demo_portrait() {
             AttrId::IdNumber,
             AttrId::Portrait,
         ],
-    ) else {
-        return;
-    };
+    );
     assert_eq!(
         v.disclosed.last().map(|(_, value)| value),
         Some(&AttrValue::Bytes(tessera_wallet::demo::PORTRAIT.to_vec()))
