@@ -418,10 +418,16 @@ impl WalletApp {
                 }
             }
             Action::ToggleItem(a) => {
-                if let Some(ps) = self.session().and_then(|s| s.present.as_mut())
+                if let Some(s) = self.session()
+                    && let Some(ps) = s.present.as_mut()
                     && !ps.custom.remove(&a)
                 {
-                    ps.custom.insert(a);
+                    // The screen offers a portrait only when it fits a QR code.
+                    let allowed = a != AttrId::Portrait
+                        || s.cards.get(ps.card).is_some_and(|c| c.portrait_pickable());
+                    if allowed {
+                        ps.custom.insert(a);
+                    }
                 }
             }
             Action::CounterCode(code) => self.forms.counter_code = code,

@@ -94,6 +94,8 @@ pub struct Words {
     pub portrait_shown: &'static str,
     /// In place of a portrait the app cannot decode.
     pub portrait_unreadable: &'static str,
+    /// Under the items chosen one by one when the card's portrait is a legacy JPEG.
+    pub portrait_jpeg_not_offered: &'static str,
     pub nothing_chosen: &'static str,
     pub counter_code: &'static str,
     pub counter_code_hint: &'static str,
@@ -273,6 +275,7 @@ pub static EN: Words = Words {
     preset_checkin_photo: "Check-in with photo",
     portrait_shown: "Your portrait, as the verifier will see it",
     portrait_unreadable: "included, but it cannot be shown on this device",
+    portrait_jpeg_not_offered: "Your portrait is not offered: this ID has an older JPEG portrait, too large for a QR code.",
     nothing_chosen: "Choose at least one item.",
     counter_code: "Counter code (optional)",
     counter_code_hint: "Code shown at the counter",
@@ -406,6 +409,7 @@ pub static ZH: Words = Words {
     preset_checkin_photo: "入住（含照片）",
     portrait_shown: "核验方将看到的照片",
     portrait_unreadable: "包括在内，但无法在本设备上显示",
+    portrait_jpeg_not_offered: "不能选择照片：本证件的照片是旧版 JPEG 格式，太大，无法放进二维码。",
     nothing_chosen: "请至少选择一项。",
     counter_code: "柜台码（可选）",
     counter_code_hint: "柜台上显示的码",

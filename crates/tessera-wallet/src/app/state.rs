@@ -7,6 +7,7 @@ use std::time::Duration;
 use egui::{ColorImage, TextureHandle, TextureOptions};
 use image::imageops::FilterType;
 use tessera_core::attributes::{AttrId, AttrValue, Attributes};
+use tessera_core::portrait::Format;
 use tessera_core::text::printable;
 use tessera_core::{HeldCredential, UnixTime};
 use zeroize::Zeroizing;
@@ -67,6 +68,8 @@ pub(super) struct Card {
     pub(super) expires: UnixTime,
     pub(super) portrait: Option<egui::ColorImage>,
     pub(super) portrait_tex: Option<TextureHandle>,
+    /// The portrait's format by the core's rule (`None`: no portrait, or bytes that break it).
+    pub(super) portrait_format: Option<Format>,
     /// How its batch of single-use credentials stands (`None` if the wallet could not say).
     pub(super) batch: Option<BatchState>,
 }
@@ -74,9 +77,12 @@ pub(super) struct Card {
 impl Card {
     pub(super) fn new(wallet: &Wallet, id: String, cred: &HeldCredential, now: UnixTime) -> Card {
         let attrs = cred.attributes();
-        let portrait = match attrs.get(AttrId::Portrait) {
-            Some(AttrValue::Bytes(bytes)) => portrait_image(bytes),
-            _ => None,
+        let (portrait, portrait_format) = match attrs.get(AttrId::Portrait) {
+            Some(AttrValue::Bytes(bytes)) => (
+                portrait_image(bytes),
+                tessera_core::portrait::check(bytes).ok().map(|i| i.format),
+            ),
+            _ => (None, None),
         };
         // Every name shown went through `printable` (no control or format character reaches
         // the screen); `None` is an issuer the wallet does not know.
@@ -98,7 +104,16 @@ impl Card {
             attrs,
             portrait,
             portrait_tex: None,
+            portrait_format,
         }
+    }
+
+    /// Whether the citizen may pick the portrait among items chosen one by one: only a QR
+    /// portrait (WebP, at most [`tessera_core::portrait::MAX_LEN`] bytes) fits a QR code beside
+    /// other items; a legacy JPEG (up to [`tessera_core::portrait::LEGACY_JPEG_MAX_LEN`]) does
+    /// not.
+    pub(super) fn portrait_pickable(&self) -> bool {
+        self.portrait_format == Some(Format::WebP)
     }
 
     /// The portrait's texture (uploaded on first use, smoothed when scaled), if the

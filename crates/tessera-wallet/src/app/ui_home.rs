@@ -15,10 +15,12 @@ use super::{
 };
 use crate::wallet::Validity;
 
-/// Items offered one by one. Not the portrait: a legacy JPEG portrait does not fit a QR code,
-/// and the QR portrait goes with the names it belongs to (check-in with photo).
-fn pickable() -> impl Iterator<Item = AttrId> {
-    AttrId::ALL.into_iter().filter(|a| *a != AttrId::Portrait)
+/// Items offered one by one on `card`: all of them, the portrait only when it is a QR
+/// portrait (a legacy JPEG portrait does not fit a QR code).
+fn pickable(card: &Card) -> impl Iterator<Item = AttrId> + '_ {
+    AttrId::ALL
+        .into_iter()
+        .filter(|a| *a != AttrId::Portrait || card.portrait_pickable())
 }
 
 /// An attribute value in words: yes/no and the sex codes in the words both apps share, text
@@ -513,11 +515,14 @@ fn present_ui(
     });
     if ps.choice == Choice::Custom {
         style::panel(ui, |ui| {
-            for a in pickable() {
+            for a in pickable(card) {
                 let mut on = ps.custom.contains(&a);
                 if ui.checkbox(&mut on, t.attr(a)).changed() {
                     out.push(Action::ToggleItem(a));
                 }
+            }
+            if card.portrait_format == Some(tessera_core::portrait::Format::Jpeg) {
+                ui.label(RichText::new(t.portrait_jpeg_not_offered).weak().small());
             }
         });
     }
