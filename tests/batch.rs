@@ -12,20 +12,9 @@ use tessera_core::attributes::{AttrId, Purpose};
 use tessera_core::batch::{BatchFile, BatchSigner, MAX_BATCH_COUNT, derive_holder_key};
 use tessera_core::request::{self, VerifiedRequest};
 use tessera_core::{DOCTYPE_EID, PresentRequest, Reason, UnixTime, present_with, text};
+use tessera_tests::{bin, ok, run};
 use tessera_verifier::store::DataDir;
 use tessera_verifier::{Policy, Verifier};
-
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the whole suite with `cargo test --workspace`, which builds it",
-        path.display()
-    );
-    path
-}
 
 fn now() -> UnixTime {
     std::time::SystemTime::now()
@@ -35,27 +24,9 @@ fn now() -> UnixTime {
 }
 
 fn issuer(args: &[&str]) -> Output {
-    let out = Command::new(bin("tessera-issuer"))
+    run(Command::new(bin("tessera-issuer"))
         .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    eprintln!(
-        "$ tessera-issuer {}\n{}{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
+        .stdin(Stdio::null()))
 }
 
 fn s(p: &Path) -> &str {

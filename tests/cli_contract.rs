@@ -3,7 +3,7 @@
 //! shows up as a reviewed diff of a case file (`TRYCMD=overwrite` rewrites them). The binaries
 //! are built by `cargo test --workspace`.
 
-use std::path::{Path, PathBuf};
+use tessera_tests::bin;
 
 const PROGRAMS: [&str; 4] = [
     "tessera-wallet",
@@ -11,19 +11,6 @@ const PROGRAMS: [&str; 4] = [
     "tessera-verify",
     "tessera-scan",
 ];
-
-/// A workspace binary next to this test's executable (target/<profile>/NAME).
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the whole suite with `cargo test --workspace`, which builds it",
-        path.display()
-    );
-    path
-}
 
 #[test]
 fn cli_contract() {

@@ -6,57 +6,23 @@
 //! used before the backup. The binaries are built by `cargo test --workspace`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use tessera_core::attributes::AttrId;
 use tessera_core::request::VerifiedRequest;
 use tessera_core::{TrustList, VerifiedPresentation, VerifyPolicy, verify_text};
-
-/// A workspace binary next to this test's executable (target/<profile>/NAME).
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the whole suite with `cargo test --workspace`, which builds it",
-        path.display()
-    );
-    path
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    eprintln!(
-        "$ {cmd:?}\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use tessera_tests::{bin, ok, run};
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The shared `tessera-wallet --data-dir DIR` (PIN, cheap key derivation, no input) with
+/// the passphrase `backup` and `restore` read.
 fn wallet(dir: &Path) -> Command {
-    let mut c = Command::new(bin("tessera-wallet"));
-    c.arg("--data-dir")
-        .arg(dir)
-        .env("TESSERA_PIN", "482913")
-        .env("TESSERA_BACKUP_PASSPHRASE", "correct horse battery")
-        .env("TESSERA_INSECURE_TEST_KDF", "1")
-        .stdin(Stdio::null());
+    let mut c = tessera_tests::wallet(dir);
+    c.env("TESSERA_BACKUP_PASSPHRASE", "correct horse battery");
     c
 }
 
