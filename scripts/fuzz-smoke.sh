@@ -19,6 +19,8 @@ trap 'rm -rf "$corpus"' EXIT
 for src in fuzz/fuzz_targets/*.rs; do
   t=$(basename "$src" .rs)
   mkdir -p "$corpus/$t"
+  # Seeds (fuzz/seeds/README.md): valid signed inputs a short run would not find by itself.
+  if [ -d "fuzz/seeds/$t" ]; then cp fuzz/seeds/"$t"/* "$corpus/$t/"; fi
   printf '%-22s ' "$t"
   "$CARGO_TARGET_DIR/$triple/release/$t" "$corpus/$t" -max_total_time="$secs" \
     -artifact_prefix="$corpus/$t-" 2>&1 | grep -E 'DONE' | sed -E 's/^#[0-9]+[[:space:]]+DONE[[:space:]]+//; s/ corp:.*//' || {
