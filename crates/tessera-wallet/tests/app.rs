@@ -6,7 +6,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{PIN, app, app_at, click, settle, type_into};
+use common::{PIN, app, app_at, click, settle, type_into, wallet_with_demo_id};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tessera_core::attributes::{AttrId, AttrValue};
@@ -17,17 +17,6 @@ use tessera_wallet::app::jobs::Sleeper;
 use tessera_wallet::app::{AppConfig, Tab, WalletApp};
 use tessera_wallet::cli::now;
 use tessera_wallet::demo;
-
-/// First run → PIN → demo ID, in English.
-fn first_run(h: &mut Harness<'_, WalletApp>) {
-    click(h, "Get started");
-    type_into(h, "PIN", PIN);
-    type_into(h, "PIN again", PIN);
-    click(h, "Create wallet");
-    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
-    click(h, "Add the demo ID");
-    assert_eq!(h.state().card_count(), 1, "{:?}", h.state().message());
-}
 
 fn verify_shown(
     h: &Harness<'_, WalletApp>,
@@ -50,7 +39,7 @@ fn verify_shown(
 fn first_run_demo_id_age18_qr_verifies_then_lock_clears_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), Lang::En);
-    first_run(&mut h);
+    wallet_with_demo_id(&mut h);
 
     click(&mut h, "Show ID");
     click(&mut h, "Age check (18 or over)");
@@ -104,7 +93,7 @@ fn first_run_demo_id_age18_qr_verifies_then_lock_clears_it() {
 fn wrong_pin_shows_the_error_and_the_right_one_unlocks() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), Lang::En);
-    first_run(&mut h);
+    wallet_with_demo_id(&mut h);
     click(&mut h, "Lock");
     type_into(&mut h, "PIN", "111111");
     click(&mut h, "Unlock");
@@ -176,7 +165,7 @@ fn after_three_wrong_pins_the_unlock_waits_before_checking() {
     let mut h = Harness::builder()
         .with_size(egui::vec2(420.0, 860.0))
         .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg));
-    first_run(&mut h);
+    wallet_with_demo_id(&mut h);
     click(&mut h, "Lock");
     for _ in 0..3 {
         type_into(&mut h, "PIN", "111111");
@@ -202,7 +191,7 @@ fn after_three_wrong_pins_the_unlock_waits_before_checking() {
 fn language_switch_changes_the_labels_and_chinese_renders() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), Lang::En);
-    first_run(&mut h);
+    wallet_with_demo_id(&mut h);
     click(&mut h, "Settings");
     click(&mut h, "中文");
     assert_eq!(h.state().lang(), Lang::Zh);
@@ -258,7 +247,7 @@ fn chinese_first_run_and_settings_render() {
 fn counter_code_and_custom_items() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), Lang::En);
-    first_run(&mut h);
+    wallet_with_demo_id(&mut h);
     click(&mut h, "Show ID");
     click(&mut h, "Choose items");
     click(&mut h, "Show QR code");
@@ -300,7 +289,7 @@ fn full_id_qr_verifies_with_every_item_but_the_portrait() {
     for ppp in [1.0, 2.0] {
         let dir = tempfile::tempdir().unwrap();
         let mut h = app_at(dir.path(), Lang::En, ppp);
-        first_run(&mut h);
+        wallet_with_demo_id(&mut h);
         click(&mut h, "Show ID");
         click(&mut h, "Full ID");
         click(&mut h, "Show QR code");
@@ -328,7 +317,7 @@ fn full_id_qr_verifies_with_every_item_but_the_portrait() {
 fn auto_lock_after_inactivity() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), Lang::En);
-    first_run(&mut h);
+    wallet_with_demo_id(&mut h);
     click(&mut h, "Settings");
     click(&mut h, "30 s");
     // 30 s of input time without input: 0.25 s per step.
@@ -346,7 +335,7 @@ fn auto_lock_after_inactivity() {
 fn delete_wallet_with_confirmation() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), Lang::En);
-    first_run(&mut h);
+    wallet_with_demo_id(&mut h);
     click(&mut h, "Settings");
     click(&mut h, "Delete wallet");
     click(&mut h, "Cancel");
@@ -456,7 +445,7 @@ fn credential_for(
 fn an_import_that_would_replace_asks_and_a_trust_list_names_the_issuer() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), Lang::En);
-    first_run(&mut h);
+    wallet_with_demo_id(&mut h);
     click(&mut h, "Add an ID");
     let holder = std::fs::read_to_string(dir.path().join("holder.pub")).unwrap();
     let holder = tessera_core::keys::public_key_from_text(&holder).unwrap();

@@ -2,63 +2,20 @@
 //! says how many fresh credentials are left, each showing takes one (a renewed code on screen
 //! does not), and when they run low the app says so and shows the renewal request.
 
-use std::path::Path;
-use std::time::Duration;
+mod common;
 
+use common::{PIN, add_demo_id, app, click, create_wallet_with, focus_and_type as type_into};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tessera_core::request::{self, VerifiedRequest};
-use tessera_store::KdfParams;
 use tessera_wallet::app::i18n::Lang;
-use tessera_wallet::app::{Action, AppConfig, WalletApp};
+use tessera_wallet::app::{Action, WalletApp};
 use tessera_wallet::cli::now;
 use tessera_wallet::demo;
 
-const PIN: &str = "246810";
-
-fn app(dir: &Path, lang: Lang) -> Harness<'static, WalletApp> {
-    let mut cfg = AppConfig::new(dir.to_path_buf());
-    cfg.kdf = KdfParams::insecure_for_tests();
-    cfg.lang = Some(lang);
-    Harness::builder()
-        .with_size(egui::vec2(420.0, 860.0))
-        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
-}
-
-fn settle(h: &mut Harness<'_, WalletApp>) {
-    for _ in 0..400 {
-        h.run_ok();
-        if !h.state().busy() {
-            h.run_ok();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("the background job did not finish");
-}
-
-fn click(h: &mut Harness<'_, WalletApp>, label: &str) {
-    h.get_by_label(label).scroll_to_me();
-    h.run_ok();
-    h.get_by_label(label).click();
-    settle(h);
-}
-
-fn type_into(h: &mut Harness<'_, WalletApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run_ok();
-    h.get_by_label(label).type_text(text);
-    h.run_ok();
-}
-
 fn with_demo_id(h: &mut Harness<'_, WalletApp>) {
-    click(h, "Get started");
-    type_into(h, "PIN", PIN);
-    type_into(h, "PIN again", PIN);
-    click(h, "Create wallet");
-    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
-    click(h, "Add the demo ID");
-    assert_eq!(h.state().card_count(), 1, "{:?}", h.state().message());
+    create_wallet_with(h, type_into);
+    add_demo_id(h);
 }
 
 /// (fresh, total, low) of the first card.

@@ -2,68 +2,21 @@
 //! verifier will see" card before the citizen agrees, and the QR code drawn with whole-pixel
 //! modules at the largest size the screen allows.
 
-use std::path::Path;
-use std::time::Duration;
+mod common;
 
+use std::path::Path;
+
+use common::{app_at, app_sized, click, create_wallet_with, focus_and_type as type_into, settle};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tessera_core::attributes::{AttrId, AttrValue, Purpose};
 use tessera_core::{VerifyPolicy, verify_text};
-use tessera_store::KdfParams;
+use tessera_wallet::app::WalletApp;
 use tessera_wallet::app::i18n::Lang;
-use tessera_wallet::app::{AppConfig, WalletApp};
 use tessera_wallet::cli::now;
 use tessera_wallet::demo;
 
-const PIN: &str = "246810";
 const PORTRAIT_ALT: &str = "Your portrait, as the verifier will see it";
-
-/// The app in a 420×860-point window at `ppp` physical pixels per point.
-fn app_at(dir: &Path, lang: Lang, ppp: f32) -> Harness<'static, WalletApp> {
-    let mut cfg = AppConfig::new(dir.to_path_buf());
-    cfg.kdf = KdfParams::insecure_for_tests();
-    cfg.lang = Some(lang);
-    Harness::builder()
-        .with_size(egui::vec2(420.0, 860.0))
-        .with_pixels_per_point(ppp)
-        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
-}
-
-/// Runs frames until no background job runs and the UI has settled.
-fn settle(h: &mut Harness<'_, WalletApp>) {
-    for _ in 0..400 {
-        h.run_ok();
-        if !h.state().busy() {
-            h.run_ok();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("the background job did not finish");
-}
-
-fn click(h: &mut Harness<'_, WalletApp>, label: &str) {
-    h.get_by_label(label).scroll_to_me();
-    h.run_ok();
-    h.get_by_label(label).click();
-    settle(h);
-}
-
-fn type_into(h: &mut Harness<'_, WalletApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run_ok();
-    h.get_by_label(label).type_text(text);
-    h.run_ok();
-}
-
-/// First run → PIN → wallet, in the harness's language (English labels).
-fn create_wallet(h: &mut Harness<'_, WalletApp>) {
-    click(h, "Get started");
-    type_into(h, "PIN", PIN);
-    type_into(h, "PIN again", PIN);
-    click(h, "Create wallet");
-    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
-}
 
 /// Verifies the payload the app shows against the demo trust list.
 fn verify_shown(h: &Harness<'_, WalletApp>) -> tessera_core::VerifiedPresentation {
@@ -114,7 +67,7 @@ fn credential_with(dir: &Path, portrait: Vec<u8>, family: &str) -> Vec<u8> {
 fn checkin_photo_shows_the_portrait_before_agreeing_and_age18_does_not() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_at(dir.path(), Lang::En, 1.0);
-    create_wallet(&mut h);
+    create_wallet_with(&mut h, type_into);
     // The import panel writes the device key file beside the store.
     click(&mut h, "Add the demo ID");
     click(&mut h, "Add an ID");
@@ -185,7 +138,7 @@ fn checkin_photo_shows_the_portrait_before_agreeing_and_age18_does_not() {
 fn checkin_photo_in_chinese_renders() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_at(dir.path(), Lang::En, 1.0);
-    create_wallet(&mut h);
+    create_wallet_with(&mut h, type_into);
     click(&mut h, "Add the demo ID");
     click(&mut h, "Settings");
     click(&mut h, "中文");
@@ -203,7 +156,7 @@ fn the_qr_code_has_whole_pixel_modules_at_the_largest_size_that_fits() {
     for ppp in [1.0, 1.5, 2.0, 2.625] {
         let dir = tempfile::tempdir().unwrap();
         let mut h = app_at(dir.path(), Lang::En, ppp);
-        create_wallet(&mut h);
+        create_wallet_with(&mut h, type_into);
         click(&mut h, "Add the demo ID");
         click(&mut h, "Show ID");
         for choice in ["Age check (18 or over)", "Check-in with photo", "Full ID"] {
@@ -253,13 +206,7 @@ fn the_qr_code_has_whole_pixel_modules_at_the_largest_size_that_fits() {
 
 /// The app on a phone's screen: `w`×`h` physical pixels at `ppp` pixels per point.
 fn phone(dir: &Path, w: f32, h: f32, ppp: f32) -> Harness<'static, WalletApp> {
-    let mut cfg = AppConfig::new(dir.to_path_buf());
-    cfg.kdf = KdfParams::insecure_for_tests();
-    cfg.lang = Some(Lang::En);
-    Harness::builder()
-        .with_size(egui::vec2(w / ppp, h / ppp))
-        .with_pixels_per_point(ppp)
-        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
+    app_sized(dir, Lang::En, egui::vec2(w / ppp, h / ppp), ppp)
 }
 
 #[test]
@@ -268,7 +215,7 @@ fn on_phone_screens_the_checkin_photo_code_fills_most_of_the_width() {
     for (w, hgt, ppp) in [(1080.0, 2400.0, 2.625), (720.0, 1600.0, 2.0)] {
         let dir = tempfile::tempdir().unwrap();
         let mut h = phone(dir.path(), w, hgt, ppp);
-        create_wallet(&mut h);
+        create_wallet_with(&mut h, type_into);
         click(&mut h, "Add the demo ID");
         click(&mut h, "Add an ID");
         let (cred, _) = webp_credential(dir.path());
@@ -313,7 +260,7 @@ fn on_phone_screens_the_checkin_photo_code_fills_most_of_the_width() {
 fn a_portrait_the_app_cannot_decode_is_said_in_words() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_at(dir.path(), Lang::En, 1.0);
-    create_wallet(&mut h);
+    create_wallet_with(&mut h, type_into);
     click(&mut h, "Add the demo ID");
     click(&mut h, "Add an ID");
     // A well-formed lossy WebP header (what the format checks) with no image data after it.
@@ -348,7 +295,7 @@ fn in_a_short_wide_window_the_code_fits_the_visible_height() {
     // A laptop-like window, lower than the column is wide: the height decides.
     let dir = tempfile::tempdir().unwrap();
     let mut h = phone(dir.path(), 1000.0, 560.0, 1.0);
-    create_wallet(&mut h);
+    create_wallet_with(&mut h, type_into);
     click(&mut h, "Add the demo ID");
     click(&mut h, "Show ID");
     click(&mut h, "Check-in with photo");

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{PIN, app, click, settle, type_into};
+use common::{app, click, settle, type_into, wallet_with_demo_id};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tessera_core::attributes::{AttrId, AttrValue, Purpose};
@@ -20,17 +20,6 @@ const PORTRAIT_ALT: &str = "Your portrait, as the verifier will see it";
 const JPEG_HINT: &str =
     "Your portrait is not offered: this ID has an older JPEG portrait, too large for a QR code.";
 const JPEG_HINT_ZH: &str = "不能选择照片：本证件的照片是旧版 JPEG 格式，太大，无法放进二维码。";
-
-/// First run → PIN → wallet → the demo ID (whose portrait is a QR portrait).
-fn wallet_with_demo_id(h: &mut Harness<'_, WalletApp>) {
-    click(h, "Get started");
-    type_into(h, "PIN", PIN);
-    type_into(h, "PIN again", PIN);
-    click(h, "Create wallet");
-    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
-    click(h, "Add the demo ID");
-    assert_eq!(h.state().card_count(), 1, "{:?}", h.state().message());
-}
 
 /// Verifies the payload the app shows against the demo trust list.
 fn verify_shown(h: &Harness<'_, WalletApp>) -> VerifiedPresentation {

@@ -1,53 +1,16 @@
 //! The wallet app's settings and files go through `Wallet` (egui_kittest, headless): the PIN
 //! change, the device key file an issuer reads, and deleting the wallet.
 
-use std::path::Path;
-use std::time::Duration;
+mod common;
 
+use common::{PIN, app, click, create_wallet_with, focus_and_type as type_into};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use tessera_store::KdfParams;
 use tessera_wallet::Wallet;
+use tessera_wallet::app::WalletApp;
 use tessera_wallet::app::i18n::Lang;
-use tessera_wallet::app::{AppConfig, WalletApp};
 
-const PIN: &str = "246810";
 const NEW_PIN: &str = "13572468";
-
-fn app(dir: &Path) -> Harness<'static, WalletApp> {
-    let mut cfg = AppConfig::new(dir.to_path_buf());
-    cfg.kdf = KdfParams::insecure_for_tests();
-    cfg.lang = Some(Lang::En);
-    Harness::builder()
-        .with_size(egui::vec2(420.0, 860.0))
-        .build_eframe(move |cc| WalletApp::new(&cc.egui_ctx, cfg))
-}
-
-fn settle(h: &mut Harness<'_, WalletApp>) {
-    for _ in 0..400 {
-        h.run_ok();
-        if !h.state().busy() {
-            h.run_ok();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("the background job did not finish");
-}
-
-fn click(h: &mut Harness<'_, WalletApp>, label: &str) {
-    h.get_by_label(label).scroll_to_me();
-    h.run_ok();
-    h.get_by_label(label).click();
-    settle(h);
-}
-
-fn type_into(h: &mut Harness<'_, WalletApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run_ok();
-    h.get_by_label(label).type_text(text);
-    h.run_ok();
-}
 
 fn unlock(h: &mut Harness<'_, WalletApp>, pin: &str) {
     type_into(h, "PIN", pin);
@@ -57,12 +20,8 @@ fn unlock(h: &mut Harness<'_, WalletApp>, pin: &str) {
 #[test]
 fn pin_change_key_file_and_delete_go_through_the_wallet() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app(dir.path());
-    click(&mut h, "Get started");
-    type_into(&mut h, "PIN", PIN);
-    type_into(&mut h, "PIN again", PIN);
-    click(&mut h, "Create wallet");
-    assert!(h.state().is_unlocked(), "{:?}", h.state().message());
+    let mut h = app(dir.path(), Lang::En);
+    create_wallet_with(&mut h, type_into);
     assert!(Wallet::exists(dir.path()));
 
     // The key file beside the store is the wallet's own device key file, byte for byte.
@@ -99,7 +58,7 @@ fn pin_change_key_file_and_delete_go_through_the_wallet() {
     drop(w);
 
     // Delete, with confirmation: nothing is left.
-    let mut h = app(dir.path());
+    let mut h = app(dir.path(), Lang::En);
     unlock(&mut h, NEW_PIN);
     click(&mut h, "Settings");
     click(&mut h, "Delete wallet");
@@ -147,11 +106,8 @@ fn big_batch(holder: ed25519_dalek::VerifyingKey) -> Vec<u8> {
 #[test]
 fn the_app_imports_batch_files_up_to_the_import_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app(dir.path());
-    click(&mut h, "Get started");
-    type_into(&mut h, "PIN", PIN);
-    type_into(&mut h, "PIN again", PIN);
-    click(&mut h, "Create wallet");
+    let mut h = app(dir.path(), Lang::En);
+    create_wallet_with(&mut h, type_into);
     click(&mut h, "Add the demo ID");
     click(&mut h, "Add an ID");
     let holder = std::fs::read_to_string(dir.path().join("holder.pub")).unwrap();
@@ -194,11 +150,8 @@ fn the_app_imports_batch_files_up_to_the_import_limit() {
 #[test]
 fn trust_files_are_read_with_the_bounded_reader() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app(dir.path());
-    click(&mut h, "Get started");
-    type_into(&mut h, "PIN", PIN);
-    type_into(&mut h, "PIN again", PIN);
-    click(&mut h, "Create wallet");
+    let mut h = app(dir.path(), Lang::En);
+    create_wallet_with(&mut h, type_into);
     click(&mut h, "Settings");
     click(&mut h, "Trust list");
     let root = dir.path().join("root.pub");
@@ -225,11 +178,8 @@ fn trust_files_are_read_with_the_bounded_reader() {
 #[test]
 fn a_trust_list_that_is_a_directory_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app(dir.path());
-    click(&mut h, "Get started");
-    type_into(&mut h, "PIN", PIN);
-    type_into(&mut h, "PIN again", PIN);
-    click(&mut h, "Create wallet");
+    let mut h = app(dir.path(), Lang::En);
+    create_wallet_with(&mut h, type_into);
     click(&mut h, "Settings");
     click(&mut h, "Trust list");
     let folder = dir.path().join("a-folder");
@@ -248,11 +198,8 @@ fn the_device_key_file_replaces_a_link_instead_of_writing_through_it() {
     let dir = tempfile::tempdir().unwrap();
     let victim = dir.path().join("victim.txt");
     std::fs::write(&victim, "keep me").unwrap();
-    let mut h = app(dir.path());
-    click(&mut h, "Get started");
-    type_into(&mut h, "PIN", PIN);
-    type_into(&mut h, "PIN again", PIN);
-    click(&mut h, "Create wallet");
+    let mut h = app(dir.path(), Lang::En);
+    create_wallet_with(&mut h, type_into);
     click(&mut h, "Add the demo ID");
     std::os::unix::fs::symlink(&victim, dir.path().join("holder.pub")).unwrap();
     click(&mut h, "Add an ID");
